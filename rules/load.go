@@ -1,0 +1,323 @@
+package rules
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+	yaml "go.yaml.in/yaml/v4"
+)
+
+// DefaultMaxFileSize is the largest file Parse reads unless Options says
+// otherwise. Real rule files are far smaller (a Kubernetes object cannot
+// exceed about 1.5 MiB); the limit keeps memory bounded on runaway input.
+const DefaultMaxFileSize = 16 << 20
+
+// Options control how files are loaded.
+type Options struct {
+	// IgnoreUnknownFields accepts unknown keys, as promtool's
+	// --ignore-unknown-fields does.
+	IgnoreUnknownFields bool
+	// Thanos accepts Thanos Ruler's partial_response_strategy in plain rule
+	// files. PrometheusRule manifests always accept it: the CRD does.
+	Thanos bool
+	// Parser parses expressions; nil means the default PromQL parser.
+	Parser parser.Parser
+	// MaxFileSize bounds the size of a file; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
+}
+
+func (o Options) parser() parser.Parser {
+	if o.Parser != nil {
+		return o.Parser
+	}
+	return defaultParser
+}
+
+func (o Options) maxFileSize() int64 {
+	if o.MaxFileSize > 0 {
+		return o.MaxFileSize
+	}
+	return DefaultMaxFileSize
+}
+
+var defaultParser = parser.NewParser(parser.Options{})
+
+// Parse loads the documents of one file from data. It returns the file even
+// when there are errors, with whatever could be decoded, so that callers can
+// report every problem; the errors are sorted by position.
+func Parse(path string, data []byte, opts Options) (*File, ErrorList) {
+	f := &File{Path: path, src: newSource(data)}
+	if max := opts.maxFileSize(); int64(len(data)) > max {
+		return f, ErrorList{tooLarge(path, int64(len(data)), max)}
+	}
+	d := &decoder{path: path, src: f.src, opts: opts, budget: 4*len(data) + 1024}
+	loader, err := yaml.NewLoader(bytes.NewReader(data))
+	if err != nil {
+		d.errorf(Pos{Line: 1, Col: 1}, "yaml: %v", err)
+		return f, d.errs
+	}
+	var ruleFileDocs []*Document
+	for index := 0; ; index++ {
+		var root yaml.Node
+		err := loader.Load(&root)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			d.yamlError(err)
+			break
+		}
+		before := len(f.Docs)
+		d.document(f, &root, index)
+		for _, doc := range f.Docs[before:] {
+			if doc.Kind == KindRuleFile {
+				ruleFileDocs = append(ruleFileDocs, doc)
+			}
+		}
+		if d.exhausted {
+			break
+		}
+	}
+	if len(ruleFileDocs) > 1 {
+		f.Warnings = append(f.Warnings, &Error{File: path, Pos: ruleFileDocs[1].Pos,
+			Msg: fmt.Sprintf("file has %d rule file documents: Prometheus and promtool read only the first", len(ruleFileDocs))})
+	}
+	if !d.exhausted {
+		for _, doc := range f.Docs {
+			validateDocument(d, doc)
+		}
+	}
+	d.errs = dedupe(d.errs)
+	f.Warnings = dedupe(f.Warnings)
+	return f, d.errs
+}
+
+// dedupe sorts l and drops repeated errors: through aliases one bad node
+// can be reached many times, and it is one problem.
+func dedupe(l ErrorList) ErrorList {
+	l.Sort()
+	out := l[:0]
+	for i, e := range l {
+		if i > 0 && *e == *l[i-1] {
+			continue
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// yamlError records a YAML syntax error at the position the YAML parser
+// gives.
+func (d *decoder) yamlError(err error) {
+	var le *yaml.LoadError
+	if errors.As(err, &le) {
+		msg := le.Message
+		if le.ContextMsg != "" {
+			msg = le.ContextMsg + ": " + msg
+		}
+		p := Pos{Line: le.Mark.Line, Col: le.Mark.Column}
+		if !p.IsValid() {
+			p = Pos{Line: le.ContextMark.Line, Col: le.ContextMark.Column}
+		}
+		if !p.IsValid() {
+			p = Pos{Line: 1, Col: 1}
+		}
+		if off := d.src.offset(p); off >= 0 && off < len(d.src.text) && d.src.text[off] == '\t' {
+			msg += " (a tab: YAML indents with spaces only)"
+		}
+		d.errorf(p, "yaml: %s", msg)
+		return
+	}
+	d.errorf(Pos{Line: 1, Col: 1}, "yaml: %v", err)
+}
+
+// document decodes one YAML document into zero or more Documents of f.
+func (d *decoder) document(f *File, root *yaml.Node, index int) {
+	if len(root.Content) == 0 {
+		return // an empty document
+	}
+	n := d.resolve(root.Content[0])
+	if n == nil || isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(nodePos(n), "a rule file or a PrometheusRule must be a mapping, not %s", kindName(n))
+		return
+	}
+	entries, _ := d.mapping(n, "document")
+	var apiVersion, kind string
+	var kindPos Pos
+	hasGroups := false
+	for _, e := range entries {
+		switch e.key.Value {
+		case "apiVersion":
+			apiVersion = d.scalarValue(e.val)
+		case "kind":
+			kind = d.scalarValue(e.val)
+			kindPos = nodePos(e.val)
+		case "groups":
+			hasGroups = true
+		}
+	}
+	switch {
+	case kind == "" && apiVersion == "":
+		doc := &Document{Kind: KindRuleFile, Index: index, Item: -1, Pos: nodePos(n)}
+		d.ruleFile(doc, entries)
+		if !hasGroups && len(entries) == 0 {
+			return
+		}
+		f.Docs = append(f.Docs, doc)
+	case kind == "PrometheusRule":
+		if doc := d.prometheusRule(n, entries, index, -1, apiVersion); doc != nil {
+			f.Docs = append(f.Docs, doc)
+		}
+	case kind == "List" || kind == "PrometheusRuleList":
+		d.list(f, entries, index, kind)
+	default:
+		what := kind
+		if what == "" {
+			what = "(none)"
+		}
+		p := kindPos
+		if !p.IsValid() {
+			p = nodePos(n)
+		}
+		f.Warnings = append(f.Warnings, &Error{File: d.path, Pos: p,
+			Msg: fmt.Sprintf("skipped document %d of kind %s: not a rule file or a PrometheusRule", index+1, what)})
+	}
+}
+
+// scalarValue returns the value of a scalar node, or "" for anything else.
+func (d *decoder) scalarValue(n *yaml.Node) string {
+	n = d.resolve(n)
+	if n == nil || n.Kind != yaml.ScalarNode || isNull(n) {
+		return ""
+	}
+	return n.Value
+}
+
+func (d *decoder) ruleFile(doc *Document, entries []kv) {
+	for _, e := range entries {
+		if e.key.Value == "groups" {
+			doc.Groups = d.groups(e.val, "groups", d.opts.Thanos)
+			continue
+		}
+		d.unknown(e, "rule file", []string{"groups"})
+	}
+}
+
+// prometheusRuleAPIVersion is the only apiVersion of PrometheusRule.
+const prometheusRuleAPIVersion = "monitoring.coreos.com/v1"
+
+func (d *decoder) prometheusRule(n *yaml.Node, entries []kv, index, item int, apiVersion string) *Document {
+	doc := &Document{Kind: KindPrometheusRule, Index: index, Item: item, Pos: nodePos(n), Meta: &Meta{}}
+	hasSpec := false
+	for _, e := range entries {
+		switch e.key.Value {
+		case "apiVersion":
+			if apiVersion != prometheusRuleAPIVersion {
+				d.errorf(nodePos(e.val), "PrometheusRule: apiVersion must be %s, not %q", prometheusRuleAPIVersion, apiVersion)
+			}
+		case "kind":
+		case "metadata":
+			d.metadata(doc.Meta, e.val)
+		case "spec":
+			hasSpec = true
+			spec, _ := d.mapping(e.val, "spec")
+			for _, s := range spec {
+				if s.key.Value == "groups" {
+					doc.Groups = d.groups(s.val, "spec.groups", true)
+					continue
+				}
+				d.unknown(s, "spec", []string{"groups"})
+			}
+		case "status":
+			// Written by servers; it carries nothing of the rules.
+		default:
+			d.unknown(e, "PrometheusRule", []string{"apiVersion", "kind", "metadata", "spec"})
+		}
+	}
+	if apiVersion == "" {
+		d.errorf(doc.Pos, "PrometheusRule: apiVersion is missing")
+	}
+	if !hasSpec {
+		d.errorf(doc.Pos, "PrometheusRule: spec is missing")
+	}
+	return doc
+}
+
+func (d *decoder) metadata(m *Meta, n *yaml.Node) {
+	entries, _ := d.mapping(n, "metadata")
+	for _, e := range entries {
+		switch e.key.Value {
+		case "name":
+			m.Name = d.str(e, "metadata.name")
+		case "namespace":
+			m.Namespace = d.str(e, "metadata.namespace")
+		case "labels":
+			m.Labels = d.stringMap(e.val, "metadata.labels")
+		case "annotations":
+			m.Annotations = d.stringMap(e.val, "metadata.annotations")
+		}
+		// Other metadata (uid, ownerReferences, ...) belongs to the
+		// server and is not kept.
+	}
+}
+
+// list decodes the items of a `kind: List` (or PrometheusRuleList).
+func (d *decoder) list(f *File, entries []kv, index int, kind string) {
+	for _, e := range entries {
+		if e.key.Value != "items" {
+			continue
+		}
+		for i, item := range d.sequence(e.val, "items") {
+			n := d.resolve(item)
+			if n == nil {
+				return
+			}
+			itemEntries, ok := d.mapping(n, fmt.Sprintf("items[%d]", i))
+			if !ok || n.Kind != yaml.MappingNode {
+				continue
+			}
+			var apiVersion, itemKind string
+			for _, ie := range itemEntries {
+				switch ie.key.Value {
+				case "apiVersion":
+					apiVersion = d.scalarValue(ie.val)
+				case "kind":
+					itemKind = d.scalarValue(ie.val)
+				}
+			}
+			if itemKind == "PrometheusRule" || (kind == "PrometheusRuleList" && itemKind == "") {
+				if apiVersion == "" && kind == "PrometheusRuleList" {
+					apiVersion = prometheusRuleAPIVersion
+				}
+				if doc := d.prometheusRule(n, itemEntries, index, i, apiVersion); doc != nil {
+					f.Docs = append(f.Docs, doc)
+				}
+				continue
+			}
+			if itemKind == "" {
+				itemKind = "(none)"
+			}
+			f.Warnings = append(f.Warnings, &Error{File: d.path, Pos: nodePos(n),
+				Msg: fmt.Sprintf("skipped item %d of the List in document %d, of kind %s: not a PrometheusRule", i, index+1, itemKind)})
+		}
+	}
+}
+
+func parseDuration(s string) (model.Duration, error) {
+	v, err := model.ParseDuration(s)
+	if err != nil {
+		return 0, errors.New(strings.TrimPrefix(err.Error(), "time: "))
+	}
+	return v, nil
+}

@@ -1,0 +1,180 @@
+package rules
+
+import (
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// Kind says what a document is.
+type Kind int
+
+const (
+	// KindRuleFile is a plain Prometheus rule file document (`groups:`).
+	KindRuleFile Kind = iota + 1
+	// KindPrometheusRule is a monitoring.coreos.com/v1 PrometheusRule.
+	KindPrometheusRule
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindRuleFile:
+		return "rule file"
+	case KindPrometheusRule:
+		return "PrometheusRule"
+	}
+	return "unknown"
+}
+
+// File is one loaded file: its documents, in order, and what the loader
+// noticed that is not an error (skipped documents, several documents in a
+// plain rule file).
+type File struct {
+	Path     string
+	Docs     []*Document
+	Warnings ErrorList
+
+	src *source
+}
+
+// Groups returns the groups of every document of f, in order.
+func (f *File) Groups() []*Group {
+	var gs []*Group
+	for _, d := range f.Docs {
+		gs = append(gs, d.Groups...)
+	}
+	return gs
+}
+
+// Rules returns the number of rules in f.
+func (f *File) Rules() int {
+	n := 0
+	for _, d := range f.Docs {
+		for _, g := range d.Groups {
+			n += len(g.Rules)
+		}
+	}
+	return n
+}
+
+// Document is one YAML document of a file: a plain rule file or a
+// PrometheusRule. A `kind: List` contributes one Document per item.
+type Document struct {
+	Kind Kind
+	// Index is the 0-based index of the YAML document in the file.
+	Index int
+	// Item is the 0-based index in the items of a `kind: List`, or -1.
+	Item int
+	Pos  Pos
+	// Meta is set for PrometheusRule documents.
+	Meta   *Meta
+	Groups []*Group
+}
+
+// Meta is the part of a PrometheusRule's metadata that oomguard keeps.
+type Meta struct {
+	Name        Str
+	Namespace   Str
+	Labels      Map
+	Annotations Map
+}
+
+// Group is a rule group.
+type Group struct {
+	Pos         Pos
+	Name        Str
+	Interval    Duration
+	QueryOffset Duration
+	Limit       Int
+	Labels      Map
+	// PartialResponseStrategy is Thanos Ruler's field; Prometheus ignores it.
+	PartialResponseStrategy Str
+	Rules                   []*Rule
+}
+
+// Rule is an alerting or a recording rule.
+type Rule struct {
+	Pos           Pos
+	Record        Str
+	Alert         Str
+	Expr          Str
+	For           Duration
+	KeepFiringFor Duration
+	Labels        Map
+	Annotations   Map
+
+	// Parsed is the parsed expression, or nil when Expr does not parse.
+	Parsed parser.Expr
+}
+
+// Name returns the alert name of an alerting rule or the record name of a
+// recording rule.
+func (r *Rule) Name() string {
+	if r.Alert.Value != "" {
+		return r.Alert.Value
+	}
+	return r.Record.Value
+}
+
+// IsAlert reports whether r is an alerting rule.
+func (r *Rule) IsAlert() bool { return r.Alert.Value != "" }
+
+// Str is a string value with where it came from. When the key is absent,
+// Present is false and both positions are zero.
+type Str struct {
+	Value   string
+	Present bool
+	// Pos is the position of the value, or of the key when the value is
+	// null or empty.
+	Pos    Pos
+	KeyPos Pos
+
+	// How the value was written, for mapping offsets inside it back to
+	// the file (File.PosAt).
+	style scalarStyle
+	// invalid is set when the value had the wrong type, already reported;
+	// checks of the value then stay quiet.
+	invalid bool
+}
+
+// Duration is a duration value as written (Value) and as parsed (D).
+type Duration struct {
+	Str
+	D model.Duration
+}
+
+// Int is an integer value.
+type Int struct {
+	Str
+	N int
+}
+
+// Pair is one key and value of a string map, such as labels.
+type Pair struct {
+	Key   Str
+	Value Str
+}
+
+// Map is a string map that keeps the order and the positions of the source.
+type Map []Pair
+
+// Get returns the value of key k and whether it is there.
+func (m Map) Get(k string) (Str, bool) {
+	for _, p := range m {
+		if p.Key.Value == k {
+			return p.Value, true
+		}
+	}
+	return Str{}, false
+}
+
+// Strings returns m as a plain map.
+func (m Map) Strings() map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for _, p := range m {
+		out[p.Key.Value] = p.Value.Value
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Pos is a position in a source file. Line and Col are 1-based; Col counts
+// characters, not bytes. The zero Pos means "no position".
+type Pos struct {
+	Line int
+	Col  int
+}
+
+// IsValid reports whether p names a real position.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+// String formats p as line:col.
+func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+
+// Less orders positions by line, then column.
+func (p Pos) Less(q Pos) bool {
+	if p.Line != q.Line {
+		return p.Line < q.Line
+	}
+	return p.Col < q.Col
+}
+
+// Error is a problem found in a file, with the position it applies to.
+type Error struct {
+	File string
+	Pos  Pos
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if !e.Pos.IsValid() {
+		return e.File + ": " + e.Msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
+}
+
+// ErrorList is a list of errors, ordered by file and position. It is an error
+// itself when not empty.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Err returns l as an error, or nil when l is empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// Sort orders l by file, line, column and message.
+func (l ErrorList) Sort() {
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i], l[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Pos != b.Pos {
+			return a.Pos.Less(b.Pos)
+		}
+		return a.Msg < b.Msg
+	})
+}
+
+// source is the text of a file with an index of where its lines start, so
+// that byte offsets and line:col positions convert both ways.
+type source struct {
+	text  []byte
+	lines []int // byte offset of the start of each line
+}
+
+func newSource(text []byte) *source {
+	lines := make([]int, 1, 1+len(text)/32)
+	for i, c := range text {
+		if c == '\n' {
+			lines = append(lines, i+1)
+		}
+	}
+	return &source{text: text, lines: lines}
+}
+
+// offset returns the byte offset of p, or -1 when p is outside the text.
+func (s *source) offset(p Pos) int {
+	if p.Line < 1 || p.Line > len(s.lines) || p.Col < 1 {
+		return -1
+	}
+	off := s.lines[p.Line-1]
+	for col := 1; col < p.Col; col++ {
+		if off >= len(s.text) || s.text[off] == '\n' {
+			return -1
+		}
+		_, n := utf8.DecodeRune(s.text[off:])
+		off += n
+	}
+	return off
+}
+
+// pos returns the position of byte offset off.
+func (s *source) pos(off int) Pos {
+	if off < 0 {
+		return Pos{}
+	}
+	if off > len(s.text) {
+		off = len(s.text)
+	}
+	line := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
+	return Pos{Line: line + 1, Col: utf8.RuneCount(s.text[s.lines[line]:off]) + 1}
+}
+
+// line returns the text of 1-based line n without its line break.
+func (s *source) line(n int) []byte {
+	if n < 1 || n > len(s.lines) {
+		return nil
+	}
+	start := s.lines[n-1]
+	end := len(s.text)
+	if n < len(s.lines) {
+		end = s.lines[n] - 1
+	}
+	if end > start && s.text[end-1] == '\r' {
+		end--
+	}
+	return s.text[start:end]
+}

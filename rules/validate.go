@@ -1,0 +1,191 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/timestamp"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/template"
+)
+
+// nameScheme is the name validation of Prometheus 3 and promtool: any valid
+// UTF-8 name.
+const nameScheme = model.UTF8Validation
+
+// partialResponse is the CRD's pattern for partial_response_strategy.
+var partialResponse = regexp.MustCompile(`^(?i)(abort|warn)?$`)
+
+// validateDocument checks what Prometheus's model/rulefmt checks, with the
+// same meaning, and reports each problem at its position. It also parses
+// every expression and keeps the result in Rule.Parsed.
+func validateDocument(d *decoder, doc *Document) {
+	seen := map[string]Pos{}
+	for _, g := range doc.Groups {
+		if g.Name.invalid {
+			// already reported
+		} else if g.Name.Value == "" {
+			p := g.Name.Pos
+			if !p.IsValid() {
+				p = g.Pos
+			}
+			d.errorf(p, "group name must not be empty")
+		} else if first, dup := seen[g.Name.Value]; dup {
+			d.errorf(g.Name.Pos, "group name %q is repeated in the same %s (first at %s)", g.Name.Value, docNoun(doc), first)
+		} else {
+			seen[g.Name.Value] = g.Name.Pos
+		}
+		validateLabels(d, g.Labels, "group label")
+		if g.PartialResponseStrategy.Value != "" && !partialResponse.MatchString(g.PartialResponseStrategy.Value) {
+			d.errorf(g.PartialResponseStrategy.Pos, "partial_response_strategy must be abort or warn, not %q", g.PartialResponseStrategy.Value)
+		}
+		for _, r := range g.Rules {
+			validateRule(d, r)
+		}
+	}
+}
+
+func docNoun(doc *Document) string {
+	if doc.Kind == KindPrometheusRule {
+		return "PrometheusRule"
+	}
+	return "file"
+}
+
+func validateRule(d *decoder, r *Rule) {
+	switch {
+	case r.Record.Value != "" && r.Alert.Value != "":
+		p := r.Record.KeyPos
+		if r.Alert.KeyPos.Less(p) {
+			p = r.Alert.KeyPos
+		}
+		d.errorf(p, "only one of 'record' and 'alert' must be set")
+	case r.Record.Value == "" && r.Alert.Value == "" && !r.Record.invalid && !r.Alert.invalid:
+		d.errorf(r.Pos, "one of 'record' or 'alert' must be set")
+	}
+
+	if r.Expr.invalid {
+		// already reported
+	} else if r.Expr.Value == "" {
+		p := r.Expr.Pos
+		if !p.IsValid() {
+			p = r.Pos
+		}
+		d.errorf(p, "field 'expr' must be set in rule")
+	} else {
+		expr, err := d.opts.parser().ParseExpr(r.Expr.Value)
+		if err != nil {
+			d.exprErrors(r.Expr, err)
+		} else {
+			r.Parsed = expr
+		}
+	}
+
+	if r.Record.Value != "" {
+		if len(r.Annotations) > 0 {
+			d.errorf(r.Annotations[0].Key.Pos, "invalid field 'annotations' in recording rule")
+		}
+		if r.For.D != 0 {
+			d.errorf(r.For.KeyPos, "invalid field 'for' in recording rule")
+		}
+		if r.KeepFiringFor.D != 0 {
+			d.errorf(r.KeepFiringFor.KeyPos, "invalid field 'keep_firing_for' in recording rule")
+		}
+		if !nameScheme.IsValidMetricName(r.Record.Value) {
+			d.errorf(r.Record.Pos, "invalid recording rule name: %s", r.Record.Value)
+		}
+		if strings.ContainsAny(r.Record.Value, "{}") {
+			d.errorf(r.Record.Pos, "braces present in the recording rule name; should it be in expr?: %s", r.Record.Value)
+		}
+	}
+
+	validateLabels(d, r.Labels, "label")
+	for _, p := range r.Annotations {
+		if !nameScheme.IsValidLabelName(p.Key.Value) {
+			d.errorf(p.Key.Pos, "invalid annotation name: %s", p.Key.Value)
+		}
+	}
+	if r.Alert.Value != "" {
+		validateTemplates(d, r)
+	}
+}
+
+func validateLabels(d *decoder, m Map, what string) {
+	for _, p := range m {
+		if !nameScheme.IsValidLabelName(p.Key.Value) || p.Key.Value == model.MetricNameLabel {
+			d.errorf(p.Key.Pos, "invalid %s name: %s", what, p.Key.Value)
+		}
+		if !model.LabelValue(p.Value.Value).IsValid() {
+			d.errorf(p.Value.Pos, "invalid %s value: %s", what, p.Value.Value)
+		}
+	}
+}
+
+// exprErrors reports PromQL parse errors at the exact position of the bad
+// token in the file.
+func (d *decoder) exprErrors(expr Str, err error) {
+	var perrs parser.ParseErrors
+	if errors.As(err, &perrs) && len(perrs) > 0 {
+		for _, pe := range perrs {
+			d.errs = append(d.errs, &Error{File: d.path, Pos: d.posAt(expr, tokenStart(expr.Value, pe)),
+				Msg: "could not parse expression: " + pe.Err.Error()})
+		}
+		return
+	}
+	var pe *parser.ParseErr
+	if errors.As(err, &pe) {
+		d.errs = append(d.errs, &Error{File: d.path, Pos: d.posAt(expr, tokenStart(expr.Value, *pe)),
+			Msg: "could not parse expression: " + pe.Err.Error()})
+		return
+	}
+	d.errorf(expr.Pos, "could not parse expression: %v", err)
+}
+
+// tokenStart returns the offset of the token a parse error blames. The
+// PromQL lexer reports a surplus ")" after it has consumed it, so that one
+// error points one byte past its token.
+func tokenStart(expr string, pe parser.ParseErr) int {
+	off := int(pe.PositionRange.Start)
+	if off > 0 && off <= len(expr) && expr[off-1] == ')' && strings.HasPrefix(pe.Err.Error(), "unexpected right parenthesis") {
+		return off - 1
+	}
+	return off
+}
+
+// templateDefs are the definitions Prometheus prepends to every alert
+// template.
+var templateDefs = strings.Join([]string{
+	"{{$labels := .Labels}}",
+	"{{$externalLabels := .ExternalLabels}}",
+	"{{$externalURL := .ExternalURL}}",
+	"{{$value := .Value}}",
+}, "")
+
+// validateTemplates parses the label and annotation templates of an
+// alerting rule as Prometheus does.
+func validateTemplates(d *decoder, r *Rule) {
+	data := template.AlertTemplateData(map[string]string{}, map[string]string{}, "", promql.Sample{})
+	check := func(m Map, what string) {
+		for _, p := range m {
+			if !strings.Contains(p.Value.Value, "{{") {
+				continue // no actions, nothing that can fail to parse
+			}
+			tmpl := template.NewTemplateExpander(context.Background(), templateDefs+p.Value.Value,
+				"__alert_"+r.Alert.Value, data, model.Time(timestamp.FromTime(time.Unix(0, 0))), nil, nil, nil)
+			if err := tmpl.ParseTest(); err != nil {
+				d.errorf(p.Value.Pos, "%s %q: %v", what, p.Key.Value, err)
+			}
+		}
+	}
+	check(r.Labels, "label")
+	check(r.Annotations, "annotation")
+}
+
+// String formats a Str for messages.
+func (s Str) String() string { return fmt.Sprintf("%q", s.Value) }
