@@ -66,7 +66,19 @@ func kindName(n *yaml.Node) string {
 }
 
 func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	if n.Tag == "!" {
+		// The non-specific tag: Prometheus's YAML library resolves the
+		// value as if untagged, so an empty value is null there.
+		switch n.Value {
+		case "", "~", "null", "Null", "NULL":
+			return true
+		}
+		return false
+	}
+	return n.ShortTag() == "!!null"
 }
 
 // kv is one key and value of a mapping, with aliases resolved.

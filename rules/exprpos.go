@@ -48,28 +48,38 @@ func (f *File) PosAt(s Str, off int) Pos {
 func (d *decoder) posAt(s Str, off int) Pos { return posAt(d.src, s, off) }
 
 func posAt(src *source, s Str, off int) Pos {
-	if off < 0 || off > len(s.Value) || !s.Pos.IsValid() {
+	if off < 0 || off > len(s.Value) {
 		return s.Pos
 	}
-	start := src.offset(s.Pos)
-	if start < 0 {
-		return s.Pos
-	}
-	var offs []int
-	switch s.style {
-	case stylePlain:
-		offs = alignFlow(src.text, start, s.Value, 0)
-	case styleSingle:
-		offs = alignFlow(src.text, start+1, s.Value, '\'')
-	case styleDouble:
-		offs = alignFlow(src.text, start+1, s.Value, '"')
-	case styleLiteral, styleFolded:
-		offs = alignBlock(src, s)
-	}
+	offs := align(src, s)
 	if offs == nil {
 		return s.Pos
 	}
 	return src.pos(offs[off])
+}
+
+// align maps every byte of s.Value to the byte offset in src it was
+// decoded from, with one more entry for the end of the value. It returns nil
+// when s cannot be lined up with the source.
+func align(src *source, s Str) []int {
+	if !s.Pos.IsValid() {
+		return nil
+	}
+	start := src.offset(s.Pos)
+	if start < 0 {
+		return nil
+	}
+	switch s.style {
+	case stylePlain:
+		return alignFlow(src.text, start, s.Value, 0)
+	case styleSingle:
+		return alignFlow(src.text, start+1, s.Value, '\'')
+	case styleDouble:
+		return alignFlow(src.text, start+1, s.Value, '"')
+	case styleLiteral, styleFolded:
+		return alignBlock(src, s)
+	}
+	return nil
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
@@ -232,7 +242,10 @@ func alignBlock(src *source, s Str) []int {
 		}
 		text := src.line(line)
 		lineStart := src.lines[line-1]
-		if len(bytes.TrimLeft(text, " ")) == 0 {
+		// A line is empty when nothing is left of it once the
+		// indentation is removed; before the indentation is known, when
+		// it holds only spaces.
+		if indent >= 0 && len(text) <= indent || indent < 0 && len(bytes.TrimLeft(text, " ")) == 0 {
 			// An empty line: it becomes a newline (or nothing, when
 			// folded between lines), and needs no content.
 			if value[j] == '\n' {

@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Stdin is the name standard input goes by in messages.
@@ -150,30 +152,58 @@ func tooLarge(name string, size, max int64) *Error {
 		Msg: fmt.Sprintf("file is %s, more than the limit of %d bytes", what, max)}
 }
 
-// LoadFiles expands args, reads and parses every file. It returns an
-// *InputError when an input cannot be read; problems inside files come back
-// in the ErrorList, every file's, sorted.
+// LoadFiles expands args, reads and parses every file, on all cores. It
+// returns an *InputError when an input cannot be read; problems inside files
+// come back in the ErrorList, file by file in the order of args, each file's
+// sorted by position.
 func LoadFiles(args []string, stdin io.Reader, opts Options) ([]*File, ErrorList, error) {
 	paths, err := Expand(args)
 	if err != nil {
 		return nil, nil, err
 	}
-	var files []*File
-	var errs ErrorList
-	for _, p := range paths {
-		name, data, err := ReadFile(p, stdin, opts)
+	type result struct {
+		file *File
+		errs ErrorList
+		err  error
+	}
+	results := make([]result, len(paths))
+	load := func(i int) {
+		name, data, err := ReadFile(paths[i], stdin, opts)
 		var large *Error
-		if errors.As(err, &large) {
-			files = append(files, &File{Path: name, src: newSource(nil)})
-			errs = append(errs, large)
-			continue
+		switch {
+		case errors.As(err, &large):
+			results[i] = result{file: &File{Path: name, src: newSource(nil)}, errs: ErrorList{large}}
+		case err != nil:
+			results[i] = result{err: err}
+		default:
+			f, errs := Parse(name, data, opts)
+			results[i] = result{file: f, errs: errs}
 		}
-		if err != nil {
-			return nil, nil, err
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				load(i)
+			}
+		})
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	files := make([]*File, 0, len(paths))
+	var errs ErrorList
+	for _, r := range results {
+		if r.err != nil {
+			return nil, nil, r.err
 		}
-		f, ferrs := Parse(name, data, opts)
-		files = append(files, f)
-		errs = append(errs, ferrs...)
+		files = append(files, r.file)
+		errs = append(errs, r.errs...)
 	}
 	return files, errs, nil
 }

@@ -127,9 +127,7 @@ func (d *decoder) yamlError(err error) {
 		if !p.IsValid() {
 			p = Pos{Line: le.ContextMark.Line, Col: le.ContextMark.Column}
 		}
-		if !p.IsValid() {
-			p = Pos{Line: 1, Col: 1}
-		}
+		p = d.src.clamp(p)
 		if off := d.src.offset(p); off >= 0 && off < len(d.src.text) && d.src.text[off] == '\t' {
 			msg += " (a tab: YAML indents with spaces only)"
 		}

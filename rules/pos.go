@@ -139,3 +139,22 @@ func (s *source) line(n int) []byte {
 	}
 	return s.text[start:end]
 }
+
+// clamp moves p inside the text: parsers report the end of input on a line
+// after the last.
+func (s *source) clamp(p Pos) Pos {
+	if p.Line < 1 {
+		return Pos{Line: 1, Col: 1}
+	}
+	if p.Line > len(s.lines) {
+		p.Line = len(s.lines)
+		p.Col = utf8.RuneCount(s.line(p.Line)) + 1
+	}
+	if max := utf8.RuneCount(s.line(p.Line)) + 1; p.Col > max {
+		p.Col = max
+	}
+	if p.Col < 1 {
+		p.Col = 1
+	}
+	return p
+}
