@@ -100,6 +100,7 @@ Operator.`),
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		newConvertCmd(s, nil),
+		newTestCmd(s, nil),
 		newVersionCmd(s),
 		newCompletionCmd(s),
 	)

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oomguard/oomguard/internal/atomicfile"
+	"github.com/oomguard/oomguard/ruletest"
+)
+
+type testOptions struct {
+	Run                 []string
+	JUnit               string
+	Debug               bool
+	Diff                bool
+	IgnoreUnknownFields bool
+	Features            []string
+	Compat              bool
+	Format              string
+	Coverage            bool
+	MinCoverage         float64
+	Jobs                int
+	Files               []string
+}
+
+func newTestCmd(s Streams, runF func(*testOptions) error) *cobra.Command {
+	o := &testOptions{}
+	cmd := &cobra.Command{
+		Use:   "test [flags] TESTFILE...",
+		Short: "Run promtool-format unit tests of rules on the Prometheus engine",
+		Long: strings.TrimSpace(`
+Test runs unit tests written for promtool test rules, unchanged and with
+promtool's verdicts, on the Prometheus 3.16 engine. rule_files may also name
+PrometheusRule manifests (single, multi-document, kind: List) and
+multi-document rule files.
+
+Unlike promtool, test fails a test file that would pass in silence: a
+rule_files pattern that matches nothing, a rule file with no rule, a document
+of another kind, an alert_rule_test of an alert no rule defines. --compat
+restores promtool's leniency. Test groups run in parallel (-j); results are
+reported in file order. Expected samples may set tolerance (absolute) or
+relative_tolerance, and value: NaN matches NaN.
+
+Exit codes: 0 every test passed; 1 a test failed or a file is invalid
+(as promtool); 2 bad flags.`),
+		Example: strings.TrimSpace(`
+  # Run promtool test files as they are
+  oomguard test tests/*.yml
+
+  # Only some test groups, with a JUnit report for CI
+  oomguard test --run 'memory.*' --junit report.xml tests/memory_test.yml
+
+  # Which rules do the tests exercise? Fail under 80%
+  oomguard test --coverage --min-coverage 80 tests/*.yml
+
+  # Machine-readable results
+  oomguard test --format json tests/*.yml`),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Files = args
+			if len(o.Files) == 0 {
+				return usagef("no test file given")
+			}
+			if o.Format != "text" && o.Format != "json" {
+				return usagef("--format %q: use text or json", o.Format)
+			}
+			if o.MinCoverage < 0 || o.MinCoverage > 100 {
+				return usagef("--min-coverage %v: give a percentage from 0 to 100", o.MinCoverage)
+			}
+			if o.Jobs < 0 {
+				return usagef("-j %d: give a positive number, or 0 for one per core", o.Jobs)
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runTest(s, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.Run, "run", nil, "run only test groups whose name matches this `regexp` (repeatable)")
+	f.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
+	f.BoolVar(&o.Debug, "debug", false, "dump every series after each test group to stderr")
+	f.BoolVar(&o.Diff, "diff", false, "with a failed alert test, also print the whole expected and got alert lists")
+	f.BoolVar(&o.IgnoreUnknownFields, "ignore-unknown-fields", false, "accept unknown keys in rule files")
+	f.StringArrayVar(&o.Features, "enable-feature", nil, "enable a PromQL `feature`, as promtool's --enable-feature (repeatable, comma-separated)")
+	f.BoolVar(&o.Compat, "compat", false, "promtool's leniency: no checks for tests that pass in silence")
+	f.StringVar(&o.Format, "format", "text", "output format: text or json")
+	f.BoolVar(&o.Coverage, "coverage", false, "list, per rule file, the rules some assertion exercised and those none did")
+	f.Float64Var(&o.MinCoverage, "min-coverage", 0, "fail when fewer than this `percent` of the rules are exercised")
+	f.IntVarP(&o.Jobs, "jobs", "j", 0, "test groups run at once (0: one per core)")
+	return cmd
+}
+
+func runTest(s Streams, o *testOptions) error {
+	report, err := ruletest.Run(o.Files, ruletest.Options{
+		Run:                 o.Run,
+		Diff:                o.Diff,
+		Debug:               o.Debug,
+		DebugOut:            s.ErrOut,
+		IgnoreUnknownFields: o.IgnoreUnknownFields,
+		Features:            o.Features,
+		Compat:              o.Compat,
+		Jobs:                o.Jobs,
+	})
+	if err != nil {
+		return &usageError{err}
+	}
+	switch o.Format {
+	case "json":
+		err = ruletest.WriteJSON(s.Out, report)
+	default:
+		err = ruletest.WriteText(s.Out, report, o.Coverage || o.MinCoverage > 0)
+	}
+	if err != nil {
+		return err
+	}
+	if o.JUnit != "" {
+		var b bytes.Buffer
+		if err := ruletest.WriteJUnit(&b, report, time.Now()); err != nil {
+			return err
+		}
+		if err := atomicfile.Write(o.JUnit, b.Bytes()); err != nil {
+			return fmt.Errorf("writing %s: %w", o.JUnit, err)
+		}
+	}
+	if report.Failed() {
+		return &findingsError{}
+	}
+	if o.MinCoverage > 0 {
+		cov, any := report.Coverage()
+		if !any || cov*100 < o.MinCoverage {
+			return &findingsError{fmt.Sprintf("oomguard test: rule coverage %.1f%% is under --min-coverage %v%%", cov*100, o.MinCoverage)}
+		}
+	}
+	return nil
+}
