@@ -12,10 +12,11 @@ import (
 // its position, and decoding goes on after an error so that every problem of
 // a file is reported.
 type decoder struct {
-	path string
-	src  *source
-	opts Options
-	errs ErrorList
+	path  string
+	src   *source
+	opts  Options
+	errs  ErrorList
+	warns ErrorList
 	// budget bounds the number of nodes visited, so that aliases cannot
 	// make the walk explode (a "billion laughs" document).
 	budget    int
@@ -48,6 +49,17 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	return n
+}
+
+// skipNull reports whether n is an empty sequence item (a lone "-"), which
+// Prometheus skips without a word; oomguard skips it too, with a warning.
+func (d *decoder) skipNull(n *yaml.Node, what string) bool {
+	r := d.resolve(n)
+	if r == nil || !isNull(r) {
+		return false
+	}
+	d.warns = append(d.warns, &Error{File: d.path, Pos: nodePos(r), Msg: "empty " + what + " entry ignored, as Prometheus ignores it"})
+	return true
 }
 
 func kindName(n *yaml.Node) string {
@@ -109,6 +121,11 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]kv, bool) {
 		}
 		if k.Kind != yaml.ScalarNode {
 			d.errorf(nodePos(k), "%s: a key must be a scalar, not %s", what, kindName(k))
+			continue
+		}
+		if isNull(k) {
+			// Prometheus's YAML decoding skips entries with a null key.
+			d.warns = append(d.warns, &Error{File: d.path, Pos: nodePos(k), Msg: what + ": entry with a null key ignored, as Prometheus ignores it"})
 			continue
 		}
 		if k.ShortTag() == "!!merge" {
@@ -268,6 +285,9 @@ func (d *decoder) groups(n *yaml.Node, what string, thanos bool) []*Group {
 }
 
 func (d *decoder) group(n *yaml.Node, what string, thanos bool) *Group {
+	if d.skipNull(n, "group") {
+		return nil
+	}
 	entries, ok := d.mapping(n, "group")
 	if !ok {
 		return nil
@@ -312,6 +332,9 @@ func (d *decoder) group(n *yaml.Node, what string, thanos bool) *Group {
 }
 
 func (d *decoder) rule(n *yaml.Node) *Rule {
+	if d.skipNull(n, "rule") {
+		return nil
+	}
 	entries, ok := d.mapping(n, "rule")
 	if !ok {
 		return nil

@@ -93,7 +93,7 @@ func Parse(path string, data []byte, opts Options) (*File, ErrorList) {
 		}
 	}
 	d.errs = dedupe(d.errs)
-	f.Warnings = dedupe(f.Warnings)
+	f.Warnings = dedupe(append(f.Warnings, d.warns...))
 	return f, d.errs
 }
 

@@ -88,12 +88,33 @@ type source struct {
 
 func newSource(text []byte) *source {
 	lines := make([]int, 1, 1+len(text)/32)
-	for i, c := range text {
-		if c == '\n' {
+	for i := 0; i < len(text); i++ {
+		if n := breakLen(text, i); n > 0 {
+			i += n - 1
 			lines = append(lines, i+1)
 		}
 	}
 	return &source{text: text, lines: lines}
+}
+
+// breakLen returns the length of the line break at text[i], or 0. The
+// breaks are YAML's, as the YAML parser counts lines: LF, CR LF, a lone
+// CR, and NEL, LS and PS.
+func breakLen(text []byte, i int) int {
+	switch c := text[i]; {
+	case c == '\n':
+		return 1
+	case c == '\r':
+		if i+1 < len(text) && text[i+1] == '\n' {
+			return 2
+		}
+		return 1
+	case c == 0xC2 && i+1 < len(text) && text[i+1] == 0x85:
+		return 2
+	case c == 0xE2 && i+2 < len(text) && text[i+1] == 0x80 && (text[i+2] == 0xA8 || text[i+2] == 0xA9):
+		return 3
+	}
+	return 0
 }
 
 // offset returns the byte offset of p, or -1 when p is outside the text.
@@ -103,7 +124,7 @@ func (s *source) offset(p Pos) int {
 	}
 	off := s.lines[p.Line-1]
 	for col := 1; col < p.Col; col++ {
-		if off >= len(s.text) || s.text[off] == '\n' {
+		if off >= len(s.text) || breakLen(s.text, off) > 0 {
 			return -1
 		}
 		_, n := utf8.DecodeRune(s.text[off:])
@@ -132,10 +153,14 @@ func (s *source) line(n int) []byte {
 	start := s.lines[n-1]
 	end := len(s.text)
 	if n < len(s.lines) {
-		end = s.lines[n] - 1
-	}
-	if end > start && s.text[end-1] == '\r' {
-		end--
+		end = s.lines[n]
+		// Back over the break that ends the line.
+		for k := start; k < end; k++ {
+			if l := breakLen(s.text, k); l > 0 && k+l == end {
+				end = k
+				break
+			}
+		}
 	}
 	return s.text[start:end]
 }

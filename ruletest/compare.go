@@ -298,6 +298,7 @@ func sampleDiff(exp, got []sampleOut, eq func(e, g float64) bool) string {
 		k := e.Labels.String()
 		seen[k] = true
 		g, ok := gotBy[k]
+		name := seriesString(e.Labels)
 		switch {
 		case !ok:
 			fmt.Fprintf(&b, "\n  missing: %s", e)
@@ -305,9 +306,9 @@ func sampleDiff(exp, got []sampleOut, eq func(e, g float64) bool) string {
 				fmt.Fprintf(&b, " (closest got: %s)", c)
 			}
 		case e.Histogram != g.Histogram:
-			fmt.Fprintf(&b, "\n  %s: expected %s, got %s", k, e.Histogram, g.Histogram)
+			fmt.Fprintf(&b, "\n  %s: expected %s, got %s", name, e.Histogram, g.Histogram)
 		case e.Histogram == "" && !eq(e.Value, g.Value):
-			fmt.Fprintf(&b, "\n  %s: expected %s, got %s (difference %s)", k,
+			fmt.Fprintf(&b, "\n  %s: expected %s, got %s (difference %s)", name,
 				strconv.FormatFloat(e.Value, 'g', -1, 64), strconv.FormatFloat(g.Value, 'g', -1, 64),
 				strconv.FormatFloat(g.Value-e.Value, 'g', 6, 64))
 		}
@@ -334,4 +335,18 @@ func closestSeries(want labels.Labels, got []sampleOut) string {
 		}
 	}
 	return best
+}
+
+// seriesString writes labels as PromQL writes a series: the metric name,
+// then the other labels in braces.
+func seriesString(l labels.Labels) string {
+	name := l.Get(labels.MetricName)
+	rest := l.DropMetricName()
+	if name == "" {
+		return rest.String()
+	}
+	if rest.IsEmpty() {
+		return name
+	}
+	return name + rest.String()
 }

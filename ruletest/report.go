@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/util/junitxml"
 )
 
@@ -44,7 +45,7 @@ func WriteText(w io.Writer, r *Report, withCoverage bool) error {
 				if fl.Diff != "" {
 					fmt.Fprintf(&b, "      %s\n", indent(fl.Diff, "      "))
 				}
-				if fl.Kind == FailAlert || fl.Kind == FailExpr {
+				if fl.Diff != "" {
 					fmt.Fprintf(&b, "      %s\n", indent(fl.Message, "      "))
 				}
 			}
@@ -62,7 +63,7 @@ func WriteText(w io.Writer, r *Report, withCoverage bool) error {
 		}
 	}
 	passed, failed := r.Counts()
-	fmt.Fprintf(&b, "oomguard test: %d test groups passed, %d failed\n", passed, failed)
+	fmt.Fprintf(&b, "oomguard test: %s passed, %d failed\n", groupCount(passed), failed)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -87,7 +88,7 @@ func (f *Failure) headline() string {
 	case FailAlert:
 		return fmt.Sprintf("alert %s at %s: firing alerts differ", f.Alertname, fmtDuration(f.EvalTime))
 	case FailExpr:
-		if strings.Contains(f.Message, "err:") && f.Diff == "" {
+		if f.Diff == "" {
 			return fmt.Sprintf("expr %q at %s: %s", f.Expr, fmtDuration(f.EvalTime), f.Message)
 		}
 		return fmt.Sprintf("expr %q at %s: samples differ", f.Expr, fmtDuration(f.EvalTime))
@@ -95,15 +96,7 @@ func (f *Failure) headline() string {
 	return f.Message
 }
 
-func fmtDuration(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
-	if s == "" {
-		return "0s"
-	}
-	return s
-}
+func fmtDuration(d time.Duration) string { return model.Duration(d).String() }
 
 // Coverage returns the share of rules exercised over every rule file of
 // the report, and whether there was any rule.

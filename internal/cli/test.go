@@ -43,7 +43,7 @@ rule_files pattern that matches nothing, a rule file with no rule, a document
 of another kind, an alert_rule_test of an alert no rule defines. --compat
 restores promtool's leniency. Test groups run in parallel (-j); results are
 reported in file order. Expected samples may set tolerance (absolute) or
-relative_tolerance, and value: NaN matches NaN.
+relative_tolerance, and value: .nan matches NaN.
 
 Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 (as promtool); 2 bad flags.`),
