@@ -82,8 +82,12 @@ func isNull(n *yaml.Node) bool {
 		return false
 	}
 	if n.Tag == "!" {
-		// The non-specific tag: Prometheus's YAML library resolves the
-		// value as if untagged, so an empty value is null there.
+		// The non-specific tag: Prometheus's YAML library resolves a
+		// plain value as if untagged, so an empty one is null there; a
+		// quoted or block one stays a string.
+		if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			return false
+		}
 		switch n.Value {
 		case "", "~", "null", "Null", "NULL":
 			return true
@@ -123,11 +127,6 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]kv, bool) {
 			d.errorf(nodePos(k), "%s: a key must be a scalar, not %s", what, kindName(k))
 			continue
 		}
-		if isNull(k) {
-			// Prometheus's YAML decoding skips entries with a null key.
-			d.warns = append(d.warns, &Error{File: d.path, Pos: nodePos(k), Msg: what + ": entry with a null key ignored, as Prometheus ignores it"})
-			continue
-		}
 		if k.ShortTag() == "!!merge" {
 			merged = append(merged, d.merge(n.Content[i+1], what)...)
 			continue
@@ -137,6 +136,12 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]kv, bool) {
 			continue
 		}
 		seen[k.Value] = nodePos(k)
+		if isNull(k) {
+			// Prometheus's YAML decoding skips entries with a null key
+			// (after checking it for duplicates, as above).
+			d.warns = append(d.warns, &Error{File: d.path, Pos: nodePos(k), Msg: what + ": entry with a null key ignored, as Prometheus ignores it"})
+			continue
+		}
 		out = append(out, kv{key: k, val: n.Content[i+1]})
 	}
 	for _, e := range merged {
