@@ -61,7 +61,9 @@ func TestValidate(t *testing.T) {
 		{"bad name", func(s string) string { return strings.Replace(s, "name: memory", "name: Memory_Rules", 1) }, "metadata.name", ""},
 		{"bad label value", func(s string) string { return strings.Replace(s, "prometheus: k8s", "prometheus: k8s/x", 1) }, "metadata.labels", ""},
 		{"wrong kind", func(s string) string { return strings.Replace(s, "kind: PrometheusRule", "kind: PrometheusRules", 1) }, "kind", ""},
-		{"unknown field pruned", func(s string) string { return strings.Replace(s, "          for: 5m\n", "          for: 5m\n          severity: x\n", 1) }, "", "spec.groups[0].rules[0].severity"},
+		{"unknown field pruned", func(s string) string {
+			return strings.Replace(s, "          for: 5m\n", "          for: 5m\n          severity: x\n", 1)
+		}, "", "spec.groups[0].rules[0].severity"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
