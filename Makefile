@@ -36,7 +36,8 @@ test: tools fmt-check vet ## what CI runs: formatting, vet, and every test with 
 	go test -race -count=1 ./...
 
 .PHONY: bench
-bench: ## benchmarks (loader, writers)
+bench: tools build ## oomguard against promtool on the same inputs, then the Go benchmarks
+	go run ./bench -promtool $(BIN)/promtool -oomguard bin/oomguard
 	go test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: lint
