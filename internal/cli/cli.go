@@ -101,6 +101,7 @@ Operator.`),
 	root.AddCommand(
 		newConvertCmd(s, nil),
 		newTestCmd(s, nil),
+		newGenerateCmd(s, nil),
 		newVersionCmd(s),
 		newCompletionCmd(s),
 	)

@@ -1,0 +1,269 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oomguard/oomguard/generate"
+	"github.com/oomguard/oomguard/internal/atomicfile"
+	"github.com/oomguard/oomguard/rules"
+	"github.com/oomguard/oomguard/ruletest"
+)
+
+type generateOptions struct {
+	ConfigFile string
+	Sets       []string
+	Format     string
+	Encoding   string
+	Output     string
+	OutDir     string
+	TestsDir   string
+	Name       string
+	Namespace  string
+	Labels     []string
+	Check      bool
+}
+
+func newGenerateCmd(s Streams, runF func(*generateOptions) error) *cobra.Command {
+	o := &generateOptions{}
+	cmd := &cobra.Command{
+		Use:   "generate [flags]",
+		Short: "Generate the container-resources rule pack",
+		Long: strings.TrimSpace(`
+Generate writes oomguard's rule pack for container resources: memory working
+set and RSS against the limit, limit hits, OOM kills, CPU user/system split,
+throttling and usage against the limit, and the OOM score of every container.
+
+The pack is a jsonnet mixin. Generate evaluates it with your configuration:
+the generate section of .oomguard.yaml (a YAML mirror of the mixin's
+_config; --config names another file), then --set. It loads every rule
+through the PromQL parser and Prometheus's validation and runs the pack's own
+unit tests on the Prometheus engine; only then does it write. Nothing is
+written when any of this fails.
+
+Output: one PrometheusRule (the default; named oomguard-container-resources in
+namespace monitoring, labelled for kube-prometheus) or a plain rule file, in
+YAML or JSON, on stdout, to -o FILE, or one file per rule group with
+--out-dir. --tests DIR writes the pack's unit tests beside a copy of the
+rules they test. --check writes nothing and exits 1 when the files on disk
+differ from what would be generated.`),
+		Example: strings.TrimSpace(`
+  # The whole pack as a PrometheusRule, ready for kubectl apply
+  oomguard generate | kubectl apply -f -
+
+  # A plain rule file, and the unit tests with the rules they test
+  oomguard generate --format rules -o rules/containers.yaml --tests tests/
+
+  # Other thresholds, and the cluster label kept for a Thanos ruler
+  oomguard generate --set alerts.ContainerMemoryNearLimit.threshold=0.85 --set showMultiCluster=true
+
+  # In CI: fail when the committed file is out of date
+  oomguard generate -o deploy/oomguard-rules.yaml --check`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runGenerate(s, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.ConfigFile, "config", "", "config `FILE` (default .oomguard.yaml when it exists)")
+	f.StringArrayVar(&o.Sets, "set", nil, "set a pack option, `key=value` with a dotted key into the mixin's _config (repeatable)")
+	f.StringVar(&o.Format, "format", generate.FormatPrometheusRule, "prometheusrule or rules")
+	f.StringVar(&o.Encoding, "encoding", "yaml", "yaml or json")
+	f.StringVarP(&o.Output, "output", "o", "", "write to `FILE` (atomically) instead of stdout")
+	f.StringVar(&o.OutDir, "out-dir", "", "write one file per rule group into `DIR`")
+	f.StringVar(&o.TestsDir, "tests", "", "write the pack's unit tests, with a copy of the rules they test, into `DIR`")
+	f.StringVar(&o.Name, "name", "", "metadata.name of the PrometheusRule (default oomguard-container-resources)")
+	f.StringVar(&o.Namespace, "namespace", "", "metadata.namespace of the PrometheusRule (default monitoring)")
+	f.StringArrayVar(&o.Labels, "label", nil, "metadata label `key=value` (repeatable; replaces the default labels)")
+	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 with a diff when files on disk differ from what would be generated")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"prometheusrule", "rules"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("encoding", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (o *generateOptions) validate() error {
+	if o.Format != generate.FormatPrometheusRule && o.Format != generate.FormatRules {
+		return usagef("--format %q: use prometheusrule or rules", o.Format)
+	}
+	if o.Encoding != "yaml" && o.Encoding != "json" {
+		return usagef("--encoding %q: use yaml or json", o.Encoding)
+	}
+	if o.Output != "" && o.OutDir != "" {
+		return usagef("-o and --out-dir do not go together")
+	}
+	if o.Check && o.Output == "" && o.OutDir == "" && o.TestsDir == "" {
+		return usagef("--check needs files to compare: -o, --out-dir or --tests")
+	}
+	if o.Format == generate.FormatRules && (o.Name != "" || o.Namespace != "" || len(o.Labels) > 0) {
+		return usagef("--name, --namespace and --label apply to --format prometheusrule only")
+	}
+	if o.Name != "" {
+		if err := (&convertOptions{To: toPrometheusRule, Encoding: "yaml", Name: o.Name, Inputs: []string{"x"}}).validate(); err != nil {
+			return err
+		}
+	}
+	_, err := parseKeyValues("--label", o.Labels, true)
+	return err
+}
+
+func runGenerate(s Streams, o *generateOptions) error {
+	path, required := o.ConfigFile, true
+	if path == "" {
+		path, required = ".oomguard.yaml", false
+	}
+	overrides, err := generate.ReadConfigFile(path, required)
+	if err != nil {
+		return &usageError{err}
+	}
+	for _, kv := range o.Sets {
+		if err := overrides.Set(kv); err != nil {
+			return &usageError{err}
+		}
+	}
+	pack, err := generate.Build(overrides)
+	var ce *generate.ConfigError
+	var ie *generate.InvalidError
+	switch {
+	case errors.As(err, &ce):
+		return &usageError{err}
+	case errors.As(err, &ie):
+		printProblems(s.ErrOut, "error", ie.Errors)
+		if ie.Report != nil {
+			_ = ruletest.WriteText(s.ErrOut, ie.Report, false)
+		}
+		return &findingsError{"oomguard generate: " + ie.Error() + "; nothing written"}
+	case err != nil:
+		return err
+	}
+
+	meta := generate.DefaultMeta()
+	if o.Name != "" {
+		meta.Name = o.Name
+	}
+	if o.Namespace != "" {
+		meta.Namespace = o.Namespace
+	}
+	if len(o.Labels) > 0 {
+		meta.Labels, _ = parseKeyValues("--label", o.Labels, true)
+	}
+	enc := rules.Encoding(o.Encoding)
+
+	// Every file to write, by path; stdout when there is none.
+	var files []generate.File
+	switch {
+	case o.OutDir != "":
+		perGroup, err := generate.RenderPerGroup(pack.Groups, o.Format, enc, meta)
+		if err != nil {
+			return err
+		}
+		for _, f := range perGroup {
+			files = append(files, generate.File{Name: filepath.Join(o.OutDir, f.Name), Data: f.Data})
+		}
+	default:
+		data, err := generate.Render(pack.Groups, o.Format, enc, meta)
+		if err != nil {
+			return err
+		}
+		if o.Output == "" && o.TestsDir == "" {
+			_, err := s.Out.Write(data)
+			return err
+		}
+		if o.Output == "" && !o.Check {
+			if _, err := s.Out.Write(data); err != nil {
+				return err
+			}
+		}
+		if o.Output != "" {
+			files = append(files, generate.File{Name: o.Output, Data: data})
+		}
+	}
+	if o.TestsDir != "" {
+		plain, err := generate.Render(pack.Groups, generate.FormatRules, rules.YAML, meta)
+		if err != nil {
+			return err
+		}
+		files = append(files,
+			generate.File{Name: filepath.Join(o.TestsDir, "rules.yaml"), Data: plain},
+			generate.File{Name: filepath.Join(o.TestsDir, "pack_test.yaml"), Data: pack.Tests})
+	}
+
+	if o.Check {
+		return checkDrift(s, files)
+	}
+	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(f.Name), 0o755); err != nil {
+			return err
+		}
+		if err := atomicfile.Write(f.Name, f.Data); err != nil {
+			return fmt.Errorf("writing %s: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkDrift compares files on disk with what generate would write, and
+// shows how they differ.
+func checkDrift(s Streams, files []generate.File) error {
+	var drift []string
+	for _, f := range files {
+		got, err := os.ReadFile(f.Name)
+		if err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("reading %s: %w", f.Name, err)
+		}
+		if bytes.Equal(got, f.Data) {
+			continue
+		}
+		drift = append(drift, f.Name)
+		if got == nil {
+			fmt.Fprintf(s.ErrOut, "%s: missing\n", f.Name)
+			continue
+		}
+		fmt.Fprint(s.ErrOut, lineDiff(f.Name, got, f.Data))
+	}
+	if len(drift) > 0 {
+		return &findingsError{"oomguard generate --check: out of date: " + strings.Join(drift, ", ") + "; run oomguard generate without --check"}
+	}
+	return nil
+}
+
+// lineDiff shows, unified-diff style, the lines that differ between the
+// file on disk (-) and what would be generated (+): the changed region
+// between their common first and last lines, with a line of context.
+func lineDiff(name string, got, want []byte) string {
+	a := strings.Split(string(got), "\n")
+	b := strings.Split(string(want), "\n")
+	start := 0
+	for start < len(a) && start < len(b) && a[start] == b[start] {
+		start++
+	}
+	endA, endB := len(a), len(b)
+	for endA > start && endB > start && a[endA-1] == b[endB-1] {
+		endA--
+		endB--
+	}
+	ctx := max(start-1, 0)
+	var out strings.Builder
+	fmt.Fprintf(&out, "--- %s (on disk)\n+++ %s (generated)\n@@ -%d +%d @@\n", name, name, ctx+1, ctx+1)
+	for i := ctx; i < start; i++ {
+		fmt.Fprintf(&out, " %s\n", a[i])
+	}
+	for i := start; i < endA; i++ {
+		fmt.Fprintf(&out, "-%s\n", a[i])
+	}
+	for i := start; i < endB; i++ {
+		fmt.Fprintf(&out, "+%s\n", b[i])
+	}
+	return out.String()
+}

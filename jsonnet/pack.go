@@ -1,0 +1,97 @@
+// Package jsonnet holds oomguard's container-resources rule pack, written
+// once as a jsonnet mixin in the kubernetes-mixin layout, and evaluates it
+// with go-jsonnet. The importer is sandboxed: the pack's own files are the
+// only ones it can import.
+package jsonnet
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	gojsonnet "github.com/google/go-jsonnet"
+)
+
+//go:embed mixin.libsonnet config.libsonnet jsonnetfile.json lib rules alerts tests
+var files embed.FS
+
+// Pack is the evaluated pack: each part is JSON.
+type Pack struct {
+	// Rules and Alerts are the mixin's prometheusRules and
+	// prometheusAlerts: {"groups": [...]}.
+	Rules  json.RawMessage
+	Alerts json.RawMessage
+	// Tests is the pack's promtool-format unit test file, for a rule file
+	// named rules.yaml holding the rules and the alerts.
+	Tests json.RawMessage
+	// Config is the _config the pack was evaluated with.
+	Config json.RawMessage
+}
+
+// Evaluate evaluates the pack with overrides merged into its _config (as
+// a JSON merge patch: nested objects merge, null removes a key).
+func Evaluate(overrides map[string]any) (*Pack, error) {
+	if overrides == nil {
+		overrides = map[string]any{}
+	}
+	cfg, err := json.Marshal(overrides)
+	if err != nil {
+		return nil, err
+	}
+	vm := gojsonnet.MakeVM()
+	vm.Importer(&embedImporter{})
+	vm.ExtCode("oomguardConfig", string(cfg))
+	out, err := vm.EvaluateAnonymousSnippet("oomguard.jsonnet", `
+local mixin = (import 'mixin.libsonnet') + {
+  _config:: std.mergePatch(super._config, std.extVar('oomguardConfig')),
+};
+{
+  rules: mixin.prometheusRules,
+  alerts: mixin.prometheusAlerts,
+  tests: mixin.prometheusTests,
+  config: mixin._config,
+}
+`)
+	if err != nil {
+		return nil, fmt.Errorf("evaluating the pack: %w", err)
+	}
+	var parts struct {
+		Rules, Alerts, Tests, Config json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(out), &parts); err != nil {
+		return nil, err
+	}
+	return &Pack{Rules: parts.Rules, Alerts: parts.Alerts, Tests: parts.Tests, Config: parts.Config}, nil
+}
+
+// Files returns the pack's sources, for export.
+func Files() fs.FS { return files }
+
+// embedImporter imports from the embedded pack only.
+type embedImporter struct {
+	cache map[string]gojsonnet.Contents
+}
+
+func (i *embedImporter) Import(importedFrom, importedPath string) (gojsonnet.Contents, string, error) {
+	if i.cache == nil {
+		i.cache = map[string]gojsonnet.Contents{}
+	}
+	p := importedPath
+	if !path.IsAbs(p) {
+		p = path.Join(path.Dir(importedFrom), importedPath)
+	}
+	p = strings.TrimPrefix(path.Clean(p), "/")
+	if c, ok := i.cache[p]; ok {
+		return c, p, nil
+	}
+	data, err := files.ReadFile(p)
+	if err != nil {
+		return gojsonnet.Contents{}, "", fmt.Errorf("import %q: not a file of the pack", importedPath)
+	}
+	c := gojsonnet.MakeContents(string(data))
+	i.cache[p] = c
+	return c, p, nil
+}
