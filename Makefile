@@ -1,12 +1,20 @@
-# oomguard: make help lists the targets.
+# oomguard. `make` (or `make help`) lists the targets.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
+
+# Pinned external tools (tools/NAME/go.mod), built into BIN by tools/build.sh.
 BIN := $(CURDIR)/.cache/bin
+TOOLS := promtool staticcheck controller-gen
+# Tests find the tools on PATH; tests comparing with promtool also read
+# OOMGUARD_PROMTOOL.
 export PATH := $(BIN):$(PATH)
 export OOMGUARD_PROMTOOL := $(BIN)/promtool
 
-TOOLS := promtool staticcheck
+# Go files of the repository, tracked or new, but not ignored.
+GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
+# Packages whose tests take -update (golden files, CLI scripts).
+GOLDEN_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' 'flag\.Bool."update"' .)))
 
 .DEFAULT_GOAL := help
 
@@ -19,20 +27,20 @@ build: ## build bin/oomguard
 	go build -o bin/oomguard ./cmd/oomguard
 
 .PHONY: tools
-tools: ## build the pinned external tools into .cache/bin (reused while their version holds)
-	@for t in $(TOOLS); do tools/build.sh $$t; done
+tools: ## build the pinned tools into .cache/bin (reused while the pinned version holds)
+	tools/build.sh $(TOOLS)
 
 .PHONY: fmt-check
-fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
-	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+fmt-check: ## fail on Go files gofmt would change
+	@out=$$(gofmt -l $(GO_FILES)); \
+	if [[ -n "$$out" ]]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 .PHONY: vet
-vet:
+vet: ## go vet
 	go vet ./...
 
 .PHONY: test
-test: tools fmt-check vet ## what CI runs: formatting, vet, and every test with the race detector
+test: tools fmt-check vet ## what CI runs: formatting, vet, then every test with the race detector
 	go test -race -count=1 ./...
 
 .PHONY: bench
@@ -42,7 +50,7 @@ bench: tools build ## oomguard against promtool on the same inputs, then the Go 
 
 .PHONY: lint
 lint: tools fmt-check vet ## go vet, gofmt and staticcheck
-	staticcheck ./...
+	$(BIN)/staticcheck ./...
 
 .PHONY: generate
 generate: ## regenerate generated files
@@ -50,18 +58,18 @@ generate: ## regenerate generated files
 
 .PHONY: update-golden
 update-golden: ## rewrite golden files and the expected output of CLI scripts
-	go test ./rules/ ./internal/cli/ -run 'TestBadInput|TestRoundTrip|TestScripts' -update
+	go test $(GOLDEN_PKGS) -count=1 -update
+
+.PHONY: crd
+crd: ## regenerate the PrometheusRule CRD from the pinned monitoring types
+	tools/build.sh controller-gen
+	tools/crd.sh
 
 .PHONY: check-generated
-check-generated: generate update-golden ## regenerate, then fail if anything changed
+check-generated: generate crd update-golden ## regenerate everything, then fail if anything changed
 	git diff --exit-code
 
 .PHONY: fuzz
 fuzz: ## fuzz the loader and the position mapping (FUZZTIME each, default 60s)
 	go test ./rules/ -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}
 	go test ./rules/ -run '^$$' -fuzz FuzzExprPos -fuzztime $${FUZZTIME:-60s}
-
-.PHONY: crd
-crd: ## regenerate the PrometheusRule CRD from the pinned monitoring types
-	tools/build.sh controller-gen
-	tools/crd.sh

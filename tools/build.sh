@@ -1,44 +1,54 @@
 #!/usr/bin/env bash
-# Builds a pinned tool into .cache/bin, from its module under tools/NAME.
-# The binary is reused while the stamp beside it names the pinned version.
+# Builds a pinned external tool into .cache/bin/NAME from its module under
+# tools/NAME, whose go.mod pins the version. .cache/bin/NAME.version records
+# the module@version the binary was built from; while it names the pinned
+# version, the binary is reused.
 #
-#   tools/build.sh NAME
+#   tools/build.sh NAME...
 set -euo pipefail
 
-name=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/.cache/bin"
-moddir="$root/tools/$name"
 
-# What the tool is built from, and the version pinned in its go.mod.
-case "$name" in
-  promtool)       module=github.com/prometheus/prometheus;  pkg=github.com/prometheus/prometheus/cmd/promtool ;;
-  prometheus)     module=github.com/prometheus/prometheus;  pkg=github.com/prometheus/prometheus/cmd/prometheus ;;
-  controller-gen) module=sigs.k8s.io/controller-tools;      pkg=sigs.k8s.io/controller-tools/cmd/controller-gen ;;
-  staticcheck)    module=honnef.co/go/tools;                pkg=honnef.co/go/tools/cmd/staticcheck ;;
-  *) echo "tools/build.sh: unknown tool $name" >&2; exit 2 ;;
-esac
-version=$(cd "$moddir" && go list -m -f '{{.Version}}' "$module")
-stamp="$module@$version"
+build() {
+  local name=$1 module pkg
+  case "$name" in
+    promtool)       module=github.com/prometheus/prometheus; pkg=$module/cmd/promtool ;;
+    prometheus)     module=github.com/prometheus/prometheus; pkg=$module/cmd/prometheus ;;
+    controller-gen) module=sigs.k8s.io/controller-tools;     pkg=$module/cmd/controller-gen ;;
+    staticcheck)    module=honnef.co/go/tools;               pkg=$module/cmd/staticcheck ;;
+    *) echo "tools/build.sh: unknown tool $name" >&2; return 2 ;;
+  esac
+  local dir="$root/tools/$name"
+  local version stamp
+  version=$(go list -C "$dir" -m -f '{{.Version}}' "$module")
+  stamp="$module@$version"
 
-if [[ -x "$bin/$name" && -f "$bin/$name.version" && "$(cat "$bin/$name.version")" == "$stamp" ]]; then
-  exit 0
-fi
+  if [[ -x "$bin/$name" && "$(cat "$bin/$name.version" 2>/dev/null)" == "$stamp" ]]; then
+    return 0
+  fi
 
-ldflags=""
-if [[ "$module" == github.com/prometheus/prometheus ]]; then
-  # Prometheus v0.3XX.Y is release 3.XX.Y; stamp it as promu does.
-  minor=${version#v0.}; minor=${minor%%.*}
-  patch=${version##*.}
-  release="${minor:0:1}.${minor:1}.$patch"
-  v=github.com/prometheus/common/version
-  ldflags="-X $v.Version=$release -X $v.Revision=$version -X $v.Branch=release -X $v.BuildUser=oomguard -X $v.BuildDate=19700101-00:00:00"
-fi
+  local ldflags=""
+  if [[ "$module" == github.com/prometheus/prometheus ]]; then
+    # Module v0.MMmm.p is Prometheus release M.mm.p (v0.316.0 is 3.16.0).
+    # Stamp it as the release build tool (promu) does, minus host and time.
+    local mm=${version#v0.} patch=${version##*.}
+    mm=${mm%%.*}
+    local release="$((10#$mm / 100)).$((10#$mm % 100)).$patch"
+    local v=github.com/prometheus/common/version
+    ldflags="-X $v.Version=$release -X $v.Revision=$version -X $v.Branch=release -X $v.BuildUser=oomguard -X $v.BuildDate=19700101-00:00:00"
+  fi
 
-echo "building $name from $stamp" >&2
-mkdir -p "$bin"
-start=$(date +%s)
-(cd "$moddir" && go build -trimpath -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg")
-mv "$bin/$name.tmp" "$bin/$name"
-echo "$stamp" > "$bin/$name.version"
-echo "built $name in $(( $(date +%s) - start ))s" >&2
+  echo "tools: building $name from $stamp" >&2
+  mkdir -p "$bin"
+  local start=$SECONDS
+  go build -C "$dir" -trimpath -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg"
+  mv "$bin/$name.tmp" "$bin/$name"
+  echo "$stamp" > "$bin/$name.version"
+  echo "tools: built $name in $((SECONDS - start))s" >&2
+}
+
+[[ $# -gt 0 ]] || { echo "usage: tools/build.sh NAME..." >&2; exit 2; }
+for name in "$@"; do
+  build "$name"
+done

@@ -65,7 +65,9 @@ func Manifest() []byte { return slices.Clone(manifest) }
 
 // FieldError is one reason the apiserver refuses an object.
 type FieldError struct {
-	// Path is the JSON path of the field, like spec.groups[0].rules[1].for.
+	// Path is the JSON path of the field, like spec.groups[0].rules[1].for,
+	// or "<nil>" as the apiserver has it for an error without one (the
+	// anyOf summary of an int-or-string field of another type).
 	Path string
 	// Type is the apiserver's error type, like "Invalid value",
 	// "Required value" or "Unsupported value".
