@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/promqltest"
@@ -340,8 +341,8 @@ func closestSeries(want labels.Labels, got []sampleOut) string {
 // seriesString writes labels as PromQL writes a series: the metric name,
 // then the other labels in braces.
 func seriesString(l labels.Labels) string {
-	name := l.Get(labels.MetricName)
-	rest := l.DropMetricName()
+	name := l.Get(model.MetricNameLabel)
+	rest := l.DropReserved(func(n string) bool { return n == model.MetricNameLabel })
 	if name == "" {
 		return rest.String()
 	}

@@ -1,6 +1,7 @@
 package ruletest
 
 import (
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -56,9 +57,9 @@ func namesRead(e parser.Expr) []string {
 		nameRegexp := false
 		for _, m := range vs.LabelMatchers {
 			switch {
-			case m.Name == labels.MetricName && m.Type == labels.MatchEqual:
+			case m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual:
 				name = m.Value
-			case m.Name == labels.MetricName:
+			case m.Name == model.MetricNameLabel:
 				nameRegexp = true
 			case m.Name == labels.AlertName && m.Type == labels.MatchEqual:
 				alertname = m.Value

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -482,15 +481,5 @@ func (pf *preparedFile) loader(p parser.Parser) (*groupLoader, []string) {
 }
 
 var nopLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// sortedNames returns the keys of m, sorted.
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 var errNoAlertname = errors.New("an item under alert_rule_test misses required attribute alertname")

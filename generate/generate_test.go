@@ -1,0 +1,187 @@
+package generate
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oomguard/oomguard/internal/crd"
+	"github.com/oomguard/oomguard/rules"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// configs are the configurations the golden files and the promtool checks
+// cover: the defaults and two that change most knobs.
+var configs = []struct {
+	name string
+	sets []string
+}{
+	{"default", nil},
+	{"multicluster-rss", []string{
+		"showMultiCluster=true", "clusterLabel=k8s_cluster", "memoryMetric=rss", "rateWindow=10m",
+		"memoryLimitSource=cadvisor", "extraLabels.team=platform", "namespaceSelector=namespace!~\"kube-.*\"",
+		"testLabels.namespace=apps",
+	}},
+	{"tuned", []string{
+		"cadvisorSelector=job=\"cadvisor\"", "kubeStateMetricsSelector=job=~\"ksm|kube-state-metrics\"",
+		"testLabels.kubeStateMetrics.job=ksm",
+		"alerts.ContainerMemoryNearLimit.threshold=0.85", "alerts.ContainerMemoryAtLimit.for=10m",
+		"alerts.ContainerCPUThrottlingHigh.threshold=0.1", "alerts.ContainerCPUThrottlingHigh.severity=warning",
+		"alerts.ContainerOOMKilledRepeatedly.threshold=5", "alerts.ContainerOOMKilledRepeatedly.window=2h",
+		"alerts.ContainerMemoryLimitHits.threshold=0.05", "alerts.ContainerWithoutMemoryLimit.enabled=false",
+		"runbookURLPattern=https://runbooks.example.com/%s",
+	}},
+}
+
+func overridesOf(t *testing.T, sets []string) Overrides {
+	t.Helper()
+	var o Overrides
+	for _, s := range sets {
+		if err := o.Set(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o
+}
+
+// promtool returns the reference promtool that make test builds.
+func promtool(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("OOMGUARD_PROMTOOL")
+	if p == "" {
+		p = "../.cache/bin/promtool"
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Skip("promtool not built: run make tools (make test does)")
+	}
+	return abs
+}
+
+// TestPack builds the pack in each configuration (its own tests pass on
+// the engine, or Build fails), renders every format and encoding against
+// golden files, twice for byte-identical output, validates the
+// PrometheusRule against the CRD, and runs promtool check rules and
+// promtool test rules on the rule file and the tests.
+func TestPack(t *testing.T) {
+	for _, tc := range configs {
+		t.Run(tc.name, func(t *testing.T) {
+			pack, err := Build(overridesOf(t, tc.sets))
+			if err != nil {
+				var ie *InvalidError
+				if asInvalid(err, &ie) && ie.Report != nil {
+					var b bytes.Buffer
+					_ = writeReport(&b, ie)
+					t.Fatalf("%v\n%s", err, b.String())
+				}
+				t.Fatal(err)
+			}
+			passed, failed := pack.Report.Counts()
+			if failed > 0 || passed < 20 {
+				t.Fatalf("pack tests: %d passed, %d failed", passed, failed)
+			}
+			for _, format := range []string{FormatPrometheusRule, FormatRules} {
+				for _, enc := range []rules.Encoding{rules.YAML, rules.JSON} {
+					out, err := Render(pack.Groups, format, enc, DefaultMeta())
+					if err != nil {
+						t.Fatal(err)
+					}
+					again, _ := Render(pack.Groups, format, enc, DefaultMeta())
+					if !bytes.Equal(out, again) {
+						t.Errorf("%s %s: two renders differ", format, enc)
+					}
+					golden(t, filepath.Join("testdata", tc.name+"."+format+"."+string(enc)), out)
+					if format == FormatPrometheusRule {
+						res, err := crd.ValidatePrometheusRule(out)
+						if err != nil || len(res.Errors) > 0 || len(res.StrictErrors) > 0 {
+							t.Errorf("%s: the CRD refuses the PrometheusRule: %v %v %v", enc, err, res.Errors, res.StrictErrors)
+						}
+					}
+				}
+			}
+
+			// promtool on the rule file and the pack's tests.
+			bin := promtool(t)
+			dir := t.TempDir()
+			ruleFile, _ := Render(pack.Groups, FormatRules, rules.YAML, DefaultMeta())
+			if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), ruleFile, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "pack_test.yaml"), pack.Tests, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"check", "rules", "rules.yaml"}, {"test", "rules", "pack_test.yaml"}} {
+				cmd := exec.Command(bin, args...)
+				cmd.Dir = dir
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+			}
+		})
+	}
+}
+
+// TestInvalidPackIsRefused gives the pack a selector that breaks every
+// expression: Build must refuse it with positioned errors.
+func TestInvalidPackIsRefused(t *testing.T) {
+	_, err := Build(overridesOf(t, []string{`cadvisorSelector=job="kubelet`}))
+	var ie *InvalidError
+	if !asInvalid(err, &ie) || len(ie.Errors) == 0 {
+		t.Fatalf("got %v, want the rules refused", err)
+	}
+	for _, e := range ie.Errors {
+		if !e.Pos.IsValid() || !strings.Contains(e.Msg, "could not parse expression") {
+			t.Errorf("unexpected error %v", e)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", "generate:\n  showMulticluster: true\n", "cfg.yaml:2:3: unknown key showMulticluster"},
+		{"wrong type", "generate:\n  alerts:\n    ContainerMemoryNearLimit:\n      threshold: high\n", `cfg.yaml:4:18: alerts.ContainerMemoryNearLimit.threshold must be a number, not "high"`},
+		{"unknown alert", "generate:\n  alerts:\n    ContainerMemoryNear: {threshold: 1}\n", "cfg.yaml:3:5: unknown key alerts.ContainerMemoryNear"},
+		{"unknown section", "generat:\n  x: 1\n", `cfg.yaml:1:1: unknown section "generat"`},
+		{"not a mapping", "generate: [1]\n", "cfg.yaml:1:11: the generate section must be a mapping"},
+		{"yaml error", "generate:\n  x: [\n", "cfg.yaml:3:1: yaml:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadConfig("cfg.yaml", []byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// Open maps take any key, as strings.
+	o, err := LoadConfig("cfg.yaml", []byte("generate:\n  extraLabels: {team: platform}\n"))
+	if err != nil || o["extraLabels"].(map[string]any)["team"] != "platform" {
+		t.Fatalf("extraLabels: %v %v", o, err)
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run with -update after checking the change)", path)
+	}
+}
