@@ -191,20 +191,20 @@ local u = import '../lib/utils.libsonnet';
     local capacity = 1073741824,  // 1 GiB
     local node = { node: 'n1' },
     local scoreInput = [
-      { series: podKSM('kube_pod_info', node + { pod: pod }), values: '1' }
+      { series: podKSM('kube_pod_info', node + { pod: pod }), values: '1x5' }
       for pod in ['guaranteed', 'besteffort', 'burstable', 'norequest', 'fullrequest']
     ] + [
-      { series: series('kube_node_status_capacity', (if tl.kubeStateMetrics != null then tl.kubeStateMetrics else u.equalityLabels(c.kubeStateMetricsSelector)) + (if c.showMultiCluster then { [c.clusterLabel]: tl.cluster } else {}) + node + { resource: 'memory', unit: 'byte' }), values: '%d' % capacity },
+      { series: series('kube_node_status_capacity', (if tl.kubeStateMetrics != null then tl.kubeStateMetrics else u.equalityLabels(c.kubeStateMetricsSelector)) + (if c.showMultiCluster then { [c.clusterLabel]: tl.cluster } else {}) + node + { resource: 'memory', unit: 'byte' }), values: '%dx5' % capacity },
     ] + [
-      { series: ksm('kube_pod_container_info', { pod: pod }), values: '1' }
+      { series: ksm('kube_pod_container_info', { pod: pod }), values: '1x5' }
       for pod in ['guaranteed', 'besteffort', 'burstable', 'norequest', 'fullrequest']
     ] + [
-      { series: podKSM('kube_pod_status_qos_class', { pod: p[0], qos_class: p[1] }), values: '1' }
+      { series: podKSM('kube_pod_status_qos_class', { pod: p[0], qos_class: p[1] }), values: '1x5' }
       for p in [['guaranteed', 'Guaranteed'], ['besteffort', 'BestEffort'], ['burstable', 'Burstable'], ['norequest', 'Burstable'], ['fullrequest', 'Burstable']]
     ] + [
-      { series: ksm('kube_pod_container_resource_requests', { pod: 'burstable', resource: 'memory', unit: 'byte' }), values: '%d' % (capacity / 4) },
-      { series: ksm('kube_pod_container_resource_requests', { pod: 'fullrequest', resource: 'memory', unit: 'byte' }), values: '%d' % capacity },
-      { series: series('container_memory_rss', cadvisorLabels + { pod: 'burstable' }), values: '%d' % (capacity / 2) },
+      { series: ksm('kube_pod_container_resource_requests', { pod: 'burstable', resource: 'memory', unit: 'byte' }), values: '%dx5' % (capacity / 4) },
+      { series: ksm('kube_pod_container_resource_requests', { pod: 'fullrequest', resource: 'memory', unit: 'byte' }), values: '%dx5' % capacity },
+      { series: series('container_memory_rss', cadvisorLabels + { pod: 'burstable' }), values: '%dx5' % (capacity / 2) },
     ],
     local recordingTests = [
       {
@@ -239,13 +239,15 @@ local u = import '../lib/utils.libsonnet';
         ],
       },
       {
+        // Evaluated after the first step: the estimate reads the RSS that
+        // another group records, and groups are evaluated independently.
         name: 'oom_score_adj by QoS class, and the OOM score estimate',
         interval: '1m',
         input_series: scoreInput,
         promql_expr_test: [
           {
             expr: n.oomScoreAdj,
-            eval_time: '0m',
+            eval_time: '2m',
             exp_samples: [
               sample(n.oomScoreAdj, -997, { pod: 'guaranteed' }),
               sample(n.oomScoreAdj, 1000, { pod: 'besteffort' }),
@@ -256,7 +258,7 @@ local u = import '../lib/utils.libsonnet';
           },
           {
             expr: n.oomScore,
-            eval_time: '0m',
+            eval_time: '2m',
             exp_samples: [sample(n.oomScore, 1250, { pod: 'burstable' } + node)],
           },
         ],
