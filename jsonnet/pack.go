@@ -67,9 +67,6 @@ local mixin = (import 'mixin.libsonnet') + {
 	return &Pack{Rules: parts.Rules, Alerts: parts.Alerts, Tests: parts.Tests, Config: parts.Config}, nil
 }
 
-// Files returns the pack's sources, for export.
-func Files() fs.FS { return files }
-
 // embedImporter imports from the embedded pack only.
 type embedImporter struct {
 	cache map[string]gojsonnet.Contents
@@ -94,4 +91,25 @@ func (i *embedImporter) Import(importedFrom, importedPath string) (gojsonnet.Con
 	c := gojsonnet.MakeContents(string(data))
 	i.cache[p] = c
 	return c, p, nil
+}
+
+// Export writes the pack's sources under dir, for people who vendor the
+// mixin by hand; it returns the files written, relative to dir.
+func Export(dir string, write func(path string, data []byte) error) ([]string, error) {
+	var written []string
+	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := write(path.Join(dir, p), data); err != nil {
+			return err
+		}
+		written = append(written, p)
+		return nil
+	})
+	return written, err
 }

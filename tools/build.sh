@@ -17,6 +17,7 @@ build() {
     prometheus)     module=github.com/prometheus/prometheus; pkg=$module/cmd/prometheus ;;
     controller-gen) module=sigs.k8s.io/controller-tools;     pkg=$module/cmd/controller-gen ;;
     staticcheck)    module=honnef.co/go/tools;               pkg=$module/cmd/staticcheck ;;
+    jsonnet)        module=github.com/google/go-jsonnet;     pkg=$module/cmd/jsonnet ;;
     *) echo "tools/build.sh: unknown tool $name" >&2; return 2 ;;
   esac
   local dir="$root/tools/$name"

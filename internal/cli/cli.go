@@ -102,6 +102,7 @@ Operator.`),
 		newConvertCmd(s, nil),
 		newTestCmd(s, nil),
 		newGenerateCmd(s, nil),
+		newMixinCmd(s),
 		newVersionCmd(s),
 		newCompletionCmd(s),
 	)
