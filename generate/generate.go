@@ -187,3 +187,28 @@ func runTests(ruleFile, tests []byte) (*ruletest.Report, error) {
 	}
 	return ruletest.Run([]string{testFile}, ruletest.Options{})
 }
+
+// BuildMixin evaluates another mixin's prometheusRules and
+// prometheusAlerts and loads them through the rules loader. A mixin that
+// does not evaluate is a *ConfigError (with jsonnet's positions); rules
+// that do not load are an *InvalidError.
+func BuildMixin(path string, opts jsonnet.MixinOptions) ([]*rules.Group, error) {
+	m, err := jsonnet.EvaluateMixin(path, opts)
+	if err != nil {
+		return nil, &ConfigError{Msg: err.Error()}
+	}
+	ruleFile, err := mergeGroups(m.Rules, m.Alerts)
+	if err != nil {
+		return nil, err
+	}
+	// Positions refer to the evaluated rules, as JSON: jsonnet keeps no
+	// trace of where a string came from.
+	f, errs := rules.Parse(path+" (evaluated)", ruleFile, rules.Options{})
+	if len(errs) > 0 {
+		return nil, &InvalidError{Errors: errs}
+	}
+	if len(f.Groups()) == 0 {
+		return nil, &InvalidError{Errors: rules.ErrorList{{File: path, Pos: rules.Pos{Line: 1, Col: 1}, Msg: "the mixin has no prometheusRules or prometheusAlerts groups"}}}
+	}
+	return f.Groups(), nil
+}

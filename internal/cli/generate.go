@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oomguard/oomguard/generate"
 	"github.com/oomguard/oomguard/internal/atomicfile"
+	"github.com/oomguard/oomguard/jsonnet"
 	"github.com/oomguard/oomguard/rules"
 	"github.com/oomguard/oomguard/ruletest"
 )
@@ -28,6 +30,9 @@ type generateOptions struct {
 	Namespace  string
 	Labels     []string
 	Check      bool
+	Mixin      string
+	JPath      []string
+	Timeout    time.Duration
 }
 
 func newGenerateCmd(s Streams, runF func(*generateOptions) error) *cobra.Command {
@@ -64,7 +69,10 @@ differ from what would be generated.`),
   oomguard generate --set alerts.ContainerMemoryNearLimit.threshold=0.85 --set showMultiCluster=true
 
   # In CI: fail when the committed file is out of date
-  oomguard generate -o deploy/oomguard-rules.yaml --check`),
+  oomguard generate -o deploy/oomguard-rules.yaml --check
+
+  # Any other mixin, as a PrometheusRule
+  oomguard generate --mixin vendor/kubernetes-mixin/mixin.libsonnet -J vendor --name kubernetes-mixin`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
@@ -87,6 +95,9 @@ differ from what would be generated.`),
 	f.StringVar(&o.Name, "name", "", "metadata.name of the PrometheusRule (default oomguard-container-resources)")
 	f.StringVar(&o.Namespace, "namespace", "", "metadata.namespace of the PrometheusRule (default monitoring)")
 	f.StringArrayVar(&o.Labels, "label", nil, "metadata label `key=value` (repeatable; replaces the default labels)")
+	f.StringVar(&o.Mixin, "mixin", "", "generate from another mixin at `PATH` (its prometheusRules and prometheusAlerts) instead of the pack")
+	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "with --mixin, a library `DIR` imports may come from (repeatable)")
+	f.DurationVar(&o.Timeout, "mixin-timeout", 30*time.Second, "with --mixin, the longest the evaluation may take")
 	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 with a diff when files on disk differ from what would be generated")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"prometheusrule", "rules"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("encoding", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
@@ -114,25 +125,18 @@ func (o *generateOptions) validate() error {
 			return err
 		}
 	}
+	if o.Mixin == "" && len(o.JPath) > 0 {
+		return usagef("-J goes with --mixin")
+	}
+	if o.Mixin != "" && (len(o.Sets) > 0 || o.TestsDir != "") {
+		return usagef("--set and --tests apply to oomguard's own pack, not to --mixin")
+	}
 	_, err := parseKeyValues("--label", o.Labels, true)
 	return err
 }
 
 func runGenerate(s Streams, o *generateOptions) error {
-	path, required := o.ConfigFile, true
-	if path == "" {
-		path, required = ".oomguard.yaml", false
-	}
-	overrides, err := generate.ReadConfigFile(path, required)
-	if err != nil {
-		return &usageError{err}
-	}
-	for _, kv := range o.Sets {
-		if err := overrides.Set(kv); err != nil {
-			return &usageError{err}
-		}
-	}
-	pack, err := generate.Build(overrides)
+	pack, err := buildPack(o)
 	var ce *generate.ConfigError
 	var ie *generate.InvalidError
 	switch {
@@ -149,6 +153,9 @@ func runGenerate(s Streams, o *generateOptions) error {
 	}
 
 	meta := generate.DefaultMeta()
+	if o.Mixin != "" {
+		meta.Name = mixinName(o.Mixin)
+	}
 	if o.Name != "" {
 		meta.Name = o.Name
 	}
@@ -266,4 +273,43 @@ func lineDiff(name string, got, want []byte) string {
 		fmt.Fprintf(&out, "+%s\n", b[i])
 	}
 	return out.String()
+}
+
+// buildPack builds oomguard's pack with the configuration, or another
+// mixin with --mixin.
+func buildPack(o *generateOptions) (*generate.Pack, error) {
+	if o.Mixin != "" {
+		groups, err := generate.BuildMixin(o.Mixin, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.Timeout})
+		if err != nil {
+			return nil, err
+		}
+		return &generate.Pack{Groups: groups}, nil
+	}
+	path, required := o.ConfigFile, true
+	if path == "" {
+		path, required = ".oomguard.yaml", false
+	}
+	overrides, err := generate.ReadConfigFile(path, required)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range o.Sets {
+		if err := overrides.Set(kv); err != nil {
+			return nil, err
+		}
+	}
+	return generate.Build(overrides)
+}
+
+// mixinName names a PrometheusRule after a mixin's directory, or file.
+func mixinName(path string) string {
+	base := filepath.Base(filepath.Dir(path))
+	if strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) != "mixin" || base == "." || base == "/" {
+		base = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	name := strings.Trim(nameInvalid.ReplaceAllString(strings.ToLower(base), "-"), "-.")
+	if name == "" {
+		name = "mixin"
+	}
+	return name
 }

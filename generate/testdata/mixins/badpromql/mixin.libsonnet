@@ -1,0 +1,5 @@
+{
+  prometheusAlerts: {
+    groups: [{ name: 'g', rules: [{ alert: 'Broken', expr: 'sum(rate(x[5m]) by (job)' }] }],
+  },
+}

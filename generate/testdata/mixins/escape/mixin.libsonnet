@@ -1,0 +1,2 @@
+local other = import '../small/mixin.libsonnet';
+{ prometheusRules: other.prometheusRules }

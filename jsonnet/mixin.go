@@ -1,0 +1,162 @@
+package jsonnet
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	gojsonnet "github.com/google/go-jsonnet"
+)
+
+// MixinOptions bound the evaluation of a mixin that is not the pack.
+type MixinOptions struct {
+	// JPath are the library directories imports may come from, besides
+	// the mixin's own directory.
+	JPath []string
+	// MaxStack bounds the evaluation's stack depth (0: 500).
+	MaxStack int
+	// Timeout bounds the evaluation's time (0: 30s).
+	Timeout time.Duration
+}
+
+// Mixin is a mixin's rules and alerts, as JSON ({"groups": [...]}).
+type Mixin struct {
+	Rules  json.RawMessage
+	Alerts json.RawMessage
+}
+
+// EvaluateMixin evaluates the prometheusRules and prometheusAlerts of the
+// mixin at path, and nothing else of it. Imports are resolved from the
+// importing file's directory, then from opts.JPath, and must stay inside
+// the mixin's directory or a JPath directory: a mixin cannot read other
+// files. Errors carry jsonnet's own file:line:col.
+func EvaluateMixin(path string, opts MixinOptions) (*Mixin, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	roots := []string{filepath.Dir(abs)}
+	for _, j := range opts.JPath {
+		a, err := filepath.Abs(j)
+		if err != nil {
+			return nil, err
+		}
+		roots = append(roots, a)
+	}
+	imp := &sandboxImporter{roots: roots, jpath: roots[1:]}
+	vm := gojsonnet.MakeVM()
+	vm.Importer(imp)
+	vm.MaxStack = opts.MaxStack
+	if vm.MaxStack <= 0 {
+		vm.MaxStack = 500
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	vm.ExtCode("oomguardMixin", fmt.Sprintf("import %q", abs))
+	snippet := `
+local m = std.extVar('oomguardMixin');
+{
+  rules: if std.objectHasAll(m, 'prometheusRules') then m.prometheusRules else { groups: [] },
+  alerts: if std.objectHasAll(m, 'prometheusAlerts') then m.prometheusAlerts else { groups: [] },
+}
+`
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := vm.EvaluateAnonymousSnippet("<oomguard>", snippet)
+		done <- result{out, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(timeout):
+		// go-jsonnet cannot be stopped: the evaluation is left to the
+		// process's end.
+		return nil, fmt.Errorf("%s: evaluation took longer than %v", path, timeout)
+	}
+	if r.err != nil {
+		// Keep jsonnet's message and the frames in the mixin's files; drop
+		// those of the wrapper and of the standard library.
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(r.err.Error()), "\n") {
+			t := strings.TrimSpace(l)
+			if strings.HasPrefix(t, "<oomguard>") || strings.HasPrefix(t, "<extvar:") || strings.HasPrefix(t, "<std>") {
+				continue
+			}
+			lines = append(lines, l)
+		}
+		return nil, errors.New(strings.Join(lines, "\n"))
+	}
+	var parts struct{ Rules, Alerts json.RawMessage }
+	if err := json.Unmarshal([]byte(r.out), &parts); err != nil {
+		return nil, err
+	}
+	return &Mixin{Rules: parts.Rules, Alerts: parts.Alerts}, nil
+}
+
+// sandboxImporter reads imports from disk, only inside its roots.
+type sandboxImporter struct {
+	roots []string
+	jpath []string
+	cache map[string]gojsonnet.Contents
+}
+
+func (s *sandboxImporter) Import(importedFrom, importedPath string) (gojsonnet.Contents, string, error) {
+	if s.cache == nil {
+		s.cache = map[string]gojsonnet.Contents{}
+	}
+	var candidates []string
+	if filepath.IsAbs(importedPath) {
+		candidates = []string{importedPath}
+	} else {
+		if importedFrom != "" && importedFrom != "<oomguard>" {
+			candidates = append(candidates, filepath.Join(filepath.Dir(importedFrom), importedPath))
+		}
+		for _, j := range s.jpath {
+			candidates = append(candidates, filepath.Join(j, importedPath))
+		}
+	}
+	for _, c := range candidates {
+		c = filepath.Clean(c)
+		if contents, ok := s.cache[c]; ok {
+			return contents, c, nil
+		}
+		real, err := filepath.EvalSymlinks(c)
+		if err != nil {
+			continue // not there; try the next place
+		}
+		if !s.inside(real) {
+			return gojsonnet.Contents{}, "", fmt.Errorf("import %q: %s is outside the mixin's directory and -J directories", importedPath, c)
+		}
+		data, err := os.ReadFile(real)
+		if err != nil {
+			return gojsonnet.Contents{}, "", err
+		}
+		contents := gojsonnet.MakeContents(string(data))
+		s.cache[c] = contents
+		return contents, c, nil
+	}
+	return gojsonnet.Contents{}, "", fmt.Errorf("import %q: not found in the mixin's directory or -J directories", importedPath)
+}
+
+func (s *sandboxImporter) inside(path string) bool {
+	for _, r := range s.roots {
+		rr, err := filepath.EvalSymlinks(r)
+		if err != nil {
+			rr = r
+		}
+		if path == rr || strings.HasPrefix(path, rr+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
