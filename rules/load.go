@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -51,7 +52,11 @@ var defaultParser = parser.NewParser(parser.Options{})
 // when there are errors, with whatever could be decoded, so that callers can
 // report every problem; the errors are sorted by position.
 func Parse(path string, data []byte, opts Options) (*File, ErrorList) {
+	data, encErr := toUTF8(data)
 	f := &File{Path: path, src: newSource(data)}
+	if encErr != "" {
+		return f, ErrorList{{File: path, Pos: Pos{Line: 1, Col: 1}, Msg: encErr}}
+	}
 	if max := opts.maxFileSize(); int64(len(data)) > max {
 		return f, ErrorList{tooLarge(path, int64(len(data)), max)}
 	}
@@ -318,4 +323,30 @@ func parseDuration(s string) (model.Duration, error) {
 		return 0, errors.New(strings.TrimPrefix(err.Error(), "time: "))
 	}
 	return v, nil
+}
+
+// toUTF8 removes a byte order mark and turns UTF-16 into UTF-8, as the YAML
+// parser would read it, so that positions count the characters an editor
+// shows.
+func toUTF8(data []byte) ([]byte, string) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		return data[3:], ""
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}), bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		body := data[2:]
+		if len(body)%2 != 0 {
+			return nil, "yaml: UTF-16 text of an odd number of bytes"
+		}
+		big := data[0] == 0xFE
+		units := make([]uint16, len(body)/2)
+		for i := range units {
+			if big {
+				units[i] = uint16(body[2*i])<<8 | uint16(body[2*i+1])
+			} else {
+				units[i] = uint16(body[2*i+1])<<8 | uint16(body[2*i])
+			}
+		}
+		return []byte(string(utf16.Decode(units))), ""
+	}
+	return data, ""
 }
