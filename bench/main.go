@@ -28,6 +28,11 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of each tool on each input")
 	suites := flag.String("suites", "1x6h,20x6h", "unit-test suites: GROUPSxHOURSh, comma-separated")
 	flag.Parse()
+	for _, p := range []*string{promtool, oomguard} {
+		abs, err := filepath.Abs(*p)
+		check(err)
+		*p = abs
+	}
 
 	dir, err := os.MkdirTemp("", "oomguard-bench-")
 	check(err)

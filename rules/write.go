@@ -364,7 +364,7 @@ func plainSafe(s string) bool {
 			break
 		}
 	}
-	if simple {
+	if simple || startsPlainText(s) {
 		switch strings.ToLower(s) {
 		case "y", "yes", "n", "no", "true", "false", "on", "off", "null":
 			return false
@@ -385,4 +385,22 @@ func plainSafe(s string) bool {
 	}
 	got, ok := v2.(string)
 	return ok && got == s
+}
+
+// startsPlainText reports whether s reads back as itself when written plain
+// in block context, by YAML 1.1 and 1.2 readers alike, but for the boolean
+// and null words the caller checks: it starts with an ASCII letter (no
+// number, timestamp, indicator or special float starts with one), holds no
+// line break or tab, no ": " or " #" (a mapping value, a comment), and does
+// not end in a space or a colon.
+func startsPlainText(s string) bool {
+	c := s[0]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		return false
+	}
+	if strings.ContainsAny(s, "\n\r\t") || strings.Contains(s, ": ") || strings.Contains(s, " #") {
+		return false
+	}
+	last := s[len(s)-1]
+	return last != ' ' && last != ':'
 }

@@ -23,7 +23,7 @@ var trickyStrings = []string{
 	"@at", "`tick", "a: b", "- x", "# c", "x #y", " lead", "trail ", "multi\nline", "multi\nline\n",
 	"{a}", "[x]", "!tag", "&anchor", "*alias", "%x", "|", ">", "?", ",x", "=", "<<",
 	"{{ $labels.pod }} is at {{ $value | humanizePercentage }}", "'quoted'", "\"dq\"", "tab\there",
-	"ünïcödé", "line with trailing space \nnext", "\ttab first",
+	"ünïcödé", "line with trailing space \nnext", "\ttab first", "foo:", "a:b", "key: value", "sum(up) > 0.9", "up{job=\"a\"} # c", "Yes", "NULL",
 }
 
 // TestQuotingSurvivesYAML11 writes tricky strings as label keys and values
