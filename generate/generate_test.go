@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/oomguard/oomguard/internal/crd"
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/checks"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -108,6 +110,11 @@ func TestPack(t *testing.T) {
 				}
 			}
 
+			// The pack lints clean with every check.
+			if ds := lint.Run([]*rules.File{mustParse(t, pack.Groups)}, nil, checks.All(), nil); len(ds) > 0 {
+				t.Errorf("the pack does not lint clean:\n%v", ds)
+			}
+
 			// promtool on the rule file and the pack's tests.
 			bin := promtool(t)
 			dir := t.TempDir()
@@ -184,4 +191,18 @@ func golden(t *testing.T, path string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the golden file (run with -update after checking the change)", path)
 	}
+}
+
+// mustParse writes groups as a rule file and loads it back, with positions.
+func mustParse(t *testing.T, groups []*rules.Group) *rules.File {
+	t.Helper()
+	var b bytes.Buffer
+	if err := rules.WriteRuleFile(&b, groups, rules.WriteOptions{Encoding: rules.YAML}); err != nil {
+		t.Fatal(err)
+	}
+	f, errs := rules.Parse("pack.yaml", b.Bytes(), rules.Options{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return f
 }

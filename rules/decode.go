@@ -58,7 +58,7 @@ func (d *decoder) skipNull(n *yaml.Node, what string) bool {
 	if r == nil || !isNull(r) {
 		return false
 	}
-	d.warns = append(d.warns, &Error{File: d.path, Pos: nodePos(r), Msg: "empty " + what + " entry ignored, as Prometheus ignores it"})
+	d.warns = append(d.warns, &Error{File: d.path, Pos: nodePos(r), Msg: "empty " + what + " entry ignored, as Prometheus ignores it", Code: WarnIgnoredEntry})
 	return true
 }
 
@@ -139,7 +139,7 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]kv, bool) {
 		if isNull(k) {
 			// Prometheus's YAML decoding skips entries with a null key
 			// (after checking it for duplicates, as above).
-			d.warns = append(d.warns, &Error{File: d.path, Pos: nodePos(k), Msg: what + ": entry with a null key ignored, as Prometheus ignores it"})
+			d.warns = append(d.warns, &Error{File: d.path, Pos: nodePos(k), Msg: what + ": entry with a null key ignored, as Prometheus ignores it", Code: WarnIgnoredEntry})
 			continue
 		}
 		out = append(out, kv{key: k, val: n.Content[i+1]})

@@ -89,7 +89,7 @@ func Parse(path string, data []byte, opts Options) (*File, ErrorList) {
 		}
 	}
 	if len(ruleFileDocs) > 1 {
-		f.Warnings = append(f.Warnings, &Error{File: path, Pos: ruleFileDocs[1].Pos,
+		f.Warnings = append(f.Warnings, &Error{File: path, Pos: ruleFileDocs[1].Pos, Code: WarnMultiDocument,
 			Msg: fmt.Sprintf("file has %d rule file documents: Prometheus and promtool read only the first", len(ruleFileDocs))})
 	}
 	if !d.exhausted {
@@ -193,7 +193,7 @@ func (d *decoder) document(f *File, root *yaml.Node, index int) {
 		if !p.IsValid() {
 			p = nodePos(n)
 		}
-		f.Warnings = append(f.Warnings, &Error{File: d.path, Pos: p,
+		f.Warnings = append(f.Warnings, &Error{File: d.path, Pos: p, Code: WarnSkippedDocument,
 			Msg: fmt.Sprintf("skipped document %d of kind %s: not a rule file or a PrometheusRule", index+1, what)})
 	}
 }
@@ -311,7 +311,7 @@ func (d *decoder) list(f *File, entries []kv, index int, kind string) {
 			if itemKind == "" {
 				itemKind = "(none)"
 			}
-			f.Warnings = append(f.Warnings, &Error{File: d.path, Pos: nodePos(n),
+			f.Warnings = append(f.Warnings, &Error{File: d.path, Pos: nodePos(n), Code: WarnSkippedDocument,
 				Msg: fmt.Sprintf("skipped item %d of the List in document %d, of kind %s: not a PrometheusRule", i, index+1, itemKind)})
 		}
 	}

@@ -33,7 +33,23 @@ type Error struct {
 	File string
 	Pos  Pos
 	Msg  string
+	// Code classifies warnings (File.Warnings): WarnMultiDocument,
+	// WarnSkippedDocument, WarnIgnoredEntry. Errors have none.
+	Code string
 }
+
+// Codes of the loader's warnings.
+const (
+	// WarnMultiDocument: a plain rule file of several documents, of which
+	// Prometheus reads only the first.
+	WarnMultiDocument = "multi-document"
+	// WarnSkippedDocument: a document of another kind than a rule file or
+	// a PrometheusRule.
+	WarnSkippedDocument = "skipped-document"
+	// WarnIgnoredEntry: an empty sequence item or a null key, which
+	// Prometheus drops.
+	WarnIgnoredEntry = "ignored-entry"
+)
 
 func (e *Error) Error() string {
 	if !e.Pos.IsValid() {

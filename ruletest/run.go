@@ -391,7 +391,7 @@ func (c *ruleCache) load(path string) *ruleFile {
 		rf.errs = append(rf.errs, e.Error())
 	}
 	for _, w := range f.Warnings {
-		if strings.HasPrefix(w.Msg, "skipped ") {
+		if w.Code == rules.WarnSkippedDocument {
 			rf.strictErrs = append(rf.strictErrs, w.Error()+" (--compat ignores it)")
 		}
 	}

@@ -103,6 +103,8 @@ Operator.`),
 		newTestCmd(s, nil),
 		newGenerateCmd(s, nil),
 		newMixinCmd(s),
+		newLintCmd(s),
+		newChecksCmd(s),
 		newVersionCmd(s),
 		newCompletionCmd(s),
 	)

@@ -186,22 +186,28 @@ local u = import '../lib/utils.libsonnet';
           },
           {
             // The kernel's score, roughly: the share of the node's memory
-            // the container holds, in thousandths, plus oom_score_adj.
+            // the container holds, in thousandths, plus oom_score_adj. It
+            // reads RSS from cAdvisor itself, not from the other group's
+            // recording, so that it never runs one evaluation behind.
             // Higher is killed first: sort_desc by node gives the order.
             record: names.oomScore,
             expr: |||
               (
                 1000 * (
-                  %(rss)s
+                  max by (%(by)s) (container_memory_rss{%(sel)s})
                   + on (%(by)s)
-                  (max by (%(by)s) (container_memory_swap{%(sel)s}) or on (%(by)s) 0 * %(rss)s)
+                  (
+                    max by (%(by)s) (container_memory_swap{%(sel)s})
+                    or on (%(by)s)
+                    0 * max by (%(by)s) (container_memory_rss{%(sel)s})
+                  )
                 )
                 / on (%(podBy)s) group_left (node)
                 (%(capacity)s > 0)
               )
               + on (%(by)s) group_left ()
               %(adj)s
-            ||| % { rss: names.rss, by: by, podBy: podBy, sel: cadvisor, capacity: names.podNodeCapacity, adj: names.oomScoreAdj },
+            ||| % { by: by, podBy: podBy, sel: cadvisor, capacity: names.podNodeCapacity, adj: names.oomScoreAdj },
           },
         ],
       },

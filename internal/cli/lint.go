@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/lint/report"
+	"github.com/oomguard/oomguard/rules"
+)
+
+type lintOptions struct {
+	Format  string
+	FailOn  string
+	Enable  []string
+	Disable []string
+	Inputs  []string
+}
+
+func newLintCmd(s Streams) *cobra.Command {
+	o := &lintOptions{}
+	cmd := &cobra.Command{
+		Use:   "lint [flags] FILE|DIR|-...",
+		Short: "Check rule files and PrometheusRule manifests offline",
+		Long: strings.TrimSpace(`
+Lint checks rules offline: plain rule files, PrometheusRule manifests (several
+documents, kind: List), directories and standard input. Every finding names
+its file:line:col and its check; oomguard checks lists the checks and
+oomguard checks ID explains one.
+
+Exit codes: 0 no finding at or above --fail-on (default warning); 1 there is
+one; 2 bad flags or a path that cannot be read.`),
+		Example: strings.TrimSpace(`
+  # Lint a directory of rules
+  oomguard lint rules/
+
+  # In a GitHub workflow: annotations on the pull request, fail on errors only
+  oomguard lint --format github --fail-on error deploy/
+
+  # Without one check
+  oomguard lint --disable promql/static-regexp rules.yaml`),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Inputs = args
+			return runLint(s, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Format, "format", "text", "output: "+strings.Join(report.Formats, ", "))
+	f.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding has this severity or a higher one: info, warning or error")
+	f.StringArrayVar(&o.Disable, "disable", nil, "turn off a check `ID` (repeatable)")
+	f.StringArrayVar(&o.Enable, "enable", nil, "run only these checks `ID` (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(report.Formats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runLint(s Streams, o *lintOptions) error {
+	if len(o.Inputs) == 0 {
+		return usagef("no input: give rule files, directories, globs or - for standard input")
+	}
+	if !slices.Contains(report.Formats, o.Format) {
+		return usagef("--format %q: use %s", o.Format, strings.Join(report.Formats, ", "))
+	}
+	failOn, err := lint.ParseSeverity(o.FailOn)
+	if err != nil {
+		return usagef("--fail-on: %v", err)
+	}
+	all := checks.All()
+	known := map[string]bool{}
+	for _, c := range all {
+		known[c.ID] = true
+	}
+	cfg := lint.DefaultConfig()
+	cfg.Disabled = map[string]bool{}
+	for _, id := range append(append([]string{}, o.Disable...), o.Enable...) {
+		if !known[id] {
+			return usagef("unknown check %q (oomguard checks lists them)", id)
+		}
+	}
+	for _, id := range o.Disable {
+		cfg.Disabled[id] = true
+	}
+	if len(o.Enable) > 0 {
+		for _, c := range all {
+			cfg.Disabled[c.ID] = !slices.Contains(o.Enable, c.ID)
+		}
+	}
+	files, errs, err := rules.LoadFiles(o.Inputs, s.In, rules.Options{})
+	if err != nil {
+		return err
+	}
+	ds := lint.Run(files, errs, all, cfg)
+	if err := report.Write(s.Out, o.Format, ds); err != nil {
+		return err
+	}
+	worst := 0
+	for _, d := range ds {
+		if d.Severity >= failOn {
+			worst++
+		}
+	}
+	if worst > 0 {
+		return &findingsError{fmt.Sprintf("oomguard lint: %s at or above %s", plural(worst, "finding"), failOn)}
+	}
+	return nil
+}
+
+func newChecksCmd(s Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "checks [ID]",
+		Short: "List the lint checks, or explain one",
+		Example: strings.TrimSpace(`
+  oomguard checks
+  oomguard checks kubernetes/cadvisor-container-filter`),
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var b strings.Builder
+			for _, c := range checks.All() {
+				if len(args) == 0 {
+					fmt.Fprintf(&b, "%-40s %-8s %s\n", c.ID, c.Severity, c.Title)
+					continue
+				}
+				if c.ID == args[0] {
+					fmt.Fprintf(&b, "%s (%s): %s\n\n%s\n", c.ID, c.Severity, c.Title, strings.TrimSpace(c.Doc))
+				}
+			}
+			if b.Len() == 0 {
+				return usagef("unknown check %q (oomguard checks lists them)", args[0])
+			}
+			_, err := fmt.Fprint(s.Out, b.String())
+			return err
+		},
+	}
+}

@@ -1,0 +1,30 @@
+package checks
+
+import (
+	"github.com/oomguard/oomguard/lint"
+	"strings"
+)
+
+// AnnotationsRequired wants the annotations people act on.
+var AnnotationsRequired = &lint.Check{
+	ID:       "annotations/required",
+	Title:    "Alerts have summary, description and runbook_url",
+	Severity: lint.Warning,
+	Doc: `Every alert carries the annotations its reader needs: ` + "`summary`" + ` (one line),
+` + "`description`" + ` (what and where, with labels) and ` + "`runbook_url`" + ` (what to do).
+The list is configurable.`,
+	Rule: func(c *lint.RuleContext) {
+		if !c.Rule.IsAlert() {
+			return
+		}
+		var missing []string
+		for _, a := range c.Config.RequiredAnnotations {
+			if v, ok := c.Rule.Annotations.Get(a); !ok || strings.TrimSpace(v.Value) == "" {
+				missing = append(missing, a)
+			}
+		}
+		if len(missing) > 0 {
+			c.Report(c.Rule.Alert.Pos, "", "alert %q has no %s annotation", c.Rule.Alert.Value, strings.Join(missing, ", "))
+		}
+	},
+}

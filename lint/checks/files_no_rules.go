@@ -1,0 +1,23 @@
+package checks
+
+import (
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// FilesNoRules reports files that hold no rule.
+var FilesNoRules = &lint.Check{
+	ID:       "files/no-rules",
+	Title:    "A file with no rule",
+	Severity: lint.Warning,
+	Doc: `A file given to lint that defines no rule at all: an empty file, ` + "`groups: []`" + `,
+or only documents of other kinds. Usually a wrong path or a file whose rules
+were removed by mistake.`,
+	Files: func(c *lint.FilesContext) {
+		for _, f := range c.Files {
+			if f.Rules() == 0 {
+				c.Report(f, nil, nil, rules.Pos{Line: 1, Col: 1}, "", "the file defines no rule")
+			}
+		}
+	},
+}

@@ -1,0 +1,31 @@
+package checks
+
+import (
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/oomguard/oomguard/lint"
+)
+
+// KubernetesMemoryUsageBytes reports container_memory_usage_bytes in
+// alerts.
+var KubernetesMemoryUsageBytes = &lint.Check{
+	ID:       "kubernetes/memory-usage-bytes",
+	Title:    "container_memory_usage_bytes in an alert",
+	Severity: lint.Warning,
+	Doc: `` + "`container_memory_usage_bytes`" + ` includes all of the container's page cache,
+which the kernel reclaims before it kills anything: an alert on it against
+the limit fires for containers that read files and are in no danger. Alert on
+` + "`container_memory_working_set_bytes`" + ` (what the kubelet evicts on) or
+` + "`container_memory_rss`" + `.`,
+	Rule: func(c *lint.RuleContext) {
+		if !c.Rule.IsAlert() {
+			return
+		}
+		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
+			if metricName(vs) == "container_memory_usage_bytes" {
+				c.Report(exprPos(c.File, c.Rule, vs), "use container_memory_working_set_bytes",
+					"container_memory_usage_bytes counts page cache the kernel can reclaim: the alert fires for containers in no danger")
+			}
+		})
+	},
+}

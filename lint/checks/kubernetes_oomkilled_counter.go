@@ -1,0 +1,47 @@
+package checks
+
+import (
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/oomguard/oomguard/lint"
+)
+
+// KubernetesOOMKilledCounter reports the last-terminated-reason gauge
+// used as a counter.
+var KubernetesOOMKilledCounter = &lint.Check{
+	ID:       "kubernetes/oomkilled-counter",
+	Title:    "The OOMKilled reason gauge used as a counter",
+	Severity: lint.Error,
+	Doc: `` + "`kube_pod_container_status_last_terminated_reason`" + ` is a 0/1 gauge that stays 1
+until the container terminates again: ` + "`increase()`" + `, ` + "`rate()`" + ` or ` + "`changes()`" + `
+of it do not count OOM kills (a container killed every minute shows one
+change). Join it with an increase of ` + "`kube_pod_container_status_restarts_total`" + `
+on namespace, pod and container.`,
+	Rule: func(c *lint.RuleContext) {
+		parserInspectCalls(c.Rule.Parsed, func(call *parser.Call) {
+			switch call.Func.Name {
+			case "rate", "irate", "increase", "delta", "idelta", "changes", "resets":
+			default:
+				return
+			}
+			selectors(call, func(vs *parser.VectorSelector, _ []parser.Node) {
+				if metricName(vs) == "kube_pod_container_status_last_terminated_reason" {
+					c.Report(exprPos(c.File, c.Rule, call), "join with increase(kube_pod_container_status_restarts_total[...]) on (namespace, pod, container)",
+						"%s() of kube_pod_container_status_last_terminated_reason: it is a 0/1 gauge, not a counter of kills", call.Func.Name)
+				}
+			})
+		})
+	},
+}
+
+func parserInspectCalls(e parser.Expr, fn func(*parser.Call)) {
+	if e == nil {
+		return
+	}
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if call, ok := n.(*parser.Call); ok {
+			fn(call)
+		}
+		return nil
+	})
+}

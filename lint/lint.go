@@ -1,0 +1,253 @@
+// Package lint runs checks over loaded rules and collects diagnostics. A
+// check is a declared value (Check) with a stable ID, a title, markdown
+// documentation and a default severity; package checks holds them and its
+// All is the only registry.
+package lint
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/oomguard/oomguard/rules"
+)
+
+// Severity of a diagnostic.
+type Severity int
+
+const (
+	Info Severity = iota + 1
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return "unknown"
+}
+
+// ParseSeverity reads info, warning or error.
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(s) {
+	case "info":
+		return Info, nil
+	case "warning":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q: use info, warning or error", s)
+}
+
+// Diagnostic is one finding.
+type Diagnostic struct {
+	File     string
+	Pos      rules.Pos
+	Group    string
+	Rule     string
+	Check    string
+	Severity Severity
+	Message  string
+	// Hint says how to fix it, when there is a clear way.
+	Hint string
+}
+
+func (d Diagnostic) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s: %s (%s)", d.File, d.Pos.Line, d.Pos.Col, d.Severity, d.Message, d.Check)
+}
+
+// Check is one lint check.
+type Check struct {
+	// ID is <category>/<name>, stable across releases.
+	ID    string
+	Title string
+	// Doc is markdown: what the check finds, why it matters, an example.
+	Doc      string
+	Severity Severity
+	// Rule runs once per rule; Files runs once over everything loaded.
+	// A check sets one or both, or Loader.
+	Rule  func(*RuleContext)
+	Files func(*FilesContext)
+	// Loader makes the check report what the loader found: LoaderErrors
+	// for its errors, or the code of a loader warning (rules.Warn...).
+	Loader string
+}
+
+// LoaderErrors is the Loader value of the check that reports the loader's
+// errors (YAML, schema, PromQL, templates, durations, names).
+const LoaderErrors = "errors"
+
+// Config holds settings checks read.
+type Config struct {
+	// SeverityLabelValues are the allowed values of an alert's severity.
+	SeverityLabelValues []string
+	// RequiredAnnotations every alert must have.
+	RequiredAnnotations []string
+	// Severity overrides by check ID.
+	Severity map[string]Severity
+	// Disabled check IDs.
+	Disabled map[string]bool
+}
+
+// DefaultConfig is the configuration without a config file.
+func DefaultConfig() *Config {
+	return &Config{
+		SeverityLabelValues: []string{"info", "warning", "critical"},
+		RequiredAnnotations: []string{"summary", "description", "runbook_url"},
+	}
+}
+
+// RuleContext is what a per-rule check sees.
+type RuleContext struct {
+	File   *rules.File
+	Group  *rules.Group
+	Rule   *rules.Rule
+	Config *Config
+	report func(rules.Pos, string, string)
+}
+
+// Report records a finding at pos.
+func (c *RuleContext) Report(pos rules.Pos, hint, format string, args ...any) {
+	if !pos.IsValid() {
+		pos = c.Rule.Pos
+	}
+	c.report(pos, hint, fmt.Sprintf(format, args...))
+}
+
+// FilesContext is what a check over everything loaded sees.
+type FilesContext struct {
+	Files  []*rules.File
+	Config *Config
+	report func(*rules.File, *rules.Group, *rules.Rule, rules.Pos, string, string)
+}
+
+// Report records a finding in file f, at pos, about rule r of group g
+// (either may be nil).
+func (c *FilesContext) Report(f *rules.File, g *rules.Group, r *rules.Rule, pos rules.Pos, hint, format string, args ...any) {
+	c.report(f, g, r, pos, hint, fmt.Sprintf(format, args...))
+}
+
+// Run runs checks over files, per-rule checks of different files on all
+// cores, and returns the diagnostics sorted by file, line, column and check,
+// without duplicates.
+func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Config) []Diagnostic {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	var active []*Check
+	for _, c := range checks {
+		if !cfg.Disabled[c.ID] {
+			active = append(active, c)
+		}
+	}
+	severity := func(c *Check) Severity {
+		if s, ok := cfg.Severity[c.ID]; ok {
+			return s
+		}
+		return c.Severity
+	}
+	results := make([][]Diagnostic, len(files)+1)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var out []Diagnostic
+			for _, g := range f.Groups() {
+				for _, r := range g.Rules {
+					for _, c := range active {
+						if c.Rule == nil {
+							continue
+						}
+						ctx := &RuleContext{File: f, Group: g, Rule: r, Config: cfg}
+						ctx.report = func(pos rules.Pos, hint, msg string) {
+							out = append(out, Diagnostic{File: f.Path, Pos: pos, Group: g.Name.Value, Rule: r.Name(),
+								Check: c.ID, Severity: severity(c), Message: msg, Hint: hint})
+						}
+						c.Rule(ctx)
+					}
+				}
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+	var all []Diagnostic
+	byLoader := map[string]*Check{}
+	for _, c := range active {
+		if c.Loader != "" {
+			byLoader[c.Loader] = c
+		}
+	}
+	fromLoader := func(e *rules.Error, code string) {
+		if c := byLoader[code]; c != nil {
+			all = append(all, Diagnostic{File: e.File, Pos: e.Pos, Check: c.ID, Severity: severity(c), Message: e.Msg})
+		}
+	}
+	for _, e := range loadErrs {
+		fromLoader(e, LoaderErrors)
+	}
+	for _, f := range files {
+		for _, w := range f.Warnings {
+			fromLoader(w, w.Code)
+		}
+	}
+	for _, c := range active {
+		if c.Files == nil {
+			continue
+		}
+		ctx := &FilesContext{Files: files, Config: cfg}
+		ctx.report = func(f *rules.File, g *rules.Group, r *rules.Rule, pos rules.Pos, hint, msg string) {
+			d := Diagnostic{File: f.Path, Pos: pos, Check: c.ID, Severity: severity(c), Message: msg, Hint: hint}
+			if g != nil {
+				d.Group = g.Name.Value
+			}
+			if r != nil {
+				d.Rule = r.Name()
+			}
+			all = append(all, d)
+		}
+		c.Files(ctx)
+	}
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	return Sort(all)
+}
+
+// Sort orders diagnostics by file, line, column and check and removes
+// duplicates.
+func Sort(ds []Diagnostic) []Diagnostic {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Pos != b.Pos {
+			return a.Pos.Less(b.Pos)
+		}
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		return a.Message < b.Message
+	})
+	out := ds[:0]
+	for i, d := range ds {
+		if i > 0 && d == ds[i-1] {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+// Package report writes lint diagnostics: text for people, JSON for tools,
+// GitHub workflow annotations for CI.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/oomguard/oomguard/lint"
+)
+
+// Formats this package writes.
+var Formats = []string{"text", "json", "github"}
+
+// Write writes diagnostics in a format.
+func Write(w io.Writer, format string, ds []lint.Diagnostic) error {
+	switch format {
+	case "text":
+		return Text(w, ds)
+	case "json":
+		return JSON(w, ds)
+	case "github":
+		return GitHub(w, ds)
+	}
+	return fmt.Errorf("unknown format %q: use %s", format, strings.Join(Formats, ", "))
+}
+
+// Text writes path:line:col: severity: message (check), a line each.
+func Text(w io.Writer, ds []lint.Diagnostic) error {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString(d.String())
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type jsonDiagnostic struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Group    string `json:"group,omitempty"`
+	Rule     string `json:"rule,omitempty"`
+	Check    string `json:"check"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+}
+
+// JSON writes an array of diagnostics.
+func JSON(w io.Writer, ds []lint.Diagnostic) error {
+	out := make([]jsonDiagnostic, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, jsonDiagnostic{File: d.File, Line: d.Pos.Line, Column: d.Pos.Col, Group: d.Group, Rule: d.Rule,
+			Check: d.Check, Severity: d.Severity.String(), Message: d.Message, Hint: d.Hint})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// GitHub writes workflow commands that annotate the lines in a pull
+// request.
+func GitHub(w io.Writer, ds []lint.Diagnostic) error {
+	var b strings.Builder
+	for _, d := range ds {
+		level := map[lint.Severity]string{lint.Info: "notice", lint.Warning: "warning", lint.Error: "error"}[d.Severity]
+		fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", level,
+			escapeProperty(d.File), d.Pos.Line, d.Pos.Col, escapeProperty(d.Check), escapeData(d.Message))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

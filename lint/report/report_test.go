@@ -1,0 +1,53 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/rules"
+)
+
+var sample = []lint.Diagnostic{
+	{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, Group: "g", Rule: "R", Check: "labels/severity", Severity: lint.Warning, Message: "alert \"R\" has no severity label", Hint: "add it"},
+	{File: "dir/b,c.yaml", Pos: rules.Pos{Line: 10, Col: 1}, Check: "syntax/invalid", Severity: lint.Error, Message: "100% broken\nsecond line"},
+}
+
+func TestText(t *testing.T) {
+	var b bytes.Buffer
+	if err := Text(&b, sample); err != nil {
+		t.Fatal(err)
+	}
+	want := "a.yaml:3:7: warning: alert \"R\" has no severity label (labels/severity)\n" +
+		"dir/b,c.yaml:10:1: error: 100% broken\nsecond line (syntax/invalid)\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, sample); err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0]["line"] != 3.0 || got[0]["column"] != 7.0 || got[0]["severity"] != "warning" || got[0]["hint"] != "add it" || got[1]["group"] != nil {
+		t.Errorf("unexpected JSON: %s", b.String())
+	}
+}
+
+func TestGitHub(t *testing.T) {
+	var b bytes.Buffer
+	if err := GitHub(&b, sample); err != nil {
+		t.Fatal(err)
+	}
+	want := "::warning file=a.yaml,line=3,col=7,title=labels/severity::alert \"R\" has no severity label\n" +
+		"::error file=dir/b%2Cc.yaml,line=10,col=1,title=syntax/invalid::100%25 broken%0Asecond line\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
