@@ -223,6 +223,11 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 	for _, r := range results {
 		all = append(all, r...)
 	}
+	if c := byLoader[Suppressions]; c != nil {
+		all = suppress(files, all, c, severity(c))
+	} else {
+		all = suppress(files, all, nil, 0)
+	}
 	return Sort(all)
 }
 

@@ -178,3 +178,20 @@ func (m Map) Strings() map[string]string {
 	}
 	return out
 }
+
+// Line returns the text of line n (1-based) of the file as loaded, without
+// its line break, or nil.
+func (f *File) Line(n int) []byte {
+	if f == nil || f.src == nil {
+		return nil
+	}
+	return f.src.line(n)
+}
+
+// LineCount returns the number of lines of the file.
+func (f *File) LineCount() int {
+	if f == nil || f.src == nil {
+		return 0
+	}
+	return len(f.src.lines)
+}

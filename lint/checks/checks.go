@@ -35,6 +35,7 @@ func All() []*lint.Check {
 		KubernetesOOMKilledCounter,
 		LabelsSeverity,
 		LabelsValueTemplate,
+		LintSuppression,
 		PromqlStaticRegexp,
 		SyntaxInvalid,
 	}

@@ -1,0 +1,106 @@
+package lint
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/oomguard/oomguard/rules"
+)
+
+// Suppressions is the Loader value of the check that reports suppression
+// comments without a reason or that match no finding.
+const Suppressions = "suppressions"
+
+// suppressRE finds `# oomguard:ignore <id> <reason>` and
+// `# oomguard:ignore-file <id> <reason>` in a line.
+// The reason runs to the end of the line or to another comment.
+var suppressRE = regexp.MustCompile(`(?:^|\s)#\s*oomguard:(ignore-file|ignore)(?:\s+([a-z]+/[a-z0-9-]+))?(?:\s+([^#]*))?`)
+
+type suppression struct {
+	file   string
+	line   int
+	col    int
+	whole  bool // ignore-file
+	check  string
+	reason string
+	used   bool
+}
+
+// suppressions reads the suppression comments of a file.
+func suppressions(f *rules.File) []*suppression {
+	var out []*suppression
+	for n := 1; n <= f.LineCount(); n++ {
+		line := string(f.Line(n))
+		if !strings.Contains(line, "oomguard:ignore") {
+			continue
+		}
+		m := suppressRE.FindStringSubmatchIndex(line)
+		if m == nil {
+			continue
+		}
+		s := &suppression{file: f.Path, line: n, col: len([]rune(line[:m[0]])) + 1, whole: line[m[2]:m[3]] == "ignore-file"}
+		if m[4] >= 0 {
+			s.check = line[m[4]:m[5]]
+		}
+		if m[6] >= 0 {
+			s.reason = strings.TrimSpace(line[m[6]:m[7]])
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// suppress drops the diagnostics that suppression comments cover and
+// reports the comments that are malformed or cover nothing.
+func suppress(files []*rules.File, ds []Diagnostic, report *Check, severity Severity) []Diagnostic {
+	byFile := map[string][]*suppression{}
+	ruleLine := map[string]map[string]int{} // file -> rule name -> first line
+	for _, f := range files {
+		byFile[f.Path] = suppressions(f)
+		lines := map[string]int{}
+		for _, g := range f.Groups() {
+			for _, r := range g.Rules {
+				lines[g.Name.Value+"\x00"+r.Name()] = r.Pos.Line
+			}
+		}
+		ruleLine[f.Path] = lines
+	}
+	var out []Diagnostic
+	for _, d := range ds {
+		covered := false
+		start := ruleLine[d.File][d.Group+"\x00"+d.Rule]
+		for _, s := range byFile[d.File] {
+			if s.check != d.Check || s.reason == "" {
+				continue
+			}
+			if s.whole || s.line == d.Pos.Line || s.line == d.Pos.Line-1 || start > 0 && (s.line == start || s.line == start-1) {
+				s.used = true
+				covered = true
+			}
+		}
+		if !covered {
+			out = append(out, d)
+		}
+	}
+	if report == nil {
+		return out
+	}
+	for _, f := range files {
+		for _, s := range byFile[f.Path] {
+			var msg string
+			switch {
+			case s.check == "":
+				msg = "oomguard:ignore needs the ID of a check and a reason"
+			case s.reason == "":
+				msg = fmt.Sprintf("oomguard:ignore %s needs a reason", s.check)
+			case !s.used:
+				msg = fmt.Sprintf("oomguard:ignore %s matches no finding: remove it", s.check)
+			default:
+				continue
+			}
+			out = append(out, Diagnostic{File: s.file, Pos: rules.Pos{Line: s.line, Col: s.col}, Check: report.ID, Severity: severity, Message: msg})
+		}
+	}
+	return out
+}
