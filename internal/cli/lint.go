@@ -14,6 +14,7 @@ import (
 )
 
 type lintOptions struct {
+	Config  string
 	Format  string
 	FailOn  string
 	Enable  []string
@@ -49,6 +50,7 @@ one; 2 bad flags or a path that cannot be read.`),
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.Config, "config", "", "config `FILE` (default .oomguard.yaml when it exists): its lint section")
 	f.StringVar(&o.Format, "format", "text", "output: "+strings.Join(report.Formats, ", "))
 	f.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding has this severity or a higher one: info, warning or error")
 	f.StringArrayVar(&o.Disable, "disable", nil, "turn off a check `ID` (repeatable)")
@@ -70,11 +72,22 @@ func runLint(s Streams, o *lintOptions) error {
 	}
 	all := checks.All()
 	known := map[string]bool{}
+	var ids []string
 	for _, c := range all {
 		known[c.ID] = true
+		ids = append(ids, c.ID)
 	}
-	cfg := lint.DefaultConfig()
-	cfg.Disabled = map[string]bool{}
+	path, required := o.Config, true
+	if path == "" {
+		path, required = ".oomguard.yaml", false
+	}
+	cfg, err := lint.LoadConfig(path, required, ids)
+	if err != nil {
+		return &usageError{err}
+	}
+	if cfg.Disabled == nil {
+		cfg.Disabled = map[string]bool{}
+	}
 	for _, id := range append(append([]string{}, o.Disable...), o.Enable...) {
 		if !known[id] {
 			return usagef("unknown check %q (oomguard checks lists them)", id)

@@ -1,0 +1,119 @@
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	yaml "go.yaml.in/yaml/v4"
+)
+
+// fileConfig is the lint section of .oomguard.yaml.
+type fileConfig struct {
+	Disable             []string          `yaml:"disable"`
+	Enable              []string          `yaml:"enable"`
+	Severity            map[string]string `yaml:"severity"`
+	SeverityLabelValues []string          `yaml:"severityLabelValues"`
+	RequiredAnnotations *[]string         `yaml:"requiredAnnotations"`
+}
+
+// ConfigError is a lint configuration that cannot be used, at its
+// position.
+type ConfigError struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Line == 0 {
+		return e.File + ": " + e.Msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// LoadConfig reads the lint section of an oomguard config file; known lists
+// the check IDs, to refuse unknown ones. A missing file at the default path
+// (required false) is the default configuration.
+func LoadConfig(path string, required bool, known []string) (*Config, error) {
+	cfg := DefaultConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !required && errors.Is(err, os.ErrNotExist) {
+			return cfg, nil
+		}
+		return nil, &ConfigError{File: path, Msg: err.Error()}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		var le *yaml.LoadError
+		if errors.As(err, &le) {
+			return nil, &ConfigError{File: path, Line: le.Mark.Line, Col: le.Mark.Column, Msg: "yaml: " + le.Message}
+		}
+		return nil, &ConfigError{File: path, Msg: err.Error()}
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return cfg, nil
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "lint" {
+			continue
+		}
+		node := root.Content[i+1]
+		var fc fileConfig
+		if err := node.Load(&fc, yaml.WithKnownFields()); err != nil {
+			line, col := node.Line, node.Column
+			var le *yaml.LoadError
+			if errors.As(err, &le) && le.Mark.Line > 0 {
+				line, col = le.Mark.Line, le.Mark.Column
+			}
+			return nil, &ConfigError{File: path, Line: line, Col: col, Msg: "lint: " + err.Error()}
+		}
+		at := func(msg string) error { return &ConfigError{File: path, Line: node.Line, Col: node.Column, Msg: "lint: " + msg} }
+		check := func(id string) error {
+			if !slices.Contains(known, id) {
+				return at(fmt.Sprintf("unknown check %q", id))
+			}
+			return nil
+		}
+		cfg.Disabled = map[string]bool{}
+		for _, id := range fc.Disable {
+			if err := check(id); err != nil {
+				return nil, err
+			}
+			cfg.Disabled[id] = true
+		}
+		if len(fc.Enable) > 0 {
+			for _, id := range fc.Enable {
+				if err := check(id); err != nil {
+					return nil, err
+				}
+			}
+			for _, id := range known {
+				if !slices.Contains(fc.Enable, id) {
+					cfg.Disabled[id] = true
+				}
+			}
+		}
+		cfg.Severity = map[string]Severity{}
+		for id, s := range fc.Severity {
+			if err := check(id); err != nil {
+				return nil, err
+			}
+			sev, err := ParseSeverity(s)
+			if err != nil {
+				return nil, at(err.Error())
+			}
+			cfg.Severity[id] = sev
+		}
+		if len(fc.SeverityLabelValues) > 0 {
+			cfg.SeverityLabelValues = fc.SeverityLabelValues
+		}
+		if fc.RequiredAnnotations != nil {
+			cfg.RequiredAnnotations = *fc.RequiredAnnotations
+		}
+	}
+	return cfg, nil
+}
