@@ -71,7 +71,9 @@ func LoadConfig(path string, required bool, known []string) (*Config, error) {
 			}
 			return nil, &ConfigError{File: path, Line: line, Col: col, Msg: "lint: " + err.Error()}
 		}
-		at := func(msg string) error { return &ConfigError{File: path, Line: node.Line, Col: node.Column, Msg: "lint: " + msg} }
+		at := func(msg string) error {
+			return &ConfigError{File: path, Line: node.Line, Col: node.Column, Msg: "lint: " + msg}
+		}
 		check := func(id string) error {
 			if !slices.Contains(known, id) {
 				return at(fmt.Sprintf("unknown check %q", id))
