@@ -31,6 +31,8 @@ func All() []*lint.Check {
 		IdentityDuplicateRule,
 		IdentityRecordName,
 		KubernetesCadvisorContainerFilter,
+		KubernetesFailcntWithoutV2,
+		KubernetesJoinWithoutOn,
 		KubernetesMemoryUsageBytes,
 		KubernetesOOMKilledCounter,
 		LabelsSeverity,

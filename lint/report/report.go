@@ -1,5 +1,5 @@
 // Package report writes lint diagnostics: text for people, JSON for tools,
-// GitHub workflow annotations for CI.
+// GitHub workflow annotations and checkstyle XML for CI.
 package report
 
 import (
@@ -12,7 +12,7 @@ import (
 )
 
 // Formats this package writes.
-var Formats = []string{"text", "json", "github"}
+var Formats = []string{"text", "json", "github", "checkstyle"}
 
 // Write writes diagnostics in a format.
 func Write(w io.Writer, format string, ds []lint.Diagnostic) error {
@@ -23,6 +23,8 @@ func Write(w io.Writer, format string, ds []lint.Diagnostic) error {
 		return JSON(w, ds)
 	case "github":
 		return GitHub(w, ds)
+	case "checkstyle":
+		return Checkstyle(w, ds)
 	}
 	return fmt.Errorf("unknown format %q: use %s", format, strings.Join(Formats, ", "))
 }

@@ -51,3 +51,23 @@ func TestGitHub(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+func TestCheckstyle(t *testing.T) {
+	var b bytes.Buffer
+	if err := Checkstyle(&b, sample); err != nil {
+		t.Fatal(err)
+	}
+	want := `<?xml version="1.0" encoding="UTF-8"?>
+<checkstyle version="4.3">
+  <file name="a.yaml">
+    <error line="3" column="7" severity="warning" message="alert &#34;R&#34; has no severity label" source="labels/severity"></error>
+  </file>
+  <file name="dir/b,c.yaml">
+    <error line="10" column="1" severity="error" message="100% broken&#xA;second line" source="syntax/invalid"></error>
+  </file>
+</checkstyle>
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

@@ -1,0 +1,38 @@
+package checks
+
+import (
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/oomguard/oomguard/lint"
+)
+
+// KubernetesFailcntWithoutV2 reports failcnt read without the cgroup v2
+// counter.
+var KubernetesFailcntWithoutV2 = &lint.Check{
+	ID:       "kubernetes/failcnt-without-v2",
+	Title:    "failcnt without its cgroup v2 counterpart",
+	Severity: lint.Warning,
+	Doc: `` + "`container_memory_failcnt`" + ` counts memory limit hits on cgroup v1 only: on
+cgroup v2, the default of current distributions and of Kubernetes nodes, it
+stays 0, and a rule on it never fires. cAdvisor exposes the v2 count as
+` + "`container_memory_events_max_total`" + ` (memory.events ` + "`max`" + `); read both, with
+` + "`or`" + `, so the rule works on either.`,
+	Rule: func(c *lint.RuleContext) {
+		var failcnt *parser.VectorSelector
+		v2 := false
+		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
+			switch metricName(vs) {
+			case "container_memory_failcnt":
+				if failcnt == nil {
+					failcnt = vs
+				}
+			case "container_memory_events_max_total":
+				v2 = true
+			}
+		})
+		if failcnt != nil && !v2 {
+			c.Report(exprPos(c.File, c.Rule, failcnt), "add: or container_memory_events_max_total",
+				"container_memory_failcnt stays 0 on cgroup v2: read container_memory_events_max_total too")
+		}
+	},
+}
