@@ -5,12 +5,13 @@ SHELL := bash
 
 # Pinned external tools (tools/NAME/go.mod), built into BIN by tools/build.sh.
 BIN := $(CURDIR)/.cache/bin
-TOOLS := promtool staticcheck controller-gen jsonnet
+TOOLS := promtool prometheus staticcheck controller-gen jsonnet
 # Tests find the tools on PATH; tests comparing with promtool also read
 # OOMGUARD_PROMTOOL.
 export PATH := $(BIN):$(PATH)
 export OOMGUARD_PROMTOOL := $(BIN)/promtool
 export OOMGUARD_JSONNET := $(BIN)/jsonnet
+export OOMGUARD_PROMETHEUS := $(BIN)/prometheus
 
 # Go files of the repository, tracked or new, but not ignored.
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')

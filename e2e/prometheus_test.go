@@ -1,0 +1,354 @@
+// Package e2e runs oomguard's output against real components: a Prometheus
+// server built from the pinned module (make tools builds it).
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oomguard/oomguard/generate"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// tool returns a binary make tools builds, or skips.
+func tool(t *testing.T, env, name string) string {
+	t.Helper()
+	p := os.Getenv(env)
+	if p == "" {
+		p = filepath.Join("..", ".cache", "bin", name)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Skipf("%s not built: run make tools (make test does)", name)
+	}
+	return abs
+}
+
+// exporter serves cAdvisor and kube-state-metrics series for four
+// containers with known troubles and a healthy one, counters growing with
+// time.
+type exporter struct {
+	start time.Time
+	// ksmScrapes counts scrapes of kube-state-metrics: the OOM-killed
+	// container restarts after a few, so that Prometheus sees the counter
+	// go up.
+	ksmScrapes atomic.Int64
+}
+
+type container struct {
+	pod                string
+	workingSet, limit  float64
+	user, system       float64 // CPU seconds a second
+	periods, throttled float64 // CFS periods a second
+	oomKilled          bool
+	restartAfter       int64 // scrapes of kube-state-metrics before the restart; 0: never
+	cpuLimit           float64
+}
+
+var containers = []container{
+	{pod: "hot", workingSet: 950, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
+	{pod: "oom", workingSet: 100, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2, oomKilled: true, restartAfter: 5},
+	{pod: "kernel", workingSet: 100, limit: 1000, user: 0.2, system: 0.6, periods: 10, cpuLimit: 2},
+	{pod: "throttled", workingSet: 100, limit: 1000, user: 0.05, system: 0.001, periods: 10, throttled: 5, cpuLimit: 2},
+	{pod: "healthy", workingSet: 100, limit: 1000, user: 0.1, system: 0.001, periods: 10, cpuLimit: 2},
+}
+
+func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Since(e.start).Seconds()
+	var b strings.Builder
+	metric := func(name, typ string) { fmt.Fprintf(&b, "# TYPE %s %s\n", name, typ) }
+	l := func(c container, extra string) string {
+		return fmt.Sprintf(`namespace="ns",pod="%s",container="app"%s`, c.pod, extra)
+	}
+	switch r.URL.Path {
+	case "/metrics/cadvisor":
+		cad := `,image="img",id="/kubepods/x",name="n"`
+		metric("container_memory_working_set_bytes", "gauge")
+		for _, c := range containers {
+			fmt.Fprintf(&b, "container_memory_working_set_bytes{%s} %g\n", l(c, cad), c.workingSet)
+		}
+		metric("container_memory_rss", "gauge")
+		for _, c := range containers {
+			fmt.Fprintf(&b, "container_memory_rss{%s} %g\n", l(c, cad), c.workingSet/2)
+		}
+		metric("container_memory_events_max_total", "counter")
+		for _, c := range containers {
+			fmt.Fprintf(&b, "container_memory_events_max_total{%s} 0\n", l(c, cad))
+		}
+		for _, m := range []struct {
+			name string
+			rate func(container) float64
+		}{
+			{"container_cpu_user_seconds_total", func(c container) float64 { return c.user }},
+			{"container_cpu_system_seconds_total", func(c container) float64 { return c.system }},
+			{"container_cpu_usage_seconds_total", func(c container) float64 { return c.user + c.system }},
+			{"container_cpu_cfs_periods_total", func(c container) float64 { return c.periods }},
+			{"container_cpu_cfs_throttled_periods_total", func(c container) float64 { return c.throttled }},
+		} {
+			metric(m.name, "counter")
+			for _, c := range containers {
+				fmt.Fprintf(&b, "%s{%s} %g\n", m.name, l(c, cad), m.rate(c)*now)
+			}
+		}
+	case "/metrics":
+		scrapes := e.ksmScrapes.Add(1)
+		metric("kube_pod_container_resource_limits", "gauge")
+		for _, c := range containers {
+			fmt.Fprintf(&b, "kube_pod_container_resource_limits{%s} %g\n", l(c, `,resource="memory",unit="byte"`), c.limit)
+			fmt.Fprintf(&b, "kube_pod_container_resource_limits{%s} %g\n", l(c, `,resource="cpu",unit="core"`), c.cpuLimit)
+		}
+		metric("kube_pod_container_status_running", "gauge")
+		for _, c := range containers {
+			fmt.Fprintf(&b, "kube_pod_container_status_running{%s} 1\n", l(c, ""))
+		}
+		metric("kube_pod_container_status_last_terminated_reason", "gauge")
+		for _, c := range containers {
+			v := 0
+			if c.oomKilled {
+				v = 1
+			}
+			fmt.Fprintf(&b, "kube_pod_container_status_last_terminated_reason{%s} %d\n", l(c, `,reason="OOMKilled"`), v)
+		}
+		metric("kube_pod_container_status_restarts_total", "counter")
+		for _, c := range containers {
+			v := 0
+			if c.restartAfter > 0 && scrapes > c.restartAfter {
+				v = 1
+			}
+			fmt.Fprintf(&b, "kube_pod_container_status_restarts_total{%s} %d\n", l(c, ""), v)
+		}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	io.WriteString(w, b.String())
+}
+
+// server is a Prometheus server on loopback.
+type server struct {
+	url  string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	logs bytes.Buffer
+}
+
+func (s *server) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.Write(p)
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func startPrometheus(t *testing.T, bin, dir string) *server {
+	t.Helper()
+	addr := freePort(t)
+	s := &server{url: "http://" + addr}
+	s.cmd = exec.Command(bin,
+		"--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr,
+		"--web.enable-lifecycle",
+	)
+	s.cmd.Stdout, s.cmd.Stderr = s, s
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		if t.Failed() {
+			s.mu.Lock()
+			t.Logf("prometheus logs:\n%s", s.logs.String())
+			s.mu.Unlock()
+		}
+	})
+	waitFor(t, 60*time.Second, "Prometheus to be ready", func() (bool, string) {
+		resp, err := http.Get(s.url + "/-/ready")
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200, resp.Status
+	})
+	return s
+}
+
+// waitFor polls cond until it holds, up to timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("waited %v for %s; last state: %s", timeout, what, last)
+}
+
+func getJSON(t *testing.T, url string, out any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type alertsResponse struct {
+	Data struct {
+		Alerts []struct {
+			Labels map[string]string `json:"labels"`
+			State  string            `json:"state"`
+		} `json:"alerts"`
+	} `json:"data"`
+}
+
+// TestPrometheusFiresThePack loads the generated pack (with short for
+// durations) into a real Prometheus 3.16 that scrapes a synthetic
+// exporter, and waits for the alerts each troubled container must fire.
+func TestPrometheusFiresThePack(t *testing.T) {
+	bin := tool(t, "OOMGUARD_PROMETHEUS", "prometheus")
+	var overrides generate.Overrides
+	for _, name := range []string{"ContainerMemoryNearLimit", "ContainerMemoryAtLimit", "ContainerMemoryLimitPredicted", "ContainerMemoryLimitHits",
+		"ContainerOOMKilled", "ContainerOOMKilledRepeatedly", "ContainerCPUSystemShareHigh", "ContainerCPUThrottlingHigh", "ContainerCPUNearLimit", "ContainerWithoutMemoryLimit"} {
+		if err := overrides.Set("alerts." + name + ".for=0s"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pack, err := generate.Build(overrides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruleFile, err := generate.Render(pack.Groups, generate.FormatRules, rules.YAML, generate.DefaultMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), ruleFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	exp := httptest.NewServer(&exporter{start: time.Now()})
+	defer exp.Close()
+	target := strings.TrimPrefix(exp.URL, "http://")
+	config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [rules.yaml]
+scrape_configs:
+  - job_name: kubelet
+    metrics_path: /metrics/cadvisor
+    static_configs: [{targets: [%q]}]
+    relabel_configs:
+      - {source_labels: [__metrics_path__], target_label: metrics_path}
+  - job_name: kube-state-metrics
+    static_configs: [{targets: [%q]}]
+`, target, target)
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prom := startPrometheus(t, bin, dir)
+
+	want := map[string]string{ // alert name -> pod
+		"ContainerMemoryNearLimit":    "hot",
+		"ContainerOOMKilled":          "oom",
+		"ContainerCPUSystemShareHigh": "kernel",
+		"ContainerCPUThrottlingHigh":  "throttled",
+	}
+	var firing map[string]bool
+	waitFor(t, 90*time.Second, "the alerts to fire", func() (bool, string) {
+		var r alertsResponse
+		getJSON(t, prom.url+"/api/v1/alerts", &r)
+		firing = map[string]bool{}
+		for _, a := range r.Data.Alerts {
+			if a.State == "firing" {
+				firing[a.Labels["alertname"]+"/"+a.Labels["pod"]] = true
+			}
+		}
+		for name, pod := range want {
+			if !firing[name+"/"+pod] {
+				return false, fmt.Sprintf("firing: %v", firing)
+			}
+		}
+		return true, ""
+	})
+	for k := range firing {
+		if strings.HasSuffix(k, "/healthy") {
+			t.Errorf("the healthy container fires %s", k)
+		}
+	}
+
+	// Recording rules give the expected values.
+	var q struct {
+		Data struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+				Value  []any             `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	getJSON(t, prom.url+"/api/v1/query?query="+urlQuery(`namespace_pod_container:container_memory_working_set_bytes:limit_ratio{pod="hot"}`), &q)
+	if len(q.Data.Result) != 1 || q.Data.Result[0].Value[1] != "0.95" {
+		t.Errorf("working set ratio of hot: %+v", q.Data.Result)
+	}
+
+	// A reload with a broken rule file is refused; the rules stay.
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte("groups:\n  - name: broken\n    rules:\n      - alert: X\n        expr: sum(\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(prom.url+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 200 {
+		t.Errorf("the broken rule file was accepted")
+	}
+	var rulesResp struct {
+		Data struct {
+			Groups []struct {
+				Name string `json:"name"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	getJSON(t, prom.url+"/api/v1/rules", &rulesResp)
+	if len(rulesResp.Data.Groups) != len(pack.Groups) {
+		t.Errorf("after the refused reload %d groups are loaded, want the %d of before", len(rulesResp.Data.Groups), len(pack.Groups))
+	}
+}
+
+func urlQuery(q string) string { return url.QueryEscape(q) }
