@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"encoding/xml"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,4 +73,74 @@ func TestPromtoolCompat(t *testing.T) {
 	if rows < 25 {
 		t.Fatalf("only %d rows", rows)
 	}
+}
+
+// TestPromtoolGroupVerdicts runs every test file of promtool's corpus with
+// promtool 3.16 and with oomguard test, both writing JUnit, and requires
+// the same verdict for every test group.
+func TestPromtoolGroupVerdicts(t *testing.T) {
+	bin := os.Getenv("OOMGUARD_PROMTOOL")
+	if bin == "" {
+		bin = "../../.cache/bin/promtool"
+	}
+	bin, _ = filepath.Abs(bin)
+	if _, err := os.Stat(bin); err != nil {
+		t.Skip("promtool not built: run make tools (make test does)")
+	}
+	dir := prometheusTestdata(t)
+	files := []string{"unittest.yml", "long-period.yml", "bad-input-series.yml", "bad-promql.yml", "bad-rules-syntax-test.yml",
+		"bad-rules-error-test.yml", "failing.yml", "at-modifier-test.yml", "negative-offset-test.yml", "experimental-functions-test.yml",
+		"no-test-group-interval.yml", "start-time-test.yml", "rules_run.yml", "rules_run_no_fuzzy.yml", "rules_run_fuzzy.yml"}
+	groups := 0
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			tmp := t.TempDir()
+			theirs, ours := filepath.Join(tmp, "promtool.xml"), filepath.Join(tmp, "oomguard.xml")
+			cmd := exec.Command(bin, "test", "rules", "--junit="+theirs, f)
+			cmd.Dir = dir
+			_ = cmd.Run() // a failing test exits 1; the verdicts are in the report
+			var out, errOut bytes.Buffer
+			Main([]string{"test", "--junit", ours, filepath.Join(dir, f)}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+			a, b := junitVerdicts(t, theirs), junitVerdicts(t, ours)
+			if len(a) != len(b) {
+				t.Fatalf("promtool reports %d test groups, oomguard %d: %v / %v", len(a), len(b), a, b)
+			}
+			for name, pass := range a {
+				if b[name] != pass {
+					t.Errorf("test group %q: promtool passed=%v, oomguard passed=%v\n%s", name, pass, b[name], out.String())
+				}
+			}
+			groups += len(a)
+		})
+	}
+	t.Logf("%d test groups compared", groups)
+}
+
+// junitVerdicts reads pass or fail of every test case of a JUnit report,
+// by test case name; a file that could not run counts as one failed case.
+func junitVerdicts(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name     string   `xml:"name,attr"`
+				Failures []string `xml:"failure"`
+				Error    string   `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			out[c.Name] = len(c.Failures) == 0 && c.Error == ""
+		}
+	}
+	return out
 }
