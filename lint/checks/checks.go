@@ -38,6 +38,7 @@ func All() []*lint.Check {
 		LabelsSeverity,
 		LabelsValueTemplate,
 		LintSuppression,
+		ManifestsMetadata,
 		PromqlStaticRegexp,
 		SyntaxInvalid,
 	}
