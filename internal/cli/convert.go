@@ -112,10 +112,8 @@ func (o *convertOptions) validate() error {
 			}
 		}
 	}
-	if o.Name != "" {
-		if errs := validation.IsDNS1123Subdomain(o.Name); len(errs) > 0 {
-			return usagef("--name %q is not a valid Kubernetes name: %s", o.Name, strings.Join(errs, "; "))
-		}
+	if err := validateName(o.Name); err != nil {
+		return err
 	}
 	if o.Namespace != "" {
 		if errs := validation.IsDNS1123Label(o.Namespace); len(errs) > 0 {
@@ -367,4 +365,15 @@ func merge(base, over map[string]string) map[string]string {
 	maps.Copy(out, base)
 	maps.Copy(out, over)
 	return out
+}
+
+// validateName checks a --name for a PrometheusRule; empty is fine.
+func validateName(name string) error {
+	if name == "" {
+		return nil
+	}
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return usagef("--name %q is not a valid Kubernetes name: %s", name, strings.Join(errs, "; "))
+	}
+	return nil
 }

@@ -120,10 +120,8 @@ func (o *generateOptions) validate() error {
 	if o.Format == generate.FormatRules && (o.Name != "" || o.Namespace != "" || len(o.Labels) > 0) {
 		return usagef("--name, --namespace and --label apply to --format prometheusrule only")
 	}
-	if o.Name != "" {
-		if err := (&convertOptions{To: toPrometheusRule, Encoding: "yaml", Name: o.Name, Inputs: []string{"x"}}).validate(); err != nil {
-			return err
-		}
+	if err := validateName(o.Name); err != nil {
+		return err
 	}
 	if o.Mixin == "" && len(o.JPath) > 0 {
 		return usagef("-J goes with --mixin")
