@@ -188,6 +188,15 @@ func (f *File) Line(n int) []byte {
 	return f.src.line(n)
 }
 
+// Source returns the text of the file as loaded (UTF-8, whatever the
+// encoding on disk). The caller must not modify it.
+func (f *File) Source() []byte {
+	if f == nil || f.src == nil {
+		return nil
+	}
+	return f.src.text
+}
+
 // LineCount returns the number of lines of the file.
 func (f *File) LineCount() int {
 	if f == nil || f.src == nil {

@@ -38,7 +38,9 @@ func All() []*lint.Check {
 		LabelsSeverity,
 		LabelsValueTemplate,
 		LintSuppression,
+		ManifestsCRDSchema,
 		ManifestsMetadata,
+		ManifestsSize,
 		PromqlStaticRegexp,
 		SyntaxInvalid,
 	}

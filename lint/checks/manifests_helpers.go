@@ -1,0 +1,158 @@
+package checks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v4"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/oomguard/oomguard/rules"
+)
+
+// kubeDoc is one document of a file as kubectl reads it: kubectl splits a
+// stream at lines starting with "---" and reads each part with YAML 1.1
+// rules (sigs.k8s.io/yaml), where our loader reads YAML 1.2. The two differ
+// on purpose-made traps such as `severity: yes`, which kubectl sends as the
+// boolean true.
+type kubeDoc struct {
+	// first and last are the lines of the file the document spans.
+	first, last int
+	text        []byte
+}
+
+// kubectlDocs splits src as kubectl's YAML reader does.
+func kubectlDocs(src []byte) []kubeDoc {
+	var docs []kubeDoc
+	cur := kubeDoc{first: 1}
+	var buf bytes.Buffer
+	line := 0
+	flush := func(last int) {
+		if buf.Len() > 0 {
+			cur.last = last
+			cur.text = bytes.Clone(buf.Bytes())
+			docs = append(docs, cur)
+		}
+		buf.Reset()
+	}
+	for len(src) > 0 {
+		line++
+		n := bytes.IndexByte(src, '\n') + 1
+		if n == 0 {
+			n = len(src)
+		}
+		l := src[:n]
+		src = src[n:]
+		if rest, ok := bytes.CutPrefix(l, []byte("---")); ok {
+			if t := bytes.TrimSpace(rest); len(t) == 0 || t[0] == '#' {
+				flush(line - 1)
+				cur = kubeDoc{first: line + 1}
+				continue
+			}
+		}
+		buf.Write(l)
+	}
+	flush(line)
+	return docs
+}
+
+// docAt returns the kubectl document holding line n.
+func docAt(docs []kubeDoc, n int) (kubeDoc, bool) {
+	for _, d := range docs {
+		if d.first <= n && n <= d.last {
+			return d, true
+		}
+	}
+	return kubeDoc{}, false
+}
+
+// object returns the JSON kubectl sends for the document, or for item
+// item of a List when item >= 0.
+func (k kubeDoc) object(item int) ([]byte, error) {
+	j, err := sigsyaml.YAMLToJSON(k.text)
+	if err != nil {
+		return nil, err
+	}
+	if item < 0 {
+		return j, nil
+	}
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(j, &list); err != nil {
+		return nil, err
+	}
+	if item >= len(list.Items) {
+		return nil, fmt.Errorf("list has %d items", len(list.Items))
+	}
+	return list.Items[item], nil
+}
+
+// locate returns the position in the file of the field an apiserver error
+// path names (spec.groups[0].rules[1].for, metadata.labels[a.b/c]), or of
+// the deepest part of it the document has, with item >= 0 for an item of
+// a List. It returns false when not even the document can be read.
+func (k kubeDoc) locate(item int, path string) (rules.Pos, bool) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(k.text, &root); err != nil || root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return rules.Pos{}, false
+	}
+	n := deref(root.Content[0])
+	if item >= 0 {
+		path = "items[" + strconv.Itoa(item) + "]." + path
+	}
+	at := n
+	for hops := 0; path != "" && n != nil && hops < 64; hops++ {
+		var next *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			// Keys may hold dots and brackets (label keys): take the
+			// longest key the path starts with.
+			best := -1
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key := n.Content[i].Value
+				rest, ok := strings.CutPrefix(strings.TrimPrefix(path, "["), key)
+				if !ok || (strings.HasPrefix(path, "[") && !strings.HasPrefix(rest, "]")) {
+					continue
+				}
+				rest = strings.TrimPrefix(rest, "]")
+				if rest != "" && rest[0] != '.' && rest[0] != '[' {
+					continue
+				}
+				if best < 0 || len(key) > len(n.Content[best].Value) {
+					best = i
+				}
+			}
+			if best >= 0 {
+				key := n.Content[best].Value
+				rest, _ := strings.CutPrefix(strings.TrimPrefix(path, "["), key)
+				path = strings.TrimPrefix(strings.TrimPrefix(rest, "]"), ".")
+				next = deref(n.Content[best+1])
+			}
+		case yaml.SequenceNode:
+			if rest, ok := strings.CutPrefix(path, "["); ok {
+				if end := strings.IndexByte(rest, ']'); end > 0 {
+					if i, err := strconv.Atoi(rest[:end]); err == nil && i >= 0 && i < len(n.Content) {
+						path = strings.TrimPrefix(rest[end+1:], ".")
+						next = deref(n.Content[i])
+					}
+				}
+			}
+		}
+		if next == nil {
+			break
+		}
+		n, at = next, next
+	}
+	return rules.Pos{Line: k.first - 1 + at.Line, Col: at.Column}, true
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for hops := 0; n != nil && n.Kind == yaml.AliasNode && hops < 100; hops++ {
+		n = n.Alias
+	}
+	return n
+}

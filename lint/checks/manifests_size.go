@@ -1,0 +1,89 @@
+package checks
+
+import (
+	"encoding/json"
+
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/rules"
+)
+
+const (
+	// annotationsLimit is the apiserver's limit on the total size of an
+	// object's annotations, keys and values.
+	annotationsLimit = 256 << 10
+	// lastApplied is the annotation client-side kubectl apply keeps the
+	// applied object in.
+	lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+	// etcdLimit is etcd's default largest request, which bounds an object.
+	etcdLimit = 3 << 19 // 1.5 MiB
+)
+
+// ManifestsSize reports PrometheusRules too large to apply.
+var ManifestsSize = &lint.Check{
+	ID:       "manifests/size",
+	Title:    "PrometheusRule too large for kubectl apply or etcd",
+	Severity: lint.Error,
+	Doc: `Client-side ` + "`kubectl apply`" + ` keeps a copy of the whole object, as JSON, in the
+annotation ` + "`" + lastApplied + "`" + `, and the apiserver limits an
+object's annotations to 256 KiB in all: a PrometheusRule of more than about
+256 KiB of JSON is refused with ` + "`metadata.annotations: Too long`" + `. Apply it with
+` + "`kubectl apply --server-side`" + ` (which keeps no such copy) or split it.
+
+Beyond that, etcd refuses any object over 1.5 MiB by default (` + "`etcdserver: request\nis too large`" + `), whatever the client: split it.
+
+The size counted is the object's compact JSON, as kubectl sends it.`,
+	Files: func(c *lint.FilesContext) {
+		for _, f := range c.Files {
+			var docs []kubeDoc
+			for _, d := range f.Docs {
+				if d.Kind != rules.KindPrometheusRule {
+					continue
+				}
+				if docs == nil {
+					docs = kubectlDocs(f.Source())
+				}
+				kd, ok := docAt(docs, d.Pos.Line)
+				if !ok {
+					continue
+				}
+				obj, err := kd.object(d.Item)
+				if err != nil {
+					continue // manifests/crd-schema reports it
+				}
+				size, annotations, ok := appliedSize(obj)
+				if !ok {
+					continue
+				}
+				switch {
+				case size > etcdLimit:
+					c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON, over etcd's default limit of %d bytes per object: split it", size, etcdLimit)
+				case annotations+len(lastApplied)+size > annotationsLimit:
+					c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON: client-side kubectl apply copies it into the %s annotation, over the apiserver's %d-byte limit on annotations; apply with --server-side or split it", size, lastApplied, annotationsLimit)
+				}
+			}
+		}
+	},
+}
+
+// appliedSize returns the size of the compact JSON of obj, without a
+// last-applied annotation, and the size of its other annotations.
+func appliedSize(obj []byte) (size, annotations int, ok bool) {
+	var o map[string]any
+	if json.Unmarshal(obj, &o) != nil {
+		return 0, 0, false
+	}
+	if meta, _ := o["metadata"].(map[string]any); meta != nil {
+		if as, _ := meta["annotations"].(map[string]any); as != nil {
+			delete(as, lastApplied)
+			for k, v := range as {
+				s, _ := v.(string)
+				annotations += len(k) + len(s)
+			}
+		}
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return 0, 0, false
+	}
+	return len(b), annotations, true
+}
