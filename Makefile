@@ -5,13 +5,16 @@ SHELL := bash
 
 # Pinned external tools (tools/NAME/go.mod), built into BIN by tools/build.sh.
 BIN := $(CURDIR)/.cache/bin
-TOOLS := promtool prometheus staticcheck controller-gen jsonnet
+TOOLS := promtool prometheus staticcheck controller-gen jsonnet etcd kube-apiserver kubectl
 # Tests find the tools on PATH; tests comparing with promtool also read
 # OOMGUARD_PROMTOOL.
 export PATH := $(BIN):$(PATH)
 export OOMGUARD_PROMTOOL := $(BIN)/promtool
 export OOMGUARD_JSONNET := $(BIN)/jsonnet
 export OOMGUARD_PROMETHEUS := $(BIN)/prometheus
+export OOMGUARD_ETCD := $(BIN)/etcd
+export OOMGUARD_KUBE_APISERVER := $(BIN)/kube-apiserver
+export OOMGUARD_KUBECTL := $(BIN)/kubectl
 
 # Go files of the repository, tracked or new, but not ignored.
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')

@@ -18,9 +18,13 @@ build() {
     controller-gen) module=sigs.k8s.io/controller-tools;     pkg=$module/cmd/controller-gen ;;
     staticcheck)    module=honnef.co/go/tools;               pkg=$module/cmd/staticcheck ;;
     jsonnet)        module=github.com/google/go-jsonnet;     pkg=$module/cmd/jsonnet ;;
+    kube-apiserver) module=k8s.io/kubernetes;                pkg=$module/cmd/kube-apiserver ;;
+    kubectl)        module=k8s.io/kubernetes;                pkg=$module/cmd/kubectl ;;
+    etcd)           module=go.etcd.io/etcd/server/v3;        pkg=./etcd ;;
     *) echo "tools/build.sh: unknown tool $name" >&2; return 2 ;;
   esac
   local dir="$root/tools/$name"
+  case "$name" in kube-apiserver|kubectl|etcd) dir="$root/tools/kube" ;; esac
   local version stamp
   version=$(go list -C "$dir" -m -f '{{.Version}}' "$module")
   stamp="$module@$version"
@@ -38,6 +42,20 @@ build() {
     local release="$((10#$mm / 100)).$((10#$mm % 100)).$patch"
     local v=github.com/prometheus/common/version
     ldflags="-X $v.Version=$release -X $v.Revision=$version -X $v.Branch=release -X $v.BuildUser=oomguard -X $v.BuildDate=19700101-00:00:00"
+  fi
+
+  if [[ "$module" == k8s.io/kubernetes ]]; then
+    # As the release build does, so that the server and kubectl report
+    # v1.37.2 and kubectl sees no version skew.
+    local minor=${version#v1.}
+    minor=${minor%%.*}
+    local v=k8s.io/component-base/version c=k8s.io/client-go/pkg/version
+    for p in $v $c; do
+      ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitCommit=$version -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+    done
+  fi
+  if [[ "$name" == etcd ]]; then
+    ldflags="-X go.etcd.io/etcd/api/v3/version.GitSHA=$version"
   fi
 
   echo "tools: building $name from $stamp" >&2
