@@ -1,21 +1,14 @@
-// Package e2e runs oomguard's output against real components: a Prometheus
-// server built from the pinned module (make tools builds it).
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,23 +16,6 @@ import (
 	"github.com/oomguard/oomguard/generate"
 	"github.com/oomguard/oomguard/rules"
 )
-
-// tool returns a binary make tools builds, or skips.
-func tool(t *testing.T, env, name string) string {
-	t.Helper()
-	p := os.Getenv(env)
-	if p == "" {
-		p = filepath.Join("..", ".cache", "bin", name)
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(abs); err != nil {
-		t.Skipf("%s not built: run make tools (make test does)", name)
-	}
-	return abs
-}
 
 // exporter serves cAdvisor and kube-state-metrics series for four
 // containers with known troubles and a healthy one, counters growing with
@@ -142,90 +118,25 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, b.String())
 }
 
-// server is a Prometheus server on loopback.
-type server struct {
-	url  string
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	logs bytes.Buffer
-}
-
-func (s *server) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.logs.Write(p)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func startPrometheus(t *testing.T, bin, dir string) *server {
+func startPrometheus(t *testing.T, bin, dir string) *process {
 	t.Helper()
 	addr := freePort(t)
-	s := &server{url: "http://" + addr}
-	s.cmd = exec.Command(bin,
+	p := startProcess(t, "prometheus", bin,
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr,
 		"--web.enable-lifecycle",
 	)
-	s.cmd.Stdout, s.cmd.Stderr = s, s
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-		if t.Failed() {
-			s.mu.Lock()
-			t.Logf("prometheus logs:\n%s", s.logs.String())
-			s.mu.Unlock()
-		}
-	})
+	p.url = "http://" + addr
 	waitFor(t, 60*time.Second, "Prometheus to be ready", func() (bool, string) {
-		resp, err := http.Get(s.url + "/-/ready")
+		resp, err := http.Get(p.url + "/-/ready")
 		if err != nil {
 			return false, err.Error()
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200, resp.Status
 	})
-	return s
-}
-
-// waitFor polls cond until it holds, up to timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		last = state
-		time.Sleep(250 * time.Millisecond)
-	}
-	t.Fatalf("waited %v for %s; last state: %s", timeout, what, last)
-}
-
-func getJSON(t *testing.T, url string, out any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatal(err)
-	}
+	return p
 }
 
 type alertsResponse struct {

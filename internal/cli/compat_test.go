@@ -75,9 +75,11 @@ func TestPromtoolCompat(t *testing.T) {
 	}
 }
 
-// TestPromtoolGroupVerdicts runs every test file of promtool's corpus with
-// promtool 3.16 and with oomguard test, both writing JUnit, and requires
-// the same verdict for every test group.
+// TestPromtoolGroupVerdicts runs test files with promtool 3.16 and with
+// oomguard test, both writing JUnit, and requires the same verdict for
+// every test group: every test file of promtool's corpus, the test files
+// of testdata/verdicts (whose group names say the verdict they must get),
+// and the pack's own unit tests as oomguard generate --tests writes them.
 func TestPromtoolGroupVerdicts(t *testing.T) {
 	bin := os.Getenv("OOMGUARD_PROMTOOL")
 	if bin == "" {
@@ -87,27 +89,58 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skip("promtool not built: run make tools (make test does)")
 	}
-	dir := prometheusTestdata(t)
-	files := []string{"unittest.yml", "long-period.yml", "bad-input-series.yml", "bad-promql.yml", "bad-rules-syntax-test.yml",
+	type testFile struct{ dir, name string }
+	var files []testFile
+	corpus := prometheusTestdata(t)
+	for _, f := range []string{"unittest.yml", "long-period.yml", "bad-input-series.yml", "bad-promql.yml", "bad-rules-syntax-test.yml",
 		"bad-rules-error-test.yml", "failing.yml", "at-modifier-test.yml", "negative-offset-test.yml", "experimental-functions-test.yml",
-		"no-test-group-interval.yml", "start-time-test.yml", "rules_run.yml", "rules_run_no_fuzzy.yml", "rules_run_fuzzy.yml"}
+		"no-test-group-interval.yml", "start-time-test.yml", "rules_run.yml", "rules_run_no_fuzzy.yml", "rules_run_fuzzy.yml"} {
+		files = append(files, testFile{corpus, f})
+	}
+	own, err := filepath.Glob("testdata/verdicts/*_test.yml")
+	if err != nil || len(own) == 0 {
+		t.Fatalf("testdata/verdicts: %v, %d files", err, len(own))
+	}
+	for _, f := range own {
+		dir, _ := filepath.Abs(filepath.Dir(f))
+		files = append(files, testFile{dir, filepath.Base(f)})
+	}
+	packDir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"generate", "--format", "rules", "--tests", packDir}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}); code != 0 {
+		t.Fatalf("oomguard generate --tests: exit %d\n%s", code, errOut.String())
+	}
+	files = append(files, testFile{packDir, "pack_test.yaml"})
+
 	groups := 0
 	for _, f := range files {
-		t.Run(f, func(t *testing.T) {
+		name := f.name
+		if f.dir == packDir {
+			name = "pack/" + name
+		} else if f.dir != corpus {
+			name = "verdicts/" + name
+		}
+		t.Run(name, func(t *testing.T) {
 			tmp := t.TempDir()
 			theirs, ours := filepath.Join(tmp, "promtool.xml"), filepath.Join(tmp, "oomguard.xml")
-			cmd := exec.Command(bin, "test", "rules", "--junit="+theirs, f)
-			cmd.Dir = dir
+			cmd := exec.Command(bin, "test", "rules", "--junit="+theirs, f.name)
+			cmd.Dir = f.dir
 			_ = cmd.Run() // a failing test exits 1; the verdicts are in the report
 			var out, errOut bytes.Buffer
-			Main([]string{"test", "--junit", ours, filepath.Join(dir, f)}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+			Main([]string{"test", "--junit", ours, filepath.Join(f.dir, f.name)}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
 			a, b := junitVerdicts(t, theirs), junitVerdicts(t, ours)
-			if len(a) != len(b) {
+			if len(a) != len(b) || len(a) == 0 {
 				t.Fatalf("promtool reports %d test groups, oomguard %d: %v / %v", len(a), len(b), a, b)
 			}
 			for name, pass := range a {
 				if b[name] != pass {
 					t.Errorf("test group %q: promtool passed=%v, oomguard passed=%v\n%s", name, pass, b[name], out.String())
+				}
+				if f.dir != corpus && f.dir != packDir && pass != strings.HasPrefix(name, "pass ") {
+					t.Errorf("test group %q: promtool passed=%v, which its name does not say", name, pass)
+				}
+				if f.dir == packDir && !pass {
+					t.Errorf("the pack's test group %q fails", name)
 				}
 			}
 			groups += len(a)
