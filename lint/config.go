@@ -1,12 +1,16 @@
 package lint
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"slices"
 
 	yaml "go.yaml.in/yaml/v4"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // fileConfig is the lint section of .oomguard.yaml.
@@ -16,6 +20,11 @@ type fileConfig struct {
 	Severity            map[string]string `yaml:"severity"`
 	SeverityLabelValues []string          `yaml:"severityLabelValues"`
 	RequiredAnnotations *[]string         `yaml:"requiredAnnotations"`
+	// RuleSelector is the ruleSelector of the Prometheus that should load
+	// the manifests: a label selector string (prometheus=k8s,role in
+	// (alert-rules)) or the object of the Prometheus resource
+	// ({matchLabels: ..., matchExpressions: ...}).
+	RuleSelector yaml.Node `yaml:"ruleSelector"`
 }
 
 // ConfigError is a lint configuration that cannot be used, at its
@@ -116,6 +125,47 @@ func LoadConfig(path string, required bool, known []string) (*Config, error) {
 		if fc.RequiredAnnotations != nil {
 			cfg.RequiredAnnotations = *fc.RequiredAnnotations
 		}
+		if fc.RuleSelector.Kind != 0 {
+			sel, text, err := ruleSelector(&fc.RuleSelector)
+			if err != nil {
+				return nil, &ConfigError{File: path, Line: fc.RuleSelector.Line, Col: fc.RuleSelector.Column, Msg: "lint: ruleSelector: " + err.Error()}
+			}
+			cfg.RuleSelector, cfg.RuleSelectorText = sel, text
+		}
 	}
 	return cfg, nil
+}
+
+// ruleSelector reads a label selector written as a string or as the
+// object of a Kubernetes resource.
+func ruleSelector(n *yaml.Node) (labels.Selector, string, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		sel, err := labels.Parse(n.Value)
+		if err != nil {
+			return nil, "", err
+		}
+		return sel, sel.String(), nil
+	case yaml.MappingNode:
+		var raw any
+		if err := n.Load(&raw); err != nil {
+			return nil, "", err
+		}
+		j, err := json.Marshal(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		var ls metav1.LabelSelector
+		dec := json.NewDecoder(bytes.NewReader(j))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ls); err != nil {
+			return nil, "", fmt.Errorf("want matchLabels and matchExpressions: %v", err)
+		}
+		sel, err := metav1.LabelSelectorAsSelector(&ls)
+		if err != nil {
+			return nil, "", err
+		}
+		return sel, sel.String(), nil
+	}
+	return nil, "", errors.New("want a label selector string or an object with matchLabels and matchExpressions")
 }

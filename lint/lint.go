@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -95,6 +97,10 @@ type Config struct {
 	Severity map[string]Severity
 	// Disabled check IDs.
 	Disabled map[string]bool
+	// RuleSelector is the label selector of the Prometheus that should
+	// load the PrometheusRules, or nil; RuleSelectorText is its text.
+	RuleSelector     labels.Selector
+	RuleSelectorText string
 }
 
 // DefaultConfig is the configuration without a config file.

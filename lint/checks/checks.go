@@ -40,6 +40,8 @@ func All() []*lint.Check {
 		LintSuppression,
 		ManifestsCRDSchema,
 		ManifestsMetadata,
+		ManifestsOperatorLimit,
+		ManifestsRuleSelector,
 		ManifestsSize,
 		PromqlStaticRegexp,
 		SyntaxInvalid,

@@ -77,9 +77,20 @@ func TestChecks(t *testing.T) {
 			if len(wants) == 0 {
 				t.Fatal("testdata has no # want")
 			}
+			// A check that needs settings finds them beside its testdata.
+			var cfg *lint.Config
+			if cfgPath := filepath.Join("testdata", fileOf(c.ID)+".oomguard.yaml"); fileExists(cfgPath) {
+				var ids []string
+				for _, c := range All() {
+					ids = append(ids, c.ID)
+				}
+				if cfg, err = lint.LoadConfig(cfgPath, true, ids); err != nil {
+					t.Fatal(err)
+				}
+			}
 			f, errs := rules.Parse(path, data, rules.Options{})
 			var got []lint.Diagnostic
-			for _, d := range lint.Run([]*rules.File{f}, errs, All(), nil) {
+			for _, d := range lint.Run([]*rules.File{f}, errs, All(), cfg) {
 				if d.Check == c.ID {
 					got = append(got, d)
 				}
@@ -132,4 +143,9 @@ func TestDocs(t *testing.T) {
 	if err != nil || !bytes.Equal(want, b.Bytes()) {
 		t.Fatalf("docs/checks.md is out of date: run make update-golden")
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -54,10 +54,9 @@ The size counted is the object's compact JSON, as kubectl sends it.`,
 				if !ok {
 					continue
 				}
-				switch {
-				case size > etcdLimit:
+				if size > etcdLimit {
 					c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON, over etcd's default limit of %d bytes per object: split it", size, etcdLimit)
-				case annotations+len(lastApplied)+size > annotationsLimit:
+				} else if annotations+len(lastApplied)+size > annotationsLimit {
 					c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON: client-side kubectl apply copies it into the %s annotation, over the apiserver's %d-byte limit on annotations; apply with --server-side or split it", size, lastApplied, annotationsLimit)
 				}
 			}

@@ -1,0 +1,60 @@
+package checks
+
+import (
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// ManifestsRuleSelector reports PrometheusRules the configured Prometheus
+// does not select.
+var ManifestsRuleSelector = &lint.Check{
+	ID:       "manifests/rule-selector",
+	Title:    "PrometheusRule the configured Prometheus does not select",
+	Severity: lint.Error,
+	Doc: `The Prometheus Operator gives a Prometheus only the PrometheusRules whose
+labels match its ` + "`ruleSelector`" + `; the others are ignored without a word, and
+their alerts never fire. Which labels that takes differs between setups:
+kube-prometheus's Prometheus selects everything, while a kube-prometheus-stack
+Helm release selects ` + "`release: <release name>`" + ` unless told otherwise.
+
+The check runs when the configuration names the selector, as the Prometheus
+resource has it or as a selector string:
+
+    lint:
+      ruleSelector:
+        matchLabels: {release: monitoring}
+    # or: ruleSelector: "release=monitoring,role in (alert-rules)"`,
+	Files: func(c *lint.FilesContext) {
+		sel := c.Config.RuleSelector
+		if sel == nil {
+			return
+		}
+		for _, f := range c.Files {
+			for _, d := range f.Docs {
+				if d.Kind != rules.KindPrometheusRule || d.Meta == nil {
+					continue
+				}
+				set := labels.Set{}
+				for _, p := range d.Meta.Labels {
+					set[p.Key.Value] = p.Value.Value
+				}
+				if sel.Matches(set) {
+					continue
+				}
+				pos := d.Pos
+				if len(d.Meta.Labels) > 0 && d.Meta.Labels[0].Key.Pos.IsValid() {
+					pos = d.Meta.Labels[0].Key.Pos
+				} else if d.Meta.Name.Pos.IsValid() {
+					pos = d.Meta.Name.Pos
+				}
+				shown := set.String()
+				if shown == "" {
+					shown = "none"
+				}
+				c.Report(f, nil, nil, pos, "", "the Prometheus's ruleSelector %q does not select this PrometheusRule (labels: %s): the operator ignores it and its rules never run", c.Config.RuleSelectorText, shown)
+			}
+		}
+	},
+}
