@@ -42,6 +42,9 @@ one; 2 bad flags or a path that cannot be read.`),
   # In a GitHub workflow: annotations on the pull request, fail on errors only
   oomguard lint --format github --fail-on error deploy/
 
+  # SARIF for code scanning
+  oomguard lint --format sarif rules/ > oomguard.sarif
+
   # Without one check
   oomguard lint --disable promql/static-regexp rules.yaml`),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -106,7 +109,7 @@ func runLint(s Streams, o *lintOptions) error {
 		return err
 	}
 	ds := lint.Run(files, errs, all, cfg)
-	if err := report.Write(s.Out, o.Format, ds); err != nil {
+	if err := report.Write(s.Out, o.Format, ds, report.Meta{Checks: all, Version: currentVersion()}); err != nil {
 		return err
 	}
 	worst := 0

@@ -1,5 +1,6 @@
 // Package report writes lint diagnostics: text for people, JSON for tools,
-// GitHub workflow annotations and checkstyle XML for CI.
+// GitHub workflow annotations, checkstyle XML and SARIF for CI and code
+// scanning.
 package report
 
 import (
@@ -12,11 +13,20 @@ import (
 )
 
 // Formats this package writes.
-var Formats = []string{"text", "json", "github", "checkstyle"}
+var Formats = []string{"text", "json", "github", "checkstyle", "sarif"}
+
+// Meta is what some formats say beside the diagnostics: SARIF describes
+// every check that ran, and the tool's version.
+type Meta struct {
+	Checks  []*lint.Check
+	Version string
+}
 
 // Write writes diagnostics in a format.
-func Write(w io.Writer, format string, ds []lint.Diagnostic) error {
+func Write(w io.Writer, format string, ds []lint.Diagnostic, meta Meta) error {
 	switch format {
+	case "sarif":
+		return SARIF(w, ds, meta)
 	case "text":
 		return Text(w, ds)
 	case "json":

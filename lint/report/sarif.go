@@ -1,0 +1,193 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/oomguard/oomguard/lint"
+)
+
+// SARIF 2.1.0 (OASIS), the subset oomguard fills. Code-scanning services
+// read tool.driver.rules for the checks' documentation, and results with a
+// ruleId, a level, a message and a physical location.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool       sarifTool     `json:"tool"`
+	ColumnKind string        `json:"columnKind"`
+	Results    []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string             `json:"id"`
+	ShortDescription     sarifMessage       `json:"shortDescription"`
+	FullDescription      sarifMessage       `json:"fullDescription"`
+	Help                 sarifMessage       `json:"help"`
+	DefaultConfiguration sarifConfiguration `json:"defaultConfiguration"`
+}
+
+type sarifConfiguration struct {
+	Level string `json:"level"`
+}
+
+type sarifMessage struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifMessage      `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysicalLocation  `json:"physicalLocation"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
+}
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           sarifRegion           `json:"region"`
+}
+
+type sarifArtifactLocation struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+}
+
+type sarifLogicalLocation struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+// SARIF writes a SARIF 2.1.0 log of one run, with every check of meta as a
+// rule of the driver.
+func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
+	index := map[string]int{}
+	rules := make([]sarifRule, 0, len(meta.Checks))
+	for _, c := range meta.Checks {
+		index[c.ID] = len(rules)
+		rules = append(rules, sarifRule{
+			ID:                   c.ID,
+			ShortDescription:     sarifMessage{Text: c.Title},
+			FullDescription:      sarifMessage{Text: c.Doc},
+			Help:                 sarifMessage{Text: c.Doc, Markdown: c.Doc},
+			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(c.Severity)},
+		})
+	}
+	results := make([]sarifResult, 0, len(ds))
+	for _, d := range ds {
+		i, ok := index[d.Check]
+		if !ok {
+			// A diagnostic of a check not passed in: describe it anyway
+			// so that ruleIndex stays valid.
+			i = len(rules)
+			index[d.Check] = i
+			rules = append(rules, sarifRule{ID: d.Check, ShortDescription: sarifMessage{Text: d.Check}, FullDescription: sarifMessage{Text: d.Check},
+				Help: sarifMessage{Text: d.Check}, DefaultConfiguration: sarifConfiguration{Level: sarifLevel(d.Severity)}})
+		}
+		text := d.Message
+		if d.Hint != "" {
+			text += " (" + d.Hint + ")"
+		}
+		r := sarifResult{
+			RuleID:    d.Check,
+			RuleIndex: i,
+			Level:     sarifLevel(d.Severity),
+			Message:   sarifMessage{Text: text},
+			Locations: []sarifLocation{{
+				PhysicalLocation: sarifPhysicalLocation{
+					ArtifactLocation: sarifArtifactLocation{URI: fileURI(d.File)},
+					Region:           sarifRegion{StartLine: max(d.Pos.Line, 1), StartColumn: d.Pos.Col},
+				},
+			}},
+			PartialFingerprints: map[string]string{"oomguard/v1": Fingerprint(d)},
+		}
+		if d.Rule != "" {
+			r.Locations[0].LogicalLocations = []sarifLogicalLocation{{Name: d.Rule, FullyQualifiedName: d.Group + "/" + d.Rule, Kind: "member"}}
+		}
+		results = append(results, r)
+	}
+	version := meta.Version
+	log := sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs: []sarifRun{{
+			Tool: sarifTool{Driver: sarifDriver{Name: "oomguard", Version: version,
+				InformationURI: "https://github.com/oomguard/oomguard", Rules: rules}},
+			// yaml reports columns in characters.
+			ColumnKind: "unicodeCodePoints",
+			Results:    results,
+		}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
+
+func sarifLevel(s lint.Severity) string {
+	switch s {
+	case lint.Error:
+		return "error"
+	case lint.Warning:
+		return "warning"
+	}
+	return "note"
+}
+
+// fileURI turns a path as the user gave it into a URI reference: relative
+// paths stay relative (code scanning resolves them against the checkout),
+// absolute ones become file URIs.
+func fileURI(path string) string {
+	p := filepath.ToSlash(path)
+	if filepath.IsAbs(path) {
+		return (&url.URL{Scheme: "file", Path: p}).String()
+	}
+	return (&url.URL{Path: strings.TrimPrefix(p, "./")}).String()
+}
+
+// lineCol is a position inside a message ("first at 8:13").
+var lineCol = regexp.MustCompile(`\b\d+:\d+\b`)
+
+// Fingerprint identifies a finding independently of its line: the check,
+// the file, the group, the rule and the message with positions in it
+// blanked. Findings that move when lines are added above them keep it.
+func Fingerprint(d lint.Diagnostic) string {
+	h := sha256.New()
+	msg := lineCol.ReplaceAllString(d.Message, "L:C")
+	for _, s := range []string{d.Check, filepath.ToSlash(d.File), d.Group, d.Rule, msg} {
+		io.WriteString(h, s)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
