@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oomguard/oomguard/internal/atomicfile"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
 	"github.com/oomguard/oomguard/lint/report"
@@ -14,12 +15,15 @@ import (
 )
 
 type lintOptions struct {
-	Config  string
-	Format  string
-	FailOn  string
-	Enable  []string
-	Disable []string
-	Inputs  []string
+	Config        string
+	Format        string
+	FailOn        string
+	Enable        []string
+	Disable       []string
+	Baseline      string
+	WriteBaseline string
+	Since         string
+	Inputs        []string
 }
 
 func newLintCmd(s Streams) *cobra.Command {
@@ -58,6 +62,9 @@ one; 2 bad flags or a path that cannot be read.`),
 	f.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding has this severity or a higher one: info, warning or error")
 	f.StringArrayVar(&o.Disable, "disable", nil, "turn off a check `ID` (repeatable)")
 	f.StringArrayVar(&o.Enable, "enable", nil, "run only these checks `ID` (repeatable)")
+	f.StringVar(&o.Baseline, "baseline", "", "report only findings the baseline `FILE` does not hold")
+	f.StringVar(&o.WriteBaseline, "write-baseline", "", "record every finding in the baseline `FILE` and exit 0")
+	f.StringVar(&o.Since, "since", "", "report only findings on lines changed since the git `REF` (all rules are still read, for checks across rules)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(report.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -104,11 +111,49 @@ func runLint(s Streams, o *lintOptions) error {
 			cfg.Disabled[c.ID] = !slices.Contains(o.Enable, c.ID)
 		}
 	}
+	if o.Baseline != "" && o.WriteBaseline != "" {
+		return usagef("--baseline and --write-baseline do not go together")
+	}
+	var baseline *lint.Baseline
+	if o.Baseline != "" {
+		if baseline, err = lint.LoadBaseline(o.Baseline); err != nil {
+			return &usageError{err}
+		}
+	}
 	files, errs, err := rules.LoadFiles(o.Inputs, s.In, rules.Options{})
 	if err != nil {
 		return err
 	}
 	ds := lint.Run(files, errs, all, cfg)
+	if o.Since != "" {
+		changed, err := changedLines(o.Since)
+		if err != nil {
+			return &usageError{fmt.Errorf("--since %s: %w", o.Since, err)}
+		}
+		ds = changed.filter(ds, files)
+	}
+	if o.WriteBaseline != "" {
+		data, err := lint.NewBaseline(ds).Marshal()
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(o.WriteBaseline, data); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.ErrOut, "oomguard lint: wrote %s to %s\n", plural(len(ds), "finding"), o.WriteBaseline)
+		return nil
+	}
+	if baseline != nil {
+		var fixed int
+		before := len(ds)
+		ds, fixed = baseline.Filter(ds)
+		if n := before - len(ds); n > 0 {
+			fmt.Fprintf(s.ErrOut, "oomguard lint: %s in the baseline not shown\n", plural(n, "finding"))
+		}
+		if fixed > 0 {
+			fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(fixed, "finding"))
+		}
+	}
 	if err := report.Write(s.Out, o.Format, ds, report.Meta{Checks: all, Version: currentVersion()}); err != nil {
 		return err
 	}

@@ -1,13 +1,10 @@
 package report
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/oomguard/oomguard/lint"
@@ -131,7 +128,7 @@ func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
 					Region:           sarifRegion{StartLine: max(d.Pos.Line, 1), StartColumn: d.Pos.Col},
 				},
 			}},
-			PartialFingerprints: map[string]string{"oomguard/v1": Fingerprint(d)},
+			PartialFingerprints: map[string]string{"oomguard/v1": lint.Fingerprint(d)},
 		}
 		if d.Rule != "" {
 			r.Locations[0].LogicalLocations = []sarifLogicalLocation{{Name: d.Rule, FullyQualifiedName: d.Group + "/" + d.Rule, Kind: "member"}}
@@ -174,20 +171,4 @@ func fileURI(path string) string {
 		return (&url.URL{Scheme: "file", Path: p}).String()
 	}
 	return (&url.URL{Path: strings.TrimPrefix(p, "./")}).String()
-}
-
-// lineCol is a position inside a message ("first at 8:13").
-var lineCol = regexp.MustCompile(`\b\d+:\d+\b`)
-
-// Fingerprint identifies a finding independently of its line: the check,
-// the file, the group, the rule and the message with positions in it
-// blanked. Findings that move when lines are added above them keep it.
-func Fingerprint(d lint.Diagnostic) string {
-	h := sha256.New()
-	msg := lineCol.ReplaceAllString(d.Message, "L:C")
-	for _, s := range []string{d.Check, filepath.ToSlash(d.File), d.Group, d.Rule, msg} {
-		io.WriteString(h, s)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
 }

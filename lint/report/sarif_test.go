@@ -135,7 +135,7 @@ func TestFingerprint(t *testing.T) {
 	a := lint.Diagnostic{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, Group: "g", Rule: "R", Check: "identity/duplicate-rule", Message: "duplicate of the rule at 8:13"}
 	b := a
 	b.Pos.Line, b.Message = 30, "duplicate of the rule at 80:13"
-	if report.Fingerprint(a) != report.Fingerprint(b) {
+	if lint.Fingerprint(a) != lint.Fingerprint(b) {
 		t.Errorf("fingerprint changed when the lines moved")
 	}
 	for _, change := range []func(*lint.Diagnostic){
@@ -147,7 +147,7 @@ func TestFingerprint(t *testing.T) {
 	} {
 		c := a
 		change(&c)
-		if report.Fingerprint(c) == report.Fingerprint(a) {
+		if lint.Fingerprint(c) == lint.Fingerprint(a) {
 			t.Errorf("%+v has the fingerprint of %+v", c, a)
 		}
 	}
