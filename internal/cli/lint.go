@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -23,6 +25,7 @@ type lintOptions struct {
 	Baseline      string
 	WriteBaseline string
 	Since         string
+	Source        string
 	Inputs        []string
 }
 
@@ -62,6 +65,7 @@ one; 2 bad flags or a path that cannot be read.`),
 	f.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding has this severity or a higher one: info, warning or error")
 	f.StringArrayVar(&o.Disable, "disable", nil, "turn off a check `ID` (repeatable)")
 	f.StringArrayVar(&o.Enable, "enable", nil, "run only these checks `ID` (repeatable)")
+	f.StringVar(&o.Source, "source", "auto", "show each finding's source line with a caret in text output: auto (when the output is a terminal), always or never")
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings the baseline `FILE` does not hold")
 	f.StringVar(&o.WriteBaseline, "write-baseline", "", "record every finding in the baseline `FILE` and exit 0")
 	f.StringVar(&o.Since, "since", "", "report only findings on lines changed since the git `REF` (all rules are still read, for checks across rules)")
@@ -111,6 +115,9 @@ func runLint(s Streams, o *lintOptions) error {
 			cfg.Disabled[c.ID] = !slices.Contains(o.Enable, c.ID)
 		}
 	}
+	if !slices.Contains([]string{"auto", "always", "never"}, o.Source) {
+		return usagef("--source %q: use auto, always or never", o.Source)
+	}
 	if o.Baseline != "" && o.WriteBaseline != "" {
 		return usagef("--baseline and --write-baseline do not go together")
 	}
@@ -154,7 +161,21 @@ func runLint(s Streams, o *lintOptions) error {
 			fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(fixed, "finding"))
 		}
 	}
-	if err := report.Write(s.Out, o.Format, ds, report.Meta{Checks: all, Version: currentVersion()}); err != nil {
+	meta := report.Meta{Checks: all, Version: currentVersion()}
+	if o.Source == "always" || o.Source == "auto" && isTerminal(s.Out) {
+		byPath := map[string]*rules.File{}
+		for _, f := range files {
+			byPath[f.Path] = f
+		}
+		meta.Source = func(path string, line int) ([]byte, bool) {
+			f := byPath[path]
+			if f == nil || line > f.LineCount() {
+				return nil, false
+			}
+			return f.Line(line), true
+		}
+	}
+	if err := report.Write(s.Out, o.Format, ds, meta); err != nil {
 		return err
 	}
 	worst := 0
@@ -195,4 +216,14 @@ func newChecksCmd(s Streams) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

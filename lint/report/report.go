@@ -4,9 +4,11 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/oomguard/oomguard/lint"
@@ -20,6 +22,9 @@ var Formats = []string{"text", "json", "github", "checkstyle", "sarif"}
 type Meta struct {
 	Checks  []*lint.Check
 	Version string
+	// Source, when set, gives the text of a line of a file, and the text
+	// format shows it under each finding with a caret at the column.
+	Source func(file string, line int) ([]byte, bool)
 }
 
 // Write writes diagnostics in a format.
@@ -28,6 +33,9 @@ func Write(w io.Writer, format string, ds []lint.Diagnostic, meta Meta) error {
 	case "sarif":
 		return SARIF(w, ds, meta)
 	case "text":
+		if meta.Source != nil {
+			return TextWithSource(w, ds, meta.Source)
+		}
 		return Text(w, ds)
 	case "json":
 		return JSON(w, ds)
@@ -45,6 +53,44 @@ func Text(w io.Writer, ds []lint.Diagnostic) error {
 	for _, d := range ds {
 		b.WriteString(d.String())
 		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// TextWithSource writes what Text does, and under each finding its source
+// line with a caret under the column:
+//
+//	rules.yaml:4:16: warning: alert "high_memory" has no severity label (labels/severity)
+//	    4 |       - alert: high_memory
+//	      |                ^
+func TextWithSource(w io.Writer, ds []lint.Diagnostic, source func(string, int) ([]byte, bool)) error {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString(d.String())
+		b.WriteByte('\n')
+		line, ok := source(d.File, d.Pos.Line)
+		if !ok || d.Pos.Line < 1 {
+			continue
+		}
+		num := strconv.Itoa(d.Pos.Line)
+		gutter := strings.Repeat(" ", max(5-len(num), 1))
+		fmt.Fprintf(&b, "%s%s | %s\n", gutter, num, bytes.TrimRight(line, "\r"))
+		// The column counts characters; keep tabs so the caret lines up.
+		var pad strings.Builder
+		col := 1
+		for _, r := range string(line) {
+			if col >= d.Pos.Col {
+				break
+			}
+			if r == '\t' {
+				pad.WriteRune('\t')
+			} else {
+				pad.WriteByte(' ')
+			}
+			col++
+		}
+		fmt.Fprintf(&b, "%s%s | %s^\n", gutter, strings.Repeat(" ", len(num)), pad.String())
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -71,3 +71,27 @@ func TestCheckstyle(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// The caret sits under the column, counted in characters, with tabs kept.
+func TestTextWithSource(t *testing.T) {
+	lines := map[int]string{2: "\tlabels: {équipe: x, sev: y}"}
+	src := func(file string, n int) ([]byte, bool) {
+		l, ok := lines[n]
+		return []byte(l), ok
+	}
+	ds := []lint.Diagnostic{
+		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 23}, Check: "labels/severity", Severity: lint.Warning, Message: "m"},
+		{File: "a.yaml", Pos: rules.Pos{Line: 9, Col: 1}, Check: "files/no-rules", Severity: lint.Warning, Message: "no line"},
+	}
+	var b bytes.Buffer
+	if err := TextWithSource(&b, ds, src); err != nil {
+		t.Fatal(err)
+	}
+	want := "a.yaml:2:23: warning: m (labels/severity)\n" +
+		"    2 | \tlabels: {équipe: x, sev: y}\n" +
+		"      | \t                     ^\n" +
+		"a.yaml:9:1: warning: no line (files/no-rules)\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
