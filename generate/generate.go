@@ -2,7 +2,6 @@ package generate
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -60,7 +59,7 @@ func Build(o Overrides) (*Pack, error) {
 	if err != nil {
 		return nil, &ConfigError{Msg: err.Error()}
 	}
-	ruleFile, err := mergeGroups(p.Rules, p.Alerts)
+	ruleFile, err := jsonnet.MergeGroups(p.Rules, p.Alerts)
 	if err != nil {
 		return nil, err
 	}
@@ -153,24 +152,6 @@ func RenderPerGroup(groups []*rules.Group, format string, enc rules.Encoding, me
 	return files, nil
 }
 
-// mergeGroups joins the groups of the mixin's rules and alerts into one
-// rule file (JSON, which the YAML loader reads).
-func mergeGroups(parts ...json.RawMessage) ([]byte, error) {
-	var all struct {
-		Groups []json.RawMessage `json:"groups"`
-	}
-	for _, p := range parts {
-		var one struct {
-			Groups []json.RawMessage `json:"groups"`
-		}
-		if err := json.Unmarshal(p, &one); err != nil {
-			return nil, fmt.Errorf("the pack's output is not a rule file: %w", err)
-		}
-		all.Groups = append(all.Groups, one.Groups...)
-	}
-	return json.MarshalIndent(all, "", "  ")
-}
-
 // runTests runs the pack's unit tests against the rule file.
 func runTests(ruleFile, tests []byte) (*ruletest.Report, error) {
 	dir, err := os.MkdirTemp("", "oomguard-generate-")
@@ -197,7 +178,7 @@ func BuildMixin(path string, opts jsonnet.MixinOptions) ([]*rules.Group, error) 
 	if err != nil {
 		return nil, &ConfigError{Msg: err.Error()}
 	}
-	ruleFile, err := mergeGroups(m.Rules, m.Alerts)
+	ruleFile, err := jsonnet.MergeGroups(m.Rules, m.Alerts)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,27 @@ type MixinOptions struct {
 type Mixin struct {
 	Rules  json.RawMessage
 	Alerts json.RawMessage
+	// Files are the jsonnet files the evaluation read, the mixin first,
+	// then its imports in the order they were first read.
+	Files []string
+}
+
+// MergeGroups joins the groups of rule files as JSON (a mixin's rules and
+// alerts) into one rule file, indented JSON.
+func MergeGroups(parts ...json.RawMessage) ([]byte, error) {
+	var all struct {
+		Groups []json.RawMessage `json:"groups"`
+	}
+	for _, p := range parts {
+		var one struct {
+			Groups []json.RawMessage `json:"groups"`
+		}
+		if err := json.Unmarshal(p, &one); err != nil {
+			return nil, fmt.Errorf("the mixin's output is not a rule file: %w", err)
+		}
+		all.Groups = append(all.Groups, one.Groups...)
+	}
+	return json.MarshalIndent(all, "", "  ")
 }
 
 // EvaluateMixin evaluates the prometheusRules and prometheusAlerts of the
@@ -100,7 +121,7 @@ local m = std.extVar('oomguardMixin');
 	if err := json.Unmarshal([]byte(r.out), &parts); err != nil {
 		return nil, err
 	}
-	return &Mixin{Rules: parts.Rules, Alerts: parts.Alerts}, nil
+	return &Mixin{Rules: parts.Rules, Alerts: parts.Alerts, Files: imp.read}, nil
 }
 
 // sandboxImporter reads imports from disk, only inside its roots.
@@ -108,6 +129,7 @@ type sandboxImporter struct {
 	roots []string
 	jpath []string
 	cache map[string]gojsonnet.Contents
+	read  []string
 }
 
 func (s *sandboxImporter) Import(importedFrom, importedPath string) (gojsonnet.Contents, string, error) {
@@ -143,6 +165,7 @@ func (s *sandboxImporter) Import(importedFrom, importedPath string) (gojsonnet.C
 		}
 		contents := gojsonnet.MakeContents(string(data))
 		s.cache[c] = contents
+		s.read = append(s.read, c)
 		return contents, c, nil
 	}
 	return gojsonnet.Contents{}, "", fmt.Errorf("import %q: not found in the mixin's directory or -J directories", importedPath)

@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oomguard/oomguard/internal/atomicfile"
+	"github.com/oomguard/oomguard/jsonnet"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
 	"github.com/oomguard/oomguard/lint/report"
@@ -26,6 +30,8 @@ type lintOptions struct {
 	WriteBaseline string
 	Since         string
 	Source        string
+	JPath         []string
+	MixinTimeout  time.Duration
 	Inputs        []string
 }
 
@@ -66,6 +72,8 @@ one; 2 bad flags or a path that cannot be read.`),
 	f.StringArrayVar(&o.Disable, "disable", nil, "turn off a check `ID` (repeatable)")
 	f.StringArrayVar(&o.Enable, "enable", nil, "run only these checks `ID` (repeatable)")
 	f.StringVar(&o.Source, "source", "auto", "show each finding's source line with a caret in text output: auto (when the output is a terminal), always or never")
+	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "a library `DIR` the imports of jsonnet inputs may come from (repeatable)")
+	f.DurationVar(&o.MixinTimeout, "mixin-timeout", 30*time.Second, "the longest the evaluation of a jsonnet input may take")
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings the baseline `FILE` does not hold")
 	f.StringVar(&o.WriteBaseline, "write-baseline", "", "record every finding in the baseline `FILE` and exit 0")
 	f.StringVar(&o.Since, "since", "", "report only findings on lines changed since the git `REF` (all rules are still read, for checks across rules)")
@@ -127,11 +135,46 @@ func runLint(s Streams, o *lintOptions) error {
 			return &usageError{err}
 		}
 	}
-	files, errs, err := rules.LoadFiles(o.Inputs, s.In, rules.Options{})
-	if err != nil {
-		return err
+	// jsonnet mixins are evaluated; everything else is for the loader.
+	var ruleInputs []string
+	var mixins []*mixinInput
+	var files []*rules.File
+	var errs rules.ErrorList
+	for _, in := range o.Inputs {
+		if !isJsonnet(in) {
+			ruleInputs = append(ruleInputs, in)
+			continue
+		}
+		if _, err := os.Stat(in); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return &rules.InputError{Arg: in, Err: err}
+		}
+		f, ferrs, m := loadMixin(in, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout})
+		if f != nil {
+			files = append(files, f)
+		}
+		if m != nil {
+			mixins = append(mixins, m)
+		}
+		errs = append(errs, ferrs...)
+	}
+	if len(ruleInputs) > 0 {
+		more, moreErrs, err := rules.LoadFiles(ruleInputs, s.In, rules.Options{})
+		if err != nil {
+			return err
+		}
+		files, errs = append(files, more...), append(errs, moreErrs...)
 	}
 	ds := lint.Run(files, errs, all, cfg)
+	if len(mixins) > 0 {
+		for _, m := range mixins {
+			m.relocate(ds)
+		}
+		ds = lint.Sort(ds)
+	}
 	if o.Since != "" {
 		changed, err := changedLines(o.Since)
 		if err != nil {
@@ -168,6 +211,11 @@ func runLint(s Streams, o *lintOptions) error {
 			byPath[f.Path] = f
 		}
 		meta.Source = func(path string, line int) ([]byte, bool) {
+			for _, m := range mixins {
+				if l, ok := m.source(path, line); ok {
+					return l, true
+				}
+			}
 			f := byPath[path]
 			if f == nil || line > f.LineCount() {
 				return nil, false
