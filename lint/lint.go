@@ -60,7 +60,21 @@ type Diagnostic struct {
 	Message  string
 	// Hint says how to fix it, when there is a clear way.
 	Hint string
+	// Fix is the edit that resolves it, when one is safe to make without
+	// a person (lint --fix); the zero Fix is none.
+	Fix Fix
 }
+
+// Fix is a safe edit of a rule's expression: Expr.Value[Start:End] becomes
+// New.
+type Fix struct {
+	Expr       rules.Str
+	Start, End int
+	New        string
+}
+
+// IsZero reports whether f is no fix.
+func (f Fix) IsZero() bool { return f == Fix{} }
 
 func (d Diagnostic) String() string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s (%s)", d.File, d.Pos.Line, d.Pos.Col, d.Severity, d.Message, d.Check)
@@ -117,7 +131,7 @@ type RuleContext struct {
 	Group  *rules.Group
 	Rule   *rules.Rule
 	Config *Config
-	report func(rules.Pos, string, string)
+	report func(rules.Pos, string, string, Fix)
 }
 
 // Report records a finding at pos.
@@ -125,7 +139,17 @@ func (c *RuleContext) Report(pos rules.Pos, hint, format string, args ...any) {
 	if !pos.IsValid() {
 		pos = c.Rule.Pos
 	}
-	c.report(pos, hint, fmt.Sprintf(format, args...))
+	c.report(pos, hint, fmt.Sprintf(format, args...), Fix{})
+}
+
+// ReportFix records a finding at pos with the edit of the rule's
+// expression that resolves it: Value[start:end] of the expression becomes
+// repl.
+func (c *RuleContext) ReportFix(pos rules.Pos, start, end int, repl, hint, format string, args ...any) {
+	if !pos.IsValid() {
+		pos = c.Rule.Pos
+	}
+	c.report(pos, hint, fmt.Sprintf(format, args...), Fix{Expr: c.Rule.Expr, Start: start, End: end, New: repl})
 }
 
 // FilesContext is what a check over everything loaded sees.
@@ -177,9 +201,9 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 							continue
 						}
 						ctx := &RuleContext{File: f, Group: g, Rule: r, Config: cfg}
-						ctx.report = func(pos rules.Pos, hint, msg string) {
+						ctx.report = func(pos rules.Pos, hint, msg string, fix Fix) {
 							out = append(out, Diagnostic{File: f.Path, Pos: pos, Group: g.Name.Value, Rule: r.Name(),
-								Check: c.ID, Severity: severity(c), Message: msg, Hint: hint})
+								Check: c.ID, Severity: severity(c), Message: msg, Hint: hint, Fix: fix})
 						}
 						c.Rule(ctx)
 					}

@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v4"
@@ -299,4 +300,65 @@ func blockIndentIndicator(line []byte, col int) int {
 		}
 	}
 	return 0
+}
+
+// SourceEdit says how to make an edit of a scalar in the file's text: it
+// returns the byte range [from, to) of the text that s.Value[start:end] was
+// read from, and what to write there instead so that the scalar reads as
+// s.Value with repl in place of s.Value[start:end]. ok is false when the
+// edit cannot be made in place: the range crosses a line fold, an escape
+// sequence or indentation, or the scalar's style cannot hold repl on one
+// line (a line break, or what would end a plain scalar).
+func (f *File) SourceEdit(s Str, start, end int, repl string) (from, to int, text string, ok bool) {
+	if f == nil || f.src == nil || start < 0 || end < start || end > len(s.Value) || strings.ContainsAny(repl, "\r\n") {
+		return 0, 0, "", false
+	}
+	offs := align(f.src, s)
+	if offs == nil {
+		return 0, 0, "", false
+	}
+	from, to = offs[start], offs[end]
+	switch s.style {
+	case styleDouble, styleSingle:
+		// Escapes may lie in the range: what it holds must read as the
+		// part of the value it stands for, on one line.
+		if from > to || to > len(f.src.text) || bytes.ContainsAny(f.src.text[from:to], "\r\n") {
+			return 0, 0, "", false
+		}
+		q := "'"
+		if s.style == styleDouble {
+			q = `"`
+		}
+		var got string
+		if err := yaml.Unmarshal([]byte(q+string(f.src.text[from:to])+q), &got); err != nil || got != s.Value[start:end] {
+			return 0, 0, "", false
+		}
+	default:
+		// The range must stand in the source byte for byte.
+		for i := start; i < end; i++ {
+			if offs[i] != from+i-start {
+				return 0, 0, "", false
+			}
+		}
+		to = from + end - start
+		if to > len(f.src.text) || string(f.src.text[from:to]) != s.Value[start:end] {
+			return 0, 0, "", false
+		}
+	}
+	switch s.style {
+	case styleDouble:
+		text = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(repl)
+	case styleSingle:
+		text = strings.ReplaceAll(repl, "'", "''")
+	case stylePlain:
+		if start == 0 || strings.Contains(repl, ": ") || strings.Contains(repl, " #") || strings.HasSuffix(repl, ":") {
+			return 0, 0, "", false
+		}
+		text = repl
+	case styleLiteral, styleFolded:
+		text = repl
+	default:
+		return 0, 0, "", false
+	}
+	return from, to, text, true
 }

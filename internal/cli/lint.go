@@ -30,6 +30,7 @@ type lintOptions struct {
 	WriteBaseline string
 	Since         string
 	Source        string
+	Fix           bool
 	JPath         []string
 	MixinTimeout  time.Duration
 	Inputs        []string
@@ -72,6 +73,7 @@ one; 2 bad flags or a path that cannot be read.`),
 	f.StringArrayVar(&o.Disable, "disable", nil, "turn off a check `ID` (repeatable)")
 	f.StringArrayVar(&o.Enable, "enable", nil, "run only these checks `ID` (repeatable)")
 	f.StringVar(&o.Source, "source", "auto", "show each finding's source line with a caret in text output: auto (when the output is a terminal), always or never")
+	f.BoolVar(&o.Fix, "fix", false, "make the safe fixes in the files (the rest of each file stays byte for byte), then report what is left")
 	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "a library `DIR` the imports of jsonnet inputs may come from (repeatable)")
 	f.DurationVar(&o.MixinTimeout, "mixin-timeout", 30*time.Second, "the longest the evaluation of a jsonnet input may take")
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings the baseline `FILE` does not hold")
@@ -135,52 +137,69 @@ func runLint(s Streams, o *lintOptions) error {
 			return &usageError{err}
 		}
 	}
-	// jsonnet mixins are evaluated; everything else is for the loader.
-	var ruleInputs []string
-	var mixins []*mixinInput
-	var files []*rules.File
-	var errs rules.ErrorList
-	for _, in := range o.Inputs {
-		if !isJsonnet(in) {
-			ruleInputs = append(ruleInputs, in)
-			continue
-		}
-		if _, err := os.Stat(in); err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return &rules.InputError{Arg: in, Err: err}
-		}
-		f, ferrs, m := loadMixin(in, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout})
-		if f != nil {
-			files = append(files, f)
-		}
-		if m != nil {
-			mixins = append(mixins, m)
-		}
-		errs = append(errs, ferrs...)
+	if o.Fix && o.WriteBaseline != "" {
+		return usagef("--fix and --write-baseline do not go together")
 	}
-	if len(ruleInputs) > 0 {
-		more, moreErrs, err := rules.LoadFiles(ruleInputs, s.In, rules.Options{})
-		if err != nil {
-			return err
-		}
-		files, errs = append(files, more...), append(errs, moreErrs...)
+	if o.Fix && slices.Contains(o.Inputs, "-") {
+		return usagef("--fix cannot write to standard input")
 	}
-	ds := lint.Run(files, errs, all, cfg)
-	if len(mixins) > 0 {
-		for _, m := range mixins {
-			m.relocate(ds)
-		}
-		ds = lint.Sort(ds)
-	}
+	var changed *changes
 	if o.Since != "" {
-		changed, err := changedLines(o.Since)
-		if err != nil {
+		if changed, err = changedLines(o.Since); err != nil {
 			return &usageError{fmt.Errorf("--since %s: %w", o.Since, err)}
 		}
-		ds = changed.filter(ds, files)
+	}
+	// The findings to report: on changed lines with --since, and not in the
+	// baseline.
+	var accepted, gone int
+	selected := func(ds []lint.Diagnostic, files []*rules.File) []lint.Diagnostic {
+		if changed != nil {
+			ds = changed.filter(ds, files)
+		}
+		if baseline != nil {
+			before := len(ds)
+			ds, gone = baseline.Filter(ds)
+			accepted = before - len(ds)
+		}
+		return ds
+	}
+	ds, files, mixins, err := lintInputs(s, o, all, cfg)
+	if err != nil {
+		return err
+	}
+	ds = selected(ds, files)
+	if o.Fix {
+		fixed := 0
+		for _, f := range files {
+			if strings.HasSuffix(f.Path, " (evaluated)") {
+				continue
+			}
+			out, done, err := lint.ApplyFixes(f, ds)
+			if err != nil {
+				return err
+			}
+			if len(done) == 0 {
+				continue
+			}
+			if err := atomicfile.Write(f.Path, out); err != nil {
+				return err
+			}
+			fmt.Fprintf(s.ErrOut, "oomguard lint: fixed %s in %s\n", plural(len(done), "finding"), f.Path)
+			fixed += len(done)
+		}
+		if fixed > 0 {
+			// Report what the fixed files still have.
+			if ds, files, mixins, err = lintInputs(s, o, all, cfg); err != nil {
+				return err
+			}
+			if changed != nil {
+				// The fixes changed lines too.
+				if changed, err = changedLines(o.Since); err != nil {
+					return &usageError{fmt.Errorf("--since %s: %w", o.Since, err)}
+				}
+			}
+			ds = selected(ds, files)
+		}
 	}
 	if o.WriteBaseline != "" {
 		data, err := lint.NewBaseline(ds).Marshal()
@@ -193,16 +212,11 @@ func runLint(s Streams, o *lintOptions) error {
 		fmt.Fprintf(s.ErrOut, "oomguard lint: wrote %s to %s\n", plural(len(ds), "finding"), o.WriteBaseline)
 		return nil
 	}
-	if baseline != nil {
-		var fixed int
-		before := len(ds)
-		ds, fixed = baseline.Filter(ds)
-		if n := before - len(ds); n > 0 {
-			fmt.Fprintf(s.ErrOut, "oomguard lint: %s in the baseline not shown\n", plural(n, "finding"))
-		}
-		if fixed > 0 {
-			fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(fixed, "finding"))
-		}
+	if accepted > 0 {
+		fmt.Fprintf(s.ErrOut, "oomguard lint: %s in the baseline not shown\n", plural(accepted, "finding"))
+	}
+	if gone > 0 {
+		fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(gone, "finding"))
 	}
 	meta := report.Meta{Checks: all, Version: currentVersion()}
 	if o.Source == "always" || o.Source == "auto" && isTerminal(s.Out) {
@@ -274,4 +288,49 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// lintInputs loads the inputs (jsonnet mixins evaluated) and lints them.
+func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config) ([]lint.Diagnostic, []*rules.File, []*mixinInput, error) {
+	// jsonnet mixins are evaluated; everything else is for the loader.
+	var ruleInputs []string
+	var mixins []*mixinInput
+	var files []*rules.File
+	var errs rules.ErrorList
+	for _, in := range o.Inputs {
+		if !isJsonnet(in) {
+			ruleInputs = append(ruleInputs, in)
+			continue
+		}
+		if _, err := os.Stat(in); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, nil, nil, &rules.InputError{Arg: in, Err: err}
+		}
+		f, ferrs, m := loadMixin(in, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout})
+		if f != nil {
+			files = append(files, f)
+		}
+		if m != nil {
+			mixins = append(mixins, m)
+		}
+		errs = append(errs, ferrs...)
+	}
+	if len(ruleInputs) > 0 {
+		more, moreErrs, err := rules.LoadFiles(ruleInputs, s.In, rules.Options{})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		files, errs = append(files, more...), append(errs, moreErrs...)
+	}
+	ds := lint.Run(files, errs, all, cfg)
+	if len(mixins) > 0 {
+		for _, m := range mixins {
+			m.relocate(ds)
+		}
+		ds = lint.Sort(ds)
+	}
+	return ds, files, mixins, nil
 }

@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"regexp"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -24,28 +26,87 @@ redundant.`,
 				if m.Type != labels.MatchRegexp && m.Type != labels.MatchNotRegexp {
 					continue
 				}
+				eq, re := "=", "=~"
+				if m.Type == labels.MatchNotRegexp {
+					eq, re = "!=", "!~"
+				}
 				v := m.Value
+				pos := exprPos(c.File, c.Rule, vs)
+				start, end, found := matcherRange(c.Rule.Expr.Value, vs, m)
 				if strings.HasPrefix(v, "^") || strings.HasSuffix(v, "$") && !strings.HasSuffix(v, `\$`) {
-					c.Report(exprPos(c.File, c.Rule, vs), "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
+					bare := strings.TrimSuffix(strings.TrimPrefix(v, "^"), "$")
+					repl := re + strconv.Quote(bare)
+					if lit, ok := literal(bare); ok {
+						repl = eq + strconv.Quote(lit)
+					}
+					if found && bare != "" {
+						c.ReportFix(pos, start, end, repl, "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
+					} else {
+						c.Report(pos, "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
+					}
 					continue
 				}
-				if v != "" && isLiteral(v) {
-					op := "="
-					if m.Type == labels.MatchNotRegexp {
-						op = "!="
+				if lit, ok := literal(v); ok && v != "" {
+					hint := "use " + m.Name + eq + strconv.Quote(lit)
+					if found {
+						c.ReportFix(pos, start, end, eq+strconv.Quote(lit), hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
+					} else {
+						c.Report(pos, hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
 					}
-					c.Report(exprPos(c.File, c.Rule, vs), "use "+m.Name+op+`"`+v+`"`, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, op)
 				}
 			}
 		})
 	},
 }
 
-// isLiteral reports whether a regexp matches exactly one fixed string.
-func isLiteral(re string) bool {
+// literal returns the one string a regexp matches, if it matches one.
+func literal(re string) (string, bool) {
 	p, err := syntax.Parse(re, syntax.Perl)
 	if err != nil {
-		return false
+		return "", false
 	}
-	return p.Op == syntax.OpLiteral && p.Flags&syntax.FoldCase == 0
+	switch {
+	case p.Op == syntax.OpLiteral && p.Flags&syntax.FoldCase == 0:
+		return string(p.Rune), true
+	case p.Op == syntax.OpEmptyMatch:
+		return "", true
+	}
+	return "", false
+}
+
+// matcherText is a label matcher with a regexp operator, as written.
+var matcherText = regexp.MustCompile("([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~)\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`)")
+
+// matcherRange finds where the operator and value of matcher m of selector
+// vs are written in expr: the one place in the selector's text that reads
+// as m. It reports false when there is not exactly one.
+func matcherRange(expr string, vs *parser.VectorSelector, m *labels.Matcher) (start, end int, ok bool) {
+	r := vs.PositionRange()
+	if r.Start < 0 || int(r.End) > len(expr) || r.Start >= r.End {
+		return 0, 0, false
+	}
+	text := expr[r.Start:r.End]
+	n := 0
+	for _, loc := range matcherText.FindAllStringSubmatchIndex(text, -1) {
+		name, op, lit := text[loc[2]:loc[3]], text[loc[4]:loc[5]], text[loc[6]:loc[7]]
+		if name != m.Name || (op == "=~") != (m.Type == labels.MatchRegexp) {
+			continue
+		}
+		if v, err := unquotePromQL(lit); err != nil || v != m.Value {
+			continue
+		}
+		start, end = int(r.Start)+loc[4], int(r.Start)+loc[7]
+		n++
+	}
+	return start, end, n == 1
+}
+
+// unquotePromQL reads a PromQL string literal.
+func unquotePromQL(lit string) (string, error) {
+	if strings.HasPrefix(lit, "'") {
+		inner := lit[1 : len(lit)-1]
+		inner = strings.ReplaceAll(strings.ReplaceAll(inner, `\'`, `'`), `"`, `\"`)
+		lit = `"` + inner + `"`
+	}
+	return strconv.Unquote(lit)
 }

@@ -1,0 +1,78 @@
+package checks
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// TestFixes makes every safe fix in testdata/fix/NAME.yaml and compares the
+// result with NAME.fixed.yaml (-update rewrites it); the fixed file must
+// load, and lint it again finds nothing fixable.
+func TestFixes(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/fix/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, in := range inputs {
+		if strings.HasSuffix(in, ".fixed.yaml") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, errs := rules.Parse(in, data, rules.Options{})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			ds := lint.Run([]*rules.File{f}, nil, All(), nil)
+			out, fixed, err := lint.ApplyFixes(f, ds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fixed) == 0 {
+				t.Fatal("nothing fixed")
+			}
+			golden := strings.TrimSuffix(in, ".yaml") + ".fixed.yaml"
+			if *update {
+				if err := os.WriteFile(golden, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != string(want) {
+				t.Errorf("fixed file differs from %s:\n%s", golden, out)
+			}
+			g, errs := rules.Parse(in, out, rules.Options{})
+			if len(errs) > 0 {
+				t.Fatalf("the fixed file does not load: %v", errs)
+			}
+			for _, d := range lint.Run([]*rules.File{g}, nil, All(), nil) {
+				if !d.Fix.IsZero() {
+					if _, _, _, ok := g.SourceEdit(d.Fix.Expr, d.Fix.Start, d.Fix.End, d.Fix.New); ok {
+						t.Errorf("still fixable after the fixes: %v", d)
+					}
+				}
+			}
+			// Fixing the fixed file changes nothing.
+			again, _, err := lint.ApplyFixes(g, lint.Run([]*rules.File{g}, nil, All(), nil))
+			if err != nil || again != nil {
+				t.Errorf("a second run changed the file again: %v\n%s", err, again)
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatal("no fix testdata")
+	}
+}
