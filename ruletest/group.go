@@ -37,7 +37,7 @@ func (j *groupJob) run(c *config) []*Failure {
 		EnableNegativeOffset:     true,
 		EnableDelayedNameRemoval: c.delayedNameRem,
 		StartTime:                tg.StartTimestamp.Time,
-		Parser:                   c.parser,
+		Parser:                   c.engineParser,
 	})
 	if err != nil {
 		fail(FailLoad, "input_series: %v", err)
@@ -47,6 +47,12 @@ func (j *groupJob) run(c *config) []*Failure {
 	suite.SubqueryInterval = pf.evalInterval
 
 	loader, ids := pf.loader(c.parser)
+	if !c.opts.Exhaustive && !c.opts.Debug {
+		if pruned, left := prune(pf, tg, c.parser); pruned != nil {
+			loader.byID = pruned
+			j.report.LeftOut = left
+		}
+	}
 	m := promrules.NewManager(&promrules.ManagerOptions{
 		QueryFunc:    promrules.EngineQueryFunc(suite.QueryEngine(), suite.Storage()),
 		AppendableV2: suite.Storage(),

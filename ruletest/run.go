@@ -44,6 +44,10 @@ type Options struct {
 	// Jobs is the number of test groups run at once; 0 means one per
 	// core.
 	Jobs int
+	// Exhaustive evaluates every rule at every step, as promtool does,
+	// instead of leaving out the rules no assertion reads that provably
+	// cannot fail (see prune). Verdicts are the same either way.
+	Exhaustive bool
 }
 
 // Report is the outcome of a run, file by file in the order given.
@@ -114,6 +118,9 @@ type GroupReport struct {
 	Index    int
 	Failures []*Failure
 	Duration time.Duration
+	// LeftOut is the number of rules not evaluated because no assertion
+	// reads them and they cannot fail (see prune).
+	LeftOut int
 }
 
 // Failed reports whether the group failed.
@@ -152,9 +159,12 @@ var knownFeatures = map[string]bool{
 
 // config is what a run derives from its Options once.
 type config struct {
-	opts           Options
-	run            *regexp.Regexp
-	parser         parser.Parser
+	opts   Options
+	run    *regexp.Regexp
+	parser parser.Parser
+	// engineParser is the engine's: parser, with each expression parsed
+	// once per run.
+	engineParser   parser.Parser
 	delayedNameRem bool
 	rules          *ruleCache
 }
@@ -187,6 +197,7 @@ func newConfig(opts Options) (*config, error) {
 		}
 	}
 	c.parser = parser.NewParser(po)
+	c.engineParser = newCachingParser(c.parser)
 	c.rules = &ruleCache{files: map[string]*ruleFile{}, opts: rules.Options{
 		IgnoreUnknownFields: opts.IgnoreUnknownFields,
 		Parser:              c.parser,

@@ -24,6 +24,7 @@ type testOptions struct {
 	Coverage            bool
 	MinCoverage         float64
 	Jobs                int
+	Exhaustive          bool
 	Files               []string
 }
 
@@ -86,6 +87,7 @@ Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 	f.BoolVar(&o.Diff, "diff", false, "with a failed alert test, also print the whole expected and got alert lists")
 	f.BoolVar(&o.IgnoreUnknownFields, "ignore-unknown-fields", false, "accept unknown keys in rule files")
 	f.StringArrayVar(&o.Features, "enable-feature", nil, "enable a PromQL `feature`, as promtool's --enable-feature (repeatable, comma-separated)")
+	f.BoolVar(&o.Exhaustive, "exhaustive", false, "evaluate every rule at every step, as promtool does, also those no assertion reads and that cannot fail (same verdicts, slower)")
 	f.BoolVar(&o.Compat, "compat", false, "promtool's leniency: no checks for tests that pass in silence")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.Coverage, "coverage", false, "list, per rule file, the rules some assertion exercised and those none did")
@@ -104,6 +106,7 @@ func runTest(s Streams, o *testOptions) error {
 		Features:            o.Features,
 		Compat:              o.Compat,
 		Jobs:                o.Jobs,
+		Exhaustive:          o.Exhaustive,
 	})
 	if err != nil {
 		return &usageError{err}
