@@ -50,7 +50,7 @@ test: tools fmt-check vet ## what CI runs: formatting, vet, then every test with
 
 .PHONY: bench
 bench: tools build ## oomguard against promtool on the same inputs, then the Go benchmarks
-	go run ./bench -promtool $(BIN)/promtool -oomguard bin/oomguard
+	go run ./bench -promtool $(BIN)/promtool -jsonnet $(BIN)/jsonnet -oomguard bin/oomguard
 	go test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: lint

@@ -1,12 +1,17 @@
-// Command bench times oomguard against promtool 3.16 on the same inputs, in
-// one run, and prints the ratios. make bench runs it.
+// Command bench times oomguard against its anchors on the same inputs, in
+// one run, and prints one markdown table. make bench runs it.
 //
-// For each unit-test suite it generates (rule groups shaped like the
-// container-memory rules, test groups of input series at one-minute
-// resolution), it runs `promtool test rules` and `oomguard test` several
-// times each, takes the minimum and median wall time and the peak resident
-// memory, and checks that both tools give every test group the same verdict
-// (from their JUnit reports).
+//   - lint against `promtool check rules`, on generated rule sets of 100 to
+//     100,000 rules shaped like kube-prometheus's (and lint alone on the
+//     same rules as PrometheusRule manifests);
+//   - `oomguard test` against `promtool test rules`, on unit-test suites of
+//     1 to 100 test groups over 6 or 24 hours of one-minute data, with the
+//     verdict of every test group compared from both tools' JUnit reports;
+//   - `oomguard generate` of the pack, and `generate --mixin` of a large
+//     synthetic mixin, against the jsonnet CLI evaluating the same mixin.
+//
+// Each tool runs several times on each input: the table has the minimum and
+// median wall time and the largest peak resident memory.
 package main
 
 import (
@@ -24,41 +29,92 @@ import (
 
 func main() {
 	promtool := flag.String("promtool", ".cache/bin/promtool", "promtool 3.16 binary")
+	jsonnetBin := flag.String("jsonnet", ".cache/bin/jsonnet", "jsonnet CLI binary")
 	oomguard := flag.String("oomguard", "bin/oomguard", "oomguard binary")
 	runs := flag.Int("runs", 3, "runs of each tool on each input")
-	suites := flag.String("suites", "1x6h,20x6h", "unit-test suites: GROUPSxHOURSh, comma-separated")
+	only := flag.String("only", "lint,test,generate", "what to measure: lint, test, generate, comma-separated")
+	ruleSizes := flag.String("rules", "100,1000,10000,100000", "rule-set sizes for lint, comma-separated")
+	suites := flag.String("suites", "1x6h,20x6h,100x6h,1x24h,20x24h", "unit-test suites: GROUPSxHOURSh, comma-separated")
+	mixinRules := flag.Int("mixin-rules", 2000, "rules of the large synthetic mixin")
 	flag.Parse()
-	for _, p := range []*string{promtool, oomguard} {
+	for _, p := range []*string{promtool, jsonnetBin, oomguard} {
 		abs, err := filepath.Abs(*p)
 		check(err)
 		*p = abs
 	}
+	repo, err := os.Getwd()
+	check(err)
 
 	dir, err := os.MkdirTemp("", "oomguard-bench-")
 	check(err)
 	defer os.RemoveAll(dir)
 
 	fmt.Printf("machine: %s\n\n", machine())
-	fmt.Printf("%-28s %12s %12s %12s %12s %8s %10s %10s %s\n", "input", "promtool min", "promtool med", "oomguard min", "oomguard med", "speedup", "promtool RSS", "oomguard RSS", "verdicts")
-	for _, spec := range strings.Split(*suites, ",") {
-		var groups, hours int
-		if _, err := fmt.Sscanf(spec, "%dx%dh", &groups, &hours); err != nil {
-			check(fmt.Errorf("suite %q: want GROUPSxHOURSh", spec))
-		}
-		sdir := filepath.Join(dir, spec)
-		check(os.MkdirAll(sdir, 0o755))
-		testFile := writeSuite(sdir, groups, hours)
-
-		pJunit := filepath.Join(sdir, "promtool.xml")
-		oJunit := filepath.Join(sdir, "oomguard.xml")
-		p := timeRuns(*runs, sdir, *promtool, "test", "rules", "--junit="+pJunit, testFile)
-		o := timeRuns(*runs, sdir, *oomguard, "test", "--junit", oJunit, testFile)
-		same := sameVerdicts(pJunit, oJunit)
-		fmt.Printf("%-28s %12s %12s %12s %12s %7.2fx %10s %10s %s\n",
-			fmt.Sprintf("test: %d groups, %dh of 1m data", groups, hours),
-			ms(p.min), ms(p.median), ms(o.min), ms(o.median),
-			float64(p.median)/float64(o.median), mib(p.rss), mib(o.rss), same)
+	fmt.Printf("| input | anchor | anchor min | anchor median | oomguard min | oomguard median | speedup (median) | anchor peak RSS | oomguard peak RSS | notes |\n")
+	fmt.Printf("|---|---|---|---|---|---|---|---|---|---|\n")
+	want := map[string]bool{}
+	for _, w := range strings.Split(*only, ",") {
+		want[w] = true
 	}
+
+	if want["lint"] {
+		for _, spec := range strings.Split(*ruleSizes, ",") {
+			var n int
+			_, err := fmt.Sscanf(spec, "%d", &n)
+			check(err)
+			ruleFile, manifests := writeRuleSet(dir, n)
+			p := timeRuns(*runs, dir, *promtool, "check", "rules", ruleFile)
+			o := timeRuns(*runs, dir, *oomguard, "lint", "--format", "json", ruleFile)
+			row(fmt.Sprintf("lint: %d rules, rule file", n), "promtool check rules", &p, o,
+				fmt.Sprintf("%.0f µs a rule", float64(o.median.Microseconds())/float64(n)))
+			m := timeRuns(*runs, dir, *oomguard, "lint", "--format", "json", manifests)
+			row(fmt.Sprintf("lint: %d rules, PrometheusRules", n), "", nil, m,
+				fmt.Sprintf("%.0f µs a rule; promtool cannot read PrometheusRule", float64(m.median.Microseconds())/float64(n)))
+		}
+	}
+
+	if want["test"] {
+		for _, spec := range strings.Split(*suites, ",") {
+			var groups, hours int
+			if _, err := fmt.Sscanf(spec, "%dx%dh", &groups, &hours); err != nil {
+				check(fmt.Errorf("suite %q: want GROUPSxHOURSh", spec))
+			}
+			sdir := filepath.Join(dir, spec)
+			check(os.MkdirAll(sdir, 0o755))
+			testFile := writeSuite(sdir, groups, hours)
+			pJunit := filepath.Join(sdir, "promtool.xml")
+			oJunit := filepath.Join(sdir, "oomguard.xml")
+			p := timeRuns(*runs, sdir, *promtool, "test", "rules", "--junit="+pJunit, testFile)
+			o := timeRuns(*runs, sdir, *oomguard, "test", "--junit", oJunit, testFile)
+			row(fmt.Sprintf("test: %d groups, %dh of 1m data", groups, hours), "promtool test rules", &p, o,
+				"verdicts "+sameVerdicts(pJunit, oJunit))
+		}
+	}
+
+	if want["generate"] {
+		// The pack: the jsonnet CLI evaluates its rules and alerts; oomguard
+		// generate evaluates them, loads and checks every rule, runs the
+		// pack's unit tests and writes a PrometheusRule.
+		eval := "local m = import 'mixin.libsonnet'; {rules: m.prometheusRules, alerts: m.prometheusAlerts}"
+		p := timeRuns(*runs, filepath.Join(repo, "jsonnet"), *jsonnetBin, "-e", eval)
+		o := timeRuns(*runs, dir, *oomguard, "generate")
+		row("generate: the pack", "jsonnet CLI (evaluation only)", &p, o, "oomguard also loads every rule and runs the pack's unit tests")
+
+		mixin := writeMixin(dir, *mixinRules)
+		p = timeRuns(*runs, filepath.Dir(mixin), *jsonnetBin, "-e", eval)
+		o = timeRuns(*runs, dir, *oomguard, "generate", "--mixin", mixin, "--name", "large")
+		row(fmt.Sprintf("generate --mixin: %d rules", *mixinRules), "jsonnet CLI (evaluation only)", &p, o, "oomguard also loads and checks every rule")
+	}
+}
+
+// row prints a table row; anchor is nil where oomguard has no anchor.
+func row(input, anchorName string, anchor *timing, o timing, notes string) {
+	if anchor == nil {
+		fmt.Printf("| %s | - | - | - | %s | %s | - | - | %s | %s |\n", input, ms(o.min), ms(o.median), mib(o.rss), notes)
+		return
+	}
+	fmt.Printf("| %s | %s | %s | %s | %s | %s | %.2fx | %s | %s | %s |\n", input, anchorName, ms(anchor.min), ms(anchor.median),
+		ms(o.min), ms(o.median), float64(anchor.median)/float64(o.median), mib(anchor.rss), mib(o.rss), notes)
 }
 
 type timing struct {
