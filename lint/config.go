@@ -7,10 +7,15 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
+	"time"
 
+	"github.com/prometheus/common/model"
 	yaml "go.yaml.in/yaml/v4"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/oomguard/oomguard/lint/catalog"
 )
 
 // fileConfig is the lint section of .oomguard.yaml.
@@ -25,6 +30,14 @@ type fileConfig struct {
 	// (alert-rules)) or the object of the Prometheus resource
 	// ({matchLabels: ..., matchExpressions: ...}).
 	RuleSelector yaml.Node `yaml:"ruleSelector"`
+	// ScrapeInterval is Prometheus's scrape interval (30s); range windows
+	// must cover MinScrapesPerWindow of them (4).
+	ScrapeInterval      yaml.Node `yaml:"scrapeInterval"`
+	MinScrapesPerWindow yaml.Node `yaml:"minScrapesPerWindow"`
+	// MinFor is the shortest for of an alert (1m).
+	MinFor yaml.Node `yaml:"minFor"`
+	// Metrics adds entries to the metric catalog, or replaces them.
+	Metrics yaml.Node `yaml:"metrics"`
 }
 
 // ConfigError is a lint configuration that cannot be used, at its
@@ -131,6 +144,44 @@ func LoadConfig(path string, required bool, known []string) (*Config, error) {
 				return nil, &ConfigError{File: path, Line: fc.RuleSelector.Line, Col: fc.RuleSelector.Column, Msg: "lint: ruleSelector: " + err.Error()}
 			}
 			cfg.RuleSelector, cfg.RuleSelectorText = sel, text
+		}
+		nodeErr := func(n *yaml.Node, key, msg string) error {
+			return &ConfigError{File: path, Line: n.Line, Col: n.Column, Msg: "lint: " + key + ": " + msg}
+		}
+		for _, d := range []struct {
+			key  string
+			node *yaml.Node
+			to   *time.Duration
+		}{{"scrapeInterval", &fc.ScrapeInterval, &cfg.ScrapeInterval}, {"minFor", &fc.MinFor, &cfg.MinFor}} {
+			if d.node.Kind == 0 {
+				continue
+			}
+			v, err := model.ParseDuration(d.node.Value)
+			if d.node.Kind != yaml.ScalarNode || err != nil {
+				return nil, nodeErr(d.node, d.key, fmt.Sprintf("want a duration such as 30s, not %q", d.node.Value))
+			}
+			if d.key == "scrapeInterval" && v == 0 {
+				return nil, nodeErr(d.node, d.key, "must be above 0")
+			}
+			*d.to = time.Duration(v)
+		}
+		if n := &fc.MinScrapesPerWindow; n.Kind != 0 {
+			v, err := strconv.Atoi(n.Value)
+			if n.Kind != yaml.ScalarNode || err != nil || v < 1 {
+				return nil, nodeErr(n, "minScrapesPerWindow", fmt.Sprintf("want a whole number above 0, not %q", n.Value))
+			}
+			cfg.MinScrapesPerWindow = v
+		}
+		if fc.Metrics.Kind != 0 {
+			ms, err := catalog.Entries(&fc.Metrics)
+			if err != nil {
+				var ce *catalog.Error
+				if errors.As(err, &ce) {
+					return nil, &ConfigError{File: path, Line: ce.Line, Col: ce.Col, Msg: "lint: metrics: " + ce.Msg}
+				}
+				return nil, nodeErr(&fc.Metrics, "metrics", err.Error())
+			}
+			cfg.Metrics = cfg.Metrics.With(ms)
 		}
 	}
 	return cfg, nil

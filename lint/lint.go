@@ -9,9 +9,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/oomguard/oomguard/lint/catalog"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -115,6 +117,17 @@ type Config struct {
 	// load the PrometheusRules, or nil; RuleSelectorText is its text.
 	RuleSelector     labels.Selector
 	RuleSelectorText string
+	// ScrapeInterval is Prometheus's scrape interval, which range windows
+	// are measured against; MinScrapesPerWindow is how many of them a
+	// window must cover.
+	ScrapeInterval      time.Duration
+	MinScrapesPerWindow int
+	// MinFor is the shortest for an alert should wait; 0 turns
+	// alerts/short-for off.
+	MinFor time.Duration
+	// Metrics is the metric catalog: the built-in one with the entries of
+	// the config file.
+	Metrics *catalog.Catalog
 }
 
 // DefaultConfig is the configuration without a config file.
@@ -122,6 +135,10 @@ func DefaultConfig() *Config {
 	return &Config{
 		SeverityLabelValues: []string{"info", "warning", "critical"},
 		RequiredAnnotations: []string{"summary", "description", "runbook_url"},
+		ScrapeInterval:      30 * time.Second,
+		MinScrapesPerWindow: 4,
+		MinFor:              time.Minute,
+		Metrics:             catalog.Default(),
 	}
 }
 

@@ -6,12 +6,14 @@ package checks
 
 import (
 	"strings"
+	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/catalog"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -20,6 +22,7 @@ func All() []*lint.Check {
 	return []*lint.Check{
 		AlertsAbsentWithoutFor,
 		AlertsNoCondition,
+		AlertsShortFor,
 		AnnotationsRequired,
 		DependenciesCrossGroup,
 		DependenciesMissingRecordingRule,
@@ -35,7 +38,9 @@ func All() []*lint.Check {
 		KubernetesJoinWithoutOn,
 		KubernetesMemoryUsageBytes,
 		KubernetesOOMKilledCounter,
+		KubernetesResourceEndpointOverlap,
 		LabelsSeverity,
+		LabelsTemplateDroppedLabel,
 		LabelsValueTemplate,
 		LintSuppression,
 		ManifestsCRDSchema,
@@ -43,7 +48,15 @@ func All() []*lint.Check {
 		ManifestsOperatorLimit,
 		ManifestsRuleSelector,
 		ManifestsSize,
+		PromqlCatchAllMatcher,
+		PromqlCounterWithoutRate,
+		PromqlImpossibleComparison,
+		PromqlJoinDroppedLabel,
+		PromqlRateOnGauge,
+		PromqlShortWindow,
 		PromqlStaticRegexp,
+		PromqlTopkInAlert,
+		PromqlUnguardedDivisor,
 		SyntaxInvalid,
 	}
 }
@@ -90,4 +103,68 @@ func matcher(vs *parser.VectorSelector, name string) *labels.Matcher {
 
 func isCadvisorMetric(name string) bool {
 	return strings.HasPrefix(name, "container_") && name != "container_last_seen"
+}
+
+// metricCatalog returns the metric catalog of a configuration.
+func metricCatalog(cfg *lint.Config) *catalog.Catalog {
+	if cfg == nil || cfg.Metrics == nil {
+		return catalog.Default()
+	}
+	return cfg.Metrics
+}
+
+// unparen returns e without the parentheses around it.
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
+// numberOf returns the value of a number literal, in parentheses or
+// negated.
+func numberOf(e parser.Expr) (float64, bool) {
+	switch e := unparen(e).(type) {
+	case *parser.NumberLiteral:
+		return e.Val, true
+	case *parser.UnaryExpr:
+		if v, ok := numberOf(e.Expr); ok {
+			if e.Op == parser.SUB {
+				return -v, true
+			}
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// rangeSelector returns the selector a range function reads when its
+// argument is a range selector (x[5m]) or a subquery of a selector
+// (x[5m:1m]), or nil.
+func rangeSelector(e parser.Expr) *parser.VectorSelector {
+	switch e := unparen(e).(type) {
+	case *parser.MatrixSelector:
+		vs, _ := e.VectorSelector.(*parser.VectorSelector)
+		return vs
+	case *parser.SubqueryExpr:
+		vs, _ := unparen(e.Expr).(*parser.VectorSelector)
+		return vs
+	}
+	return nil
+}
+
+// scrapeWindow returns the scrape interval and the number of intervals a
+// range window must cover.
+func scrapeWindow(cfg *lint.Config) (time.Duration, int) {
+	iv, n := 30*time.Second, 4
+	if cfg != nil && cfg.ScrapeInterval > 0 {
+		iv = cfg.ScrapeInterval
+	}
+	if cfg != nil && cfg.MinScrapesPerWindow > 0 {
+		n = cfg.MinScrapesPerWindow
+	}
+	return iv, n
 }

@@ -1,0 +1,84 @@
+package checks
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/catalog"
+)
+
+// KubernetesResourceEndpointOverlap reports selectors of metrics that both
+// cAdvisor and the kubelet's resource endpoint serve, without telling
+// them apart.
+var KubernetesResourceEndpointOverlap = &lint.Check{
+	ID:       "kubernetes/resource-endpoint-overlap",
+	Title:    "A cAdvisor metric the kubelet's /metrics/resource also serves",
+	Severity: lint.Warning,
+	Doc: `The kubelet serves ` + "`container_cpu_usage_seconds_total`" + `,
+` + "`container_memory_working_set_bytes`" + ` and ` + "`container_start_time_seconds`" + ` twice: from
+cAdvisor at /metrics/cadvisor and from its resource metrics at
+/metrics/resource. Where both endpoints are scraped, under the same job
+(kube-prometheus scrapes them all as ` + "`job=\"kubelet\"`" + `), a selector that does
+not tell them apart returns every container twice: sums double, joins fail
+with many-to-many errors, alerts fire twice. Select one endpoint:
+` + "`metrics_path=\"/metrics/cadvisor\"`" + `, or a label only cAdvisor sets, such as
+` + "`image!=\"\"`" + `.
+
+The metric catalog (docs/metrics.md) says which names both serve. A selector
+under ` + "`max`" + `, ` + "`min`" + `, ` + "`avg`" + ` or ` + "`group`" + ` by labels both endpoints share, or under
+` + "`absent()`" + `, is not reported: the copies collapse into one.`,
+	Rule: func(c *lint.RuleContext) {
+		cat := metricCatalog(c.Config)
+		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, path []parser.Node) {
+			name := metricName(vs)
+			cad, res := cat.Source(name, catalog.Cadvisor), cat.Source(name, catalog.KubeletResource)
+			if cad == nil || res == nil || distinguishesEndpoints(vs, cad, res) || copiesCollapse(path, cad, res) {
+				return
+			}
+			c.Report(exprPos(c.File, c.Rule, vs), `add metrics_path="/metrics/cadvisor" (or image!="")`,
+				"%s is served by both cAdvisor and the kubelet's /metrics/resource, and nothing here tells them apart: where both are scraped, every container counts twice", name)
+		})
+	},
+}
+
+// distinguishesEndpoints reports whether a selector keeps the series of
+// only one of the two endpoints.
+func distinguishesEndpoints(vs *parser.VectorSelector, cad, res *catalog.Metric) bool {
+	for _, m := range vs.LabelMatchers {
+		if m.Name == "metrics_path" && !(m.Matches("/metrics/cadvisor") && m.Matches("/metrics/resource")) {
+			return true
+		}
+		// A label only one endpoint sets, required to be non-empty.
+		if cad.HasLabel(m.Name) != res.HasLabel(m.Name) && !m.Matches("") {
+			return true
+		}
+	}
+	return false
+}
+
+// copiesCollapse reports whether the first aggregation above a selector
+// folds the two endpoints' copies of a series into one.
+func copiesCollapse(path []parser.Node, cad, res *catalog.Metric) bool {
+	for i := len(path) - 1; i >= 0; i-- {
+		switch n := path[i].(type) {
+		case *parser.Call:
+			if strings.HasPrefix(n.Func.Name, "absent") {
+				return true
+			}
+		case *parser.AggregateExpr:
+			switch n.Op {
+			case parser.MAX, parser.MIN, parser.AVG, parser.GROUP:
+			default:
+				return false
+			}
+			if n.Without {
+				return false
+			}
+			return !slices.ContainsFunc(n.Grouping, func(l string) bool { return l == "metrics_path" || cad.HasLabel(l) != res.HasLabel(l) })
+		}
+	}
+	return false
+}

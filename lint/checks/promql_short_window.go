@@ -1,0 +1,72 @@
+package checks
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/oomguard/oomguard/lint"
+)
+
+// PromqlShortWindow reports range windows that cover too few scrapes.
+var PromqlShortWindow = &lint.Check{
+	ID:       "promql/short-window",
+	Title:    "A range window that covers too few scrape intervals",
+	Severity: lint.Warning,
+	Doc: `` + "`rate()`" + ` needs two samples in its window, and the other functions over a
+window need enough of them to mean anything. A window of a few scrape
+intervals holds few samples: one slow or failed scrape leaves it with too
+few, the series drops out of the result for that evaluation, and an alert
+on it resolves and starts its ` + "`for`" + ` again. Make every window cover at least 4
+scrape intervals: ` + "`rate(x[2m])`" + ` at kube-prometheus's 30s.
+
+The check reads the windows of ` + "`rate`" + `, ` + "`irate`" + `, ` + "`increase`" + `, ` + "`delta`" + `,
+` + "`idelta`" + `, ` + "`deriv`" + `, ` + "`predict_linear`" + `, ` + "`resets`" + `, ` + "`changes`" + ` and the
+` + "`*_over_time`" + ` aggregations (not ` + "`last_over_time`" + `, ` + "`first_over_time`" + `,
+` + "`present_over_time`" + ` and ` + "`absent_over_time`" + `, which want one sample). Set the
+scrape interval and the number of intervals in ` + "`.oomguard.yaml`" + `:
+
+` + "```yaml" + `
+lint:
+  scrapeInterval: 30s
+  minScrapesPerWindow: 4
+` + "```",
+	Rule: func(c *lint.RuleContext) {
+		iv, n := scrapeWindow(c.Config)
+		least := time.Duration(n) * iv
+		parserInspectCalls(c.Rule.Parsed, func(call *parser.Call) {
+			name := call.Func.Name
+			if !windowFunctions[name] && !(strings.HasSuffix(name, "_over_time") && !oneSampleFunctions[name]) {
+				return
+			}
+			for _, a := range call.Args {
+				ms, ok := unparen(a).(*parser.MatrixSelector)
+				if !ok || ms.Range <= 0 || ms.Range >= least {
+					continue
+				}
+				covers := strconv.FormatFloat(float64(ms.Range)/float64(iv), 'g', 3, 64) + " scrape intervals"
+				if ms.Range == iv {
+					covers = "1 scrape interval"
+				}
+				want := model.Duration(least).String()
+				c.Report(exprPos(c.File, c.Rule, ms), "use ["+want+"] or longer",
+					"%s() over [%s] covers %s of %s: one missed scrape leaves it too few samples; use at least [%s] (%d intervals)",
+					name, model.Duration(ms.Range), covers, model.Duration(iv), want, n)
+			}
+		})
+	},
+}
+
+var windowFunctions = map[string]bool{
+	"rate": true, "irate": true, "increase": true, "delta": true, "idelta": true,
+	"deriv": true, "predict_linear": true, "resets": true, "changes": true,
+}
+
+// oneSampleFunctions are the *_over_time functions that need one sample.
+var oneSampleFunctions = map[string]bool{
+	"last_over_time": true, "first_over_time": true, "present_over_time": true, "absent_over_time": true,
+	"ts_of_last_over_time": true, "ts_of_first_over_time": true,
+}

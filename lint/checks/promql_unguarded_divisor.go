@@ -1,0 +1,107 @@
+package checks
+
+import (
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/oomguard/oomguard/lint"
+)
+
+// PromqlUnguardedDivisor reports divisions by a gauge whose 0 means
+// "not set", without a filter on the divisor.
+var PromqlUnguardedDivisor = &lint.Check{
+	ID:       "promql/unguarded-divisor",
+	Title:    "Division by a gauge that is 0 when unset, without > 0",
+	Severity: lint.Warning,
+	Doc: `Some gauges use 0 for "not set": ` + "`container_spec_memory_limit_bytes`" + ` is 0 for a
+container without a memory limit (the metric catalog, docs/metrics.md, lists
+them with what their 0 means). Dividing by one gives +Inf for those series
+(NaN when the dividend is 0 too). +Inf passes any ` + "`> 0.9`" + `, so an alert fires
+for every container without a limit; inside ` + "`sum()`" + ` or ` + "`avg()`" + `, one +Inf or
+NaN turns the whole group's result into +Inf or NaN. Filter the divisor:
+` + "`container_memory_working_set_bytes / (container_spec_memory_limit_bytes > 0)`" + `.
+
+A divisor already filtered by a comparison, an ` + "`and`" + `/` + "`unless`" + `, or changed by a
+function that does not keep zeros (` + "`clamp_min`" + `, ` + "`+ 1`" + `...) is not reported.`,
+	Rule: func(c *lint.RuleContext) {
+		cat := metricCatalog(c.Config)
+		if c.Rule.Parsed == nil {
+			return
+		}
+		parser.Inspect(c.Rule.Parsed, func(n parser.Node, path []parser.Node) error {
+			b, ok := n.(*parser.BinaryExpr)
+			if !ok || b.Op != parser.DIV {
+				return nil
+			}
+			inAgg := ""
+			for _, p := range path {
+				if a, ok := p.(*parser.AggregateExpr); ok && keepsNonFinite(a.Op) {
+					inAgg = a.Op.String()
+				}
+			}
+			zeroDivisors(b.RHS, func(vs *parser.VectorSelector) {
+				name := metricName(vs)
+				zero := cat.ZeroMeans(name)
+				if zero == "" {
+					return
+				}
+				effect := "those series come out as +Inf, which passes any > threshold"
+				if inAgg != "" {
+					effect = "one +Inf or NaN turns the " + inAgg + "() of its group into +Inf or NaN"
+				}
+				c.Report(exprPos(c.File, c.Rule, vs), "filter the divisor: ("+name+" > 0)",
+					"division by %s, which is 0 for %s: x / 0 is +Inf and 0 / 0 is NaN; %s", name, zero, effect)
+			})
+			return nil
+		})
+	},
+}
+
+// keepsNonFinite reports whether an aggregation passes +Inf or NaN of one
+// series on to its result.
+func keepsNonFinite(op parser.ItemType) bool {
+	switch op {
+	case parser.SUM, parser.AVG, parser.STDDEV, parser.STDVAR, parser.MAX, parser.QUANTILE:
+		return true
+	}
+	return false
+}
+
+// zeroDivisors calls fn for each selector of e whose zeros reach the value
+// of e unchanged.
+func zeroDivisors(e parser.Expr, fn func(*parser.VectorSelector)) {
+	switch e := e.(type) {
+	case *parser.VectorSelector:
+		fn(e)
+	case *parser.ParenExpr:
+		zeroDivisors(e.Expr, fn)
+	case *parser.MatrixSelector:
+		zeroDivisors(e.VectorSelector, fn)
+	case *parser.SubqueryExpr:
+		zeroDivisors(e.Expr, fn)
+	case *parser.AggregateExpr:
+		switch e.Op {
+		case parser.SUM, parser.AVG, parser.MIN, parser.MAX, parser.QUANTILE, parser.TOPK, parser.BOTTOMK:
+			zeroDivisors(e.Expr, fn)
+		}
+	case *parser.BinaryExpr:
+		switch {
+		case e.Op == parser.MUL:
+			zeroDivisors(e.LHS, fn)
+			zeroDivisors(e.RHS, fn)
+		case e.Op == parser.DIV:
+			zeroDivisors(e.LHS, fn)
+		}
+	case *parser.Call:
+		switch e.Func.Name {
+		case "max_over_time", "min_over_time", "avg_over_time", "last_over_time", "label_replace", "label_join",
+			"sort", "sort_desc", "abs", "round", "floor", "ceil":
+			if len(e.Args) > 0 {
+				zeroDivisors(e.Args[0], fn)
+			}
+		case "quantile_over_time":
+			if len(e.Args) > 1 {
+				zeroDivisors(e.Args[1], fn)
+			}
+		}
+	}
+}
