@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -16,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/rules"
 )
 
 // fileConfig is the lint section of .oomguard.yaml.
@@ -38,6 +42,18 @@ type fileConfig struct {
 	MinFor yaml.Node `yaml:"minFor"`
 	// Metrics adds entries to the metric catalog, or replaces them.
 	Metrics yaml.Node `yaml:"metrics"`
+	// Ignore suppresses findings by check, file glob, group and rule, for
+	// rules that carry no comments (generated ones).
+	Ignore yaml.Node `yaml:"ignore"`
+}
+
+// ignoreEntry is one entry of the ignore list, as written.
+type ignoreEntry struct {
+	Check  string   `yaml:"check"`
+	Files  []string `yaml:"files"`
+	Group  string   `yaml:"group"`
+	Rule   string   `yaml:"rule"`
+	Reason string   `yaml:"reason"`
 }
 
 // ConfigError is a lint configuration that cannot be used, at its
@@ -183,8 +199,110 @@ func LoadConfig(path string, required bool, known []string) (*Config, error) {
 			}
 			cfg.Metrics = cfg.Metrics.With(ms)
 		}
+		if n := &fc.Ignore; n.Kind != 0 {
+			if n.Kind != yaml.SequenceNode {
+				return nil, nodeErr(n, "ignore", "want a list of {check, files, group, rule, reason}")
+			}
+			for _, item := range n.Content {
+				var e ignoreEntry
+				if err := item.Load(&e, yaml.WithKnownFields()); err != nil {
+					line, col := item.Line, item.Column
+					var le *yaml.LoadError
+					if errors.As(err, &le) && le.Mark.Line > 0 {
+						line, col = le.Mark.Line, le.Mark.Column
+					}
+					return nil, &ConfigError{File: path, Line: line, Col: col, Msg: "lint: ignore: " + err.Error()}
+				}
+				switch {
+				case e.Check == "":
+					return nil, nodeErr(item, "ignore", "an entry needs the check it suppresses")
+				case !slices.Contains(known, e.Check):
+					return nil, nodeErr(item, "ignore", fmt.Sprintf("unknown check %q", e.Check))
+				case strings.TrimSpace(e.Reason) == "":
+					return nil, nodeErr(item, "ignore", "an entry needs a reason")
+				case len(e.Files) == 0 && e.Group == "" && e.Rule == "":
+					return nil, nodeErr(item, "ignore", "an entry needs files, a group or a rule: to turn a check off everywhere, disable it")
+				}
+				ig := Ignore{Check: e.Check, Group: e.Group, Rule: e.Rule, Reason: e.Reason, File: path, Pos: rules.Pos{Line: item.Line, Col: item.Column}}
+				for _, g := range e.Files {
+					re, err := globRegexp(g)
+					if err != nil {
+						return nil, nodeErr(item, "ignore", fmt.Sprintf("files: %q: %v", g, err))
+					}
+					ig.files = append(ig.files, re)
+				}
+				cfg.Ignores = append(cfg.Ignores, ig)
+			}
+		}
 	}
 	return cfg, nil
+}
+
+// Ignore suppresses the findings of a check in files matching a glob, in
+// a group, in a rule: what is given must all match.
+type Ignore struct {
+	Check, Group, Rule, Reason string
+	// File and Pos are where the entry is written.
+	File  string
+	Pos   rules.Pos
+	files []*regexp.Regexp
+}
+
+// matchesFile reports whether the entry names no files, or a glob of it
+// matches path.
+func (ig *Ignore) matchesFile(path string) bool {
+	if len(ig.files) == 0 {
+		return true
+	}
+	p := filepath.ToSlash(filepath.Clean(path))
+	for _, re := range ig.files {
+		if re.MatchString(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// matches reports whether the entry covers a finding.
+func (ig *Ignore) matches(d Diagnostic) bool {
+	return ig.Check == d.Check && (ig.Group == "" || ig.Group == d.Group) && (ig.Rule == "" || ig.Rule == d.Rule) && ig.matchesFile(d.File)
+}
+
+// globRegexp turns a glob into a regexp over slash-separated paths: * and
+// ? stay within a directory, ** crosses them. A relative glob may match
+// below any directory (generated/*.yaml matches /repo/generated/a.yaml).
+func globRegexp(g string) (*regexp.Regexp, error) {
+	if g == "" {
+		return nil, errors.New("empty glob")
+	}
+	g = filepath.ToSlash(g)
+	var b strings.Builder
+	if strings.HasPrefix(g, "/") {
+		b.WriteString("^")
+	} else {
+		g = strings.TrimPrefix(g, "./")
+		b.WriteString("(^|/)")
+	}
+	for i := 0; i < len(g); i++ {
+		switch c := g[i]; {
+		case c == '*' && i+1 < len(g) && g[i+1] == '*':
+			b.WriteString(".*")
+			i++
+			if i+1 < len(g) && g[i+1] == '/' {
+				// **/ also matches no directory at all.
+				b.WriteString("/?")
+				i++
+			}
+		case c == '*':
+			b.WriteString("[^/]*")
+		case c == '?':
+			b.WriteString("[^/]")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.Compile(b.String())
 }
 
 // ruleSelector reads a label selector written as a string or as the

@@ -125,6 +125,8 @@ type Config struct {
 	// MinFor is the shortest for an alert should wait; 0 turns
 	// alerts/short-for off.
 	MinFor time.Duration
+	// Ignores are the suppressions of the config file.
+	Ignores []Ignore
 	// Metrics is the metric catalog: the built-in one with the entries of
 	// the config file.
 	Metrics *catalog.Catalog
@@ -271,9 +273,9 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 		all = append(all, r...)
 	}
 	if c := byLoader[Suppressions]; c != nil {
-		all = suppress(files, all, c, severity(c))
+		all = suppress(files, all, cfg.Ignores, c, severity(c))
 	} else {
-		all = suppress(files, all, nil, 0)
+		all = suppress(files, all, cfg.Ignores, nil, 0)
 	}
 	return Sort(all)
 }

@@ -53,7 +53,7 @@ func suppressions(f *rules.File) []*suppression {
 
 // suppress drops the diagnostics that suppression comments cover and
 // reports the comments that are malformed or cover nothing.
-func suppress(files []*rules.File, ds []Diagnostic, report *Check, severity Severity) []Diagnostic {
+func suppress(files []*rules.File, ds []Diagnostic, ignores []Ignore, report *Check, severity Severity) []Diagnostic {
 	byFile := map[string][]*suppression{}
 	ruleLine := map[string]map[string]int{} // file -> rule name -> first line
 	for _, f := range files {
@@ -66,6 +66,7 @@ func suppress(files []*rules.File, ds []Diagnostic, report *Check, severity Seve
 		}
 		ruleLine[f.Path] = lines
 	}
+	used := make([]bool, len(ignores))
 	var out []Diagnostic
 	for _, d := range ds {
 		covered := false
@@ -76,6 +77,12 @@ func suppress(files []*rules.File, ds []Diagnostic, report *Check, severity Seve
 			}
 			if s.whole || s.line == d.Pos.Line || s.line == d.Pos.Line-1 || start > 0 && (s.line == start || s.line == start-1) {
 				s.used = true
+				covered = true
+			}
+		}
+		for i := range ignores {
+			if !covered && ignores[i].matches(d) {
+				used[i] = true
 				covered = true
 			}
 		}
@@ -100,6 +107,21 @@ func suppress(files []*rules.File, ds []Diagnostic, report *Check, severity Seve
 				continue
 			}
 			out = append(out, Diagnostic{File: s.file, Pos: rules.Pos{Line: s.line, Col: s.col}, Check: report.ID, Severity: severity, Message: msg})
+		}
+	}
+	// An entry of the config that matched nothing is reported when it could
+	// have: some file linted now is one it names.
+	for i, ig := range ignores {
+		if used[i] {
+			continue
+		}
+		relevant := false
+		for _, f := range files {
+			relevant = relevant || ig.matchesFile(f.Path)
+		}
+		if relevant {
+			out = append(out, Diagnostic{File: ig.File, Pos: ig.Pos, Check: report.ID, Severity: severity,
+				Message: fmt.Sprintf("ignore entry for %s matches no finding: remove it", ig.Check)})
 		}
 	}
 	return out
