@@ -6,6 +6,7 @@ package lint
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -176,6 +177,43 @@ type FilesContext struct {
 	Files  []*rules.File
 	Config *Config
 	report func(*rules.File, *rules.Group, *rules.Rule, rules.Pos, string, string)
+	memo   *memo
+}
+
+// Memo returns what make returns for key, computing it once per run for
+// all the checks over everything, which may run at the same time: work
+// that several checks need (reading manifests as kubectl does) is done
+// once.
+func (c *FilesContext) Memo(key any, make func() any) any {
+	if c.memo == nil {
+		return make()
+	}
+	return c.memo.get(key, make)
+}
+
+type memo struct {
+	mu      sync.Mutex
+	entries map[any]*memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
+}
+
+func (m *memo) get(key any, make func() any) any {
+	m.mu.Lock()
+	if m.entries == nil {
+		m.entries = map[any]*memoEntry{}
+	}
+	e := m.entries[key]
+	if e == nil {
+		e = &memoEntry{}
+		m.entries[key] = e
+	}
+	m.mu.Unlock()
+	e.once.Do(func() { e.v = make() })
+	return e.v
 }
 
 // Report records a finding in file f, at pos, about rule r of group g
@@ -203,17 +241,51 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 		}
 		return c.Severity
 	}
-	results := make([][]Diagnostic, len(files)+1)
+	// Per-rule checks run on all cores, a group at a time; checks over
+	// everything run beside them, each on its own, sharing a memo.
+	type unit struct {
+		f *rules.File
+		g *rules.Group
+	}
+	var units []unit
+	for _, f := range files {
+		for _, g := range f.Groups() {
+			units = append(units, unit{f, g})
+		}
+	}
+	var filesChecks []*Check
+	for _, c := range active {
+		if c.Files != nil {
+			filesChecks = append(filesChecks, c)
+		}
+	}
+	results := make([][]Diagnostic, len(units)+len(filesChecks))
+	m := &memo{}
+	jobs := make(chan int)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var out []Diagnostic
-			for _, g := range f.Groups() {
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range jobs {
+				if i >= len(units) {
+					c := filesChecks[i-len(units)]
+					var out []Diagnostic
+					ctx := &FilesContext{Files: files, Config: cfg, memo: m}
+					ctx.report = func(f *rules.File, g *rules.Group, r *rules.Rule, pos rules.Pos, hint, msg string) {
+						d := Diagnostic{File: f.Path, Pos: pos, Check: c.ID, Severity: severity(c), Message: msg, Hint: hint}
+						if g != nil {
+							d.Group = g.Name.Value
+						}
+						if r != nil {
+							d.Rule = r.Name()
+						}
+						out = append(out, d)
+					}
+					c.Files(ctx)
+					results[i] = out
+					continue
+				}
+				f, g := units[i].f, units[i].g
+				var out []Diagnostic
 				for _, r := range g.Rules {
 					for _, c := range active {
 						if c.Rule == nil {
@@ -227,10 +299,18 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 						c.Rule(ctx)
 					}
 				}
+				results[i] = out
 			}
-			results[i] = out
-		}()
+		})
 	}
+	// The checks over everything first: they are the longest.
+	for i := range filesChecks {
+		jobs <- len(units) + i
+	}
+	for i := range units {
+		jobs <- i
+	}
+	close(jobs)
 	wg.Wait()
 	var all []Diagnostic
 	byLoader := map[string]*Check{}
@@ -251,23 +331,6 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 		for _, w := range f.Warnings {
 			fromLoader(w, w.Code)
 		}
-	}
-	for _, c := range active {
-		if c.Files == nil {
-			continue
-		}
-		ctx := &FilesContext{Files: files, Config: cfg}
-		ctx.report = func(f *rules.File, g *rules.Group, r *rules.Rule, pos rules.Pos, hint, msg string) {
-			d := Diagnostic{File: f.Path, Pos: pos, Check: c.ID, Severity: severity(c), Message: msg, Hint: hint}
-			if g != nil {
-				d.Group = g.Name.Value
-			}
-			if r != nil {
-				d.Rule = r.Name()
-			}
-			all = append(all, d)
-		}
-		c.Files(ctx)
 	}
 	for _, r := range results {
 		all = append(all, r...)

@@ -25,6 +25,7 @@
 package crd
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	_ "embed"
@@ -101,9 +102,12 @@ type Validator struct {
 	namespaced bool
 	hasStatus  bool
 	decoder    runtime.Decoder
-	structural *structuralschema.Structural
-	schema     apiservervalidation.SchemaCreateValidator
-	cel        *cel.Validator // nil when the CRD has no CEL rules
+	// jsonDecoder reads JSON as the apiserver does, without turning it
+	// into YAML and back first.
+	jsonDecoder runtime.Decoder
+	structural  *structuralschema.Structural
+	schema      apiservervalidation.SchemaCreateValidator
+	cel         *cel.Validator // nil when the CRD has no CEL rules
 }
 
 // New reads the embedded CRD and prepares its schema as the apiserver does
@@ -139,6 +143,9 @@ func New() (*Validator, error) {
 		decoder: json.NewSerializerWithOptions(json.DefaultMetaFactory,
 			unstructuredscheme.NewUnstructuredCreator(), unstructuredscheme.NewUnstructuredObjectTyper(),
 			json.SerializerOptions{Yaml: true, Strict: true}),
+		jsonDecoder: json.NewSerializerWithOptions(json.DefaultMetaFactory,
+			unstructuredscheme.NewUnstructuredCreator(), unstructuredscheme.NewUnstructuredObjectTyper(),
+			json.SerializerOptions{Strict: true}),
 		structural: structural,
 		schema:     sv,
 		cel:        cel.NewValidator(structural, true, celconfig.PerCallLimit),
@@ -164,7 +171,11 @@ func ValidatePrometheusRule(doc []byte) (Result, error) {
 func (v *Validator) Validate(doc []byte) (Result, error) {
 	var res Result
 	u := &unstructured.Unstructured{}
-	_, _, err := v.decoder.Decode(doc, nil, u)
+	dec := v.decoder
+	if t := bytes.TrimLeft(doc, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		dec = v.jsonDecoder
+	}
+	_, _, err := dec.Decode(doc, nil, u)
 	if strict, ok := runtime.AsStrictDecodingError(err); ok {
 		for _, e := range strict.Errors() {
 			res.StrictErrors = append(res.StrictErrors, e.Error())

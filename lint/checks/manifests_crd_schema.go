@@ -37,19 +37,15 @@ manifests/metadata's; this check leaves it alone.
           partial_response_strategy: ignore   # should match '^(?i)(abort|warn)?$'`,
 	Files: func(c *lint.FilesContext) {
 		for _, f := range c.Files {
-			var docs []kubeDoc
 			for _, d := range f.Docs {
 				if d.Kind != rules.KindPrometheusRule {
 					continue
 				}
-				if docs == nil {
-					docs = kubectlDocs(f.Source())
-				}
-				kd, ok := docAt(docs, d.Pos.Line)
+				o, ok := manifestObject(c, f, d)
 				if !ok {
 					continue
 				}
-				obj, err := kd.object(d.Item)
+				kd, obj, err := o.doc, o.json, o.err
 				if err != nil {
 					c.Report(f, nil, nil, d.Pos, "", "kubectl cannot read this document: %v", err)
 					continue

@@ -10,6 +10,7 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -155,4 +156,33 @@ func deref(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	return n
+}
+
+// kubeObject is a PrometheusRule document as kubectl sends it.
+type kubeObject struct {
+	doc  kubeDoc
+	json []byte
+	err  error
+}
+
+type docsKey struct{ f *rules.File }
+type objectKey struct {
+	f          *rules.File
+	line, item int
+}
+
+// manifestObject returns document d of file f as kubectl reads and sends
+// it, worked out once per run for all the manifest checks; false when no
+// kubectl document holds it.
+func manifestObject(c *lint.FilesContext, f *rules.File, d *rules.Document) (kubeObject, bool) {
+	docs := c.Memo(docsKey{f}, func() any { return kubectlDocs(f.Source()) }).([]kubeDoc)
+	kd, ok := docAt(docs, d.Pos.Line)
+	if !ok {
+		return kubeObject{}, false
+	}
+	o := c.Memo(objectKey{f, kd.first, d.Item}, func() any {
+		j, err := kd.object(d.Item)
+		return kubeObject{doc: kd, json: j, err: err}
+	}).(kubeObject)
+	return o, true
 }

@@ -28,19 +28,15 @@ Prometheus until the object is split. The size counted is the spec as YAML,
 as the operator writes it.`,
 	Files: func(c *lint.FilesContext) {
 		for _, f := range c.Files {
-			var docs []kubeDoc
 			for _, d := range f.Docs {
 				if d.Kind != rules.KindPrometheusRule {
 					continue
 				}
-				if docs == nil {
-					docs = kubectlDocs(f.Source())
-				}
-				kd, ok := docAt(docs, d.Pos.Line)
+				mo, ok := manifestObject(c, f, d)
 				if !ok {
 					continue
 				}
-				obj, err := kd.object(d.Item)
+				obj, err := mo.json, mo.err
 				// A rule file is at least a third of its JSON: skip the
 				// conversion for the small ones.
 				if err != nil || len(obj) < operatorLimit/3 {

@@ -34,19 +34,15 @@ Beyond that, etcd refuses any object over 1.5 MiB by default (` + "`etcdserver: 
 The size counted is the object's compact JSON, as kubectl sends it.`,
 	Files: func(c *lint.FilesContext) {
 		for _, f := range c.Files {
-			var docs []kubeDoc
 			for _, d := range f.Docs {
 				if d.Kind != rules.KindPrometheusRule {
 					continue
 				}
-				if docs == nil {
-					docs = kubectlDocs(f.Source())
-				}
-				kd, ok := docAt(docs, d.Pos.Line)
+				mo, ok := manifestObject(c, f, d)
 				if !ok {
 					continue
 				}
-				obj, err := kd.object(d.Item)
+				obj, err := mo.json, mo.err
 				if err != nil {
 					continue // manifests/crd-schema reports it
 				}
