@@ -1,6 +1,7 @@
 package ruletest
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -37,8 +38,9 @@ func (c *cachingParser) ParseExpr(input string) (parser.Expr, error) {
 	return e, nil
 }
 
-// cloneExpr copies an expression tree, every node anew; false for a node
-// type it does not know, and then the caller parses instead.
+// cloneExpr copies an expression tree, every node and every slice the
+// engine may write into anew; false for a node type it does not know, and
+// then the caller parses instead.
 func cloneExpr(e parser.Expr) (parser.Expr, bool) {
 	if e == nil {
 		return nil, true
@@ -46,6 +48,8 @@ func cloneExpr(e parser.Expr) (parser.Expr, bool) {
 	switch n := e.(type) {
 	case *parser.AggregateExpr:
 		c := *n
+		// The engine sorts the grouping labels in place.
+		c.Grouping = slices.Clone(n.Grouping)
 		var ok1, ok2 bool
 		c.Expr, ok1 = cloneExpr(n.Expr)
 		c.Param, ok2 = cloneExpr(n.Param)
@@ -57,6 +61,8 @@ func cloneExpr(e parser.Expr) (parser.Expr, bool) {
 		c.RHS, ok2 = cloneExpr(n.RHS)
 		if n.VectorMatching != nil {
 			vm := *n.VectorMatching
+			vm.MatchingLabels = slices.Clone(vm.MatchingLabels)
+			vm.Include = slices.Clone(vm.Include)
 			c.VectorMatching = &vm
 		}
 		return &c, ok1 && ok2

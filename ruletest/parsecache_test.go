@@ -12,6 +12,7 @@ func TestCloneExpr(t *testing.T) {
 	p := parser.NewParser(parser.Options{EnableExperimentalFunctions: true})
 	for _, q := range []string{
 		`sum by (namespace) (rate(container_cpu_usage_seconds_total{container!="", image!=""}[5m] offset 1m))`,
+		`sum by (pod, namespace) (x)`,
 		`a / on (namespace, pod) group_left (node) b > bool 0.9`,
 		`max_over_time((usage * 2)[1d:1m] @ end())`,
 		`histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))`,
@@ -32,6 +33,16 @@ func TestCloneExpr(t *testing.T) {
 		}
 		if c.String() != e.String() {
 			t.Errorf("copy of %s prints %s", e, c)
+		}
+		// Sorting a copy's grouping, as the engine does, leaves the
+		// original alone.
+		if a, ok := e.(*parser.AggregateExpr); ok && len(a.Grouping) > 1 {
+			ca := c.(*parser.AggregateExpr)
+			ca.Grouping[0], ca.Grouping[1] = ca.Grouping[1], ca.Grouping[0]
+			if a.Grouping[0] == ca.Grouping[0] {
+				t.Errorf("%s: the grouping labels are shared", q)
+			}
+			ca.Grouping[0], ca.Grouping[1] = ca.Grouping[1], ca.Grouping[0]
 		}
 		seen := map[parser.Node]bool{}
 		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error { seen[n] = true; return nil })
