@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -45,9 +47,43 @@ func validateDocument(d *decoder, doc *Document) {
 		if g.PartialResponseStrategy.Value != "" && !partialResponse.MatchString(g.PartialResponseStrategy.Value) {
 			d.errorf(g.PartialResponseStrategy.Pos, "partial_response_strategy must be abort or warn, not %q", g.PartialResponseStrategy.Value)
 		}
-		for _, r := range g.Rules {
+	}
+	validateRules(d, doc)
+}
+
+// parallelRules is the number of rules from which a document's rules are
+// validated on all cores: parsing expressions and templates is most of the
+// cost of loading a large file.
+const parallelRules = 256
+
+func validateRules(d *decoder, doc *Document) {
+	var all []*Rule
+	for _, g := range doc.Groups {
+		all = append(all, g.Rules...)
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(all)/parallelRules)
+	if workers < 2 {
+		for _, r := range all {
 			validateRule(d, r)
 		}
+		return
+	}
+	// Each worker reports into its own decoder; the errors are sorted
+	// afterwards anyway.
+	subs := make([]*decoder, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		sub := &decoder{path: d.path, src: d.src, opts: d.opts}
+		subs[w] = sub
+		wg.Go(func() {
+			for i := w; i < len(all); i += workers {
+				validateRule(sub, all[i])
+			}
+		})
+	}
+	wg.Wait()
+	for _, sub := range subs {
+		d.errs = append(d.errs, sub.errs...)
 	}
 }
 
