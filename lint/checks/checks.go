@@ -52,6 +52,7 @@ func All() []*lint.Check {
 		PromqlCounterWithoutRate,
 		PromqlImpossibleComparison,
 		PromqlJoinDroppedLabel,
+		PromqlRateOfSum,
 		PromqlRateOnGauge,
 		PromqlShortWindow,
 		PromqlStaticRegexp,
