@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -126,30 +127,57 @@ func ruleSet(start, n int) string {
 	return b.String()
 }
 
-// writeRuleSet writes a rule set of n rules as one rule file, and as
-// PrometheusRule manifests of 1,000 rules each in one multi-document file,
-// and returns both paths.
-func writeRuleSet(dir string, n int) (ruleFile, manifests string) {
-	ruleFile = filepath.Join(dir, fmt.Sprintf("rules-%d.yaml", n))
-	check(os.WriteFile(ruleFile, []byte("groups:\n"+ruleSet(0, n)), 0o644))
+// perFile is the most rules a generated file holds: real repositories
+// split their rules over files, and a file of 100,000 rules would be over
+// the loader's 16 MiB limit.
+const perFile = 10000
 
-	var b strings.Builder
-	const per = 1000
-	for start := 0; start < n; start += per {
-		body := ruleSet(start, min(per, n-start))
-		if start > 0 {
-			b.WriteString("---\n")
-		}
-		fmt.Fprintf(&b, "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: kubernetes-resources-%d\n  namespace: monitoring\n  labels: {prometheus: k8s, role: alert-rules}\nspec:\n  groups:\n", start/per)
-		for _, line := range strings.SplitAfter(body, "\n") {
-			if line != "" {
-				b.WriteString("  " + line)
+// writeRuleSet writes a rule set of n rules as rule files of at most
+// perFile rules, and the same rules as PrometheusRule manifests of 1,000
+// rules each, perFile rules to a multi-document file; it returns both
+// lists of files. Files are written as they are generated, so that this
+// process stays small: the peak memory the kernel reports for a child
+// includes its parent's at the time it started.
+func writeRuleSet(dir string, n int) (ruleFiles, manifests []string) {
+	sdir := filepath.Join(dir, fmt.Sprintf("rules-%d", n))
+	check(os.MkdirAll(sdir, 0o755))
+	for start := 0; start < n; start += perFile {
+		size := min(perFile, n-start)
+		rf := filepath.Join(sdir, fmt.Sprintf("rules-%d.yaml", start/perFile))
+		writeFile(rf, func(w *bufio.Writer) {
+			w.WriteString("groups:\n")
+			for s := start; s < start+size; s += 1000 {
+				w.WriteString(ruleSet(s, min(1000, start+size-s)))
 			}
-		}
+		})
+		ruleFiles = append(ruleFiles, rf)
+
+		mf := filepath.Join(sdir, fmt.Sprintf("prometheusrules-%d.yaml", start/perFile))
+		writeFile(mf, func(w *bufio.Writer) {
+			for s := start; s < start+size; s += 1000 {
+				if s > start {
+					w.WriteString("---\n")
+				}
+				fmt.Fprintf(w, "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: kubernetes-resources-%d\n  namespace: monitoring\n  labels: {prometheus: k8s, role: alert-rules}\nspec:\n  groups:\n", s/1000)
+				for _, line := range strings.SplitAfter(ruleSet(s, min(1000, start+size-s)), "\n") {
+					if line != "" {
+						w.WriteString("  " + line)
+					}
+				}
+			}
+		})
+		manifests = append(manifests, mf)
 	}
-	manifests = filepath.Join(dir, fmt.Sprintf("prometheusrules-%d.yaml", n))
-	check(os.WriteFile(manifests, []byte(b.String()), 0o644))
-	return ruleFile, manifests
+	return ruleFiles, manifests
+}
+
+func writeFile(path string, write func(*bufio.Writer)) {
+	f, err := os.Create(path)
+	check(err)
+	w := bufio.NewWriter(f)
+	write(w)
+	check(w.Flush())
+	check(f.Close())
 }
 
 // writeMixin writes a mixin in the kubernetes-mixin layout whose rules
