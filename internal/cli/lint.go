@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -84,6 +85,12 @@ one; 2 bad flags or a path that cannot be read.`),
 }
 
 func runLint(s Streams, o *lintOptions) error {
+	// Every rule of every input stays loaded, for the checks across files;
+	// collecting more often keeps peak memory near what is live, for some
+	// 10% of time. GOGC, when set, decides.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
 	if len(o.Inputs) == 0 {
 		return usagef("no input: give rule files, directories, globs or - for standard input")
 	}
