@@ -131,14 +131,15 @@ func timeRuns(n int, dir, bin string, args ...string) timing {
 		cmd.Dir = dir
 		// Output goes to a file, not into this process: the kernel counts
 		// a parent's peak memory into its later children's.
-		f, err := os.Create(filepath.Join(dir, "output.txt"))
+		f, err := os.CreateTemp("", "oomguard-bench-output-")
 		check(err)
+		outPath := f.Name()
 		cmd.Stdout, cmd.Stderr = f, f
 		start := time.Now()
 		err = cmd.Run()
 		d := time.Since(start)
 		check(f.Close())
-		out := tail(filepath.Join(dir, "output.txt"))
+		out := tail(outPath)
 		if cmd.ProcessState == nil {
 			check(fmt.Errorf("%s: %v\n%s", bin, err, out))
 		}
@@ -146,9 +147,10 @@ func timeRuns(n int, dir, bin string, args ...string) timing {
 			check(fmt.Errorf("%s exited %d: %s", bin, code, out))
 		}
 		// A run that refused its input is no measurement.
-		if len(args) > 0 && args[0] == "lint" && fileContains(filepath.Join(dir, "output.txt"), "syntax/invalid") {
+		if len(args) > 0 && args[0] == "lint" && fileContains(outPath, "syntax/invalid") {
 			check(fmt.Errorf("%s %s did not load its input: %s", bin, strings.Join(args, " "), out))
 		}
+		check(os.Remove(outPath))
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rss = max(rss, ru.Maxrss)
 		}
