@@ -36,7 +36,7 @@ func main() {
 	only := flag.String("only", "lint,test,generate", "what to measure: lint, test, generate, comma-separated")
 	ruleSizes := flag.String("rules", "100,1000,10000,100000", "rule-set sizes for lint, comma-separated")
 	suites := flag.String("suites", "1x6h,20x6h,100x6h,1x24h,20x24h", "unit-test suites: GROUPSxHOURSh, comma-separated")
-	mixinRules := flag.Int("mixin-rules", 2000, "rules of the large synthetic mixin")
+	mixinRules := flag.Int("mixin-rules", 1000, "rules of the large synthetic mixin")
 	flag.Parse()
 	for _, p := range []*string{promtool, jsonnetBin, oomguard} {
 		abs, err := filepath.Abs(*p)
