@@ -45,6 +45,10 @@ type fileConfig struct {
 	// Ignore suppresses findings by check, file glob, group and rule, for
 	// rules that carry no comments (generated ones).
 	Ignore yaml.Node `yaml:"ignore"`
+	// Include and Exclude filter the files found in directories and globs
+	// given as inputs.
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
 }
 
 // ignoreEntry is one entry of the ignore list, as written.
@@ -199,6 +203,19 @@ func LoadConfig(path string, required bool, known []string) (*Config, error) {
 			}
 			cfg.Metrics = cfg.Metrics.With(ms)
 		}
+		for _, l := range []struct {
+			key   string
+			globs []string
+			to    *[]*regexp.Regexp
+		}{{"include", fc.Include, &cfg.include}, {"exclude", fc.Exclude, &cfg.exclude}} {
+			for _, g := range l.globs {
+				re, err := globRegexp(g)
+				if err != nil {
+					return nil, &ConfigError{File: path, Line: node.Line, Col: node.Column, Msg: fmt.Sprintf("lint: %s: %q: %v", l.key, g, err)}
+				}
+				*l.to = append(*l.to, re)
+			}
+		}
 		if n := &fc.Ignore; n.Kind != 0 {
 			if n.Kind != yaml.SequenceNode {
 				return nil, nodeErr(n, "ignore", "want a list of {check, files, group, rule, reason}")
@@ -236,6 +253,21 @@ func LoadConfig(path string, required bool, known []string) (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// Selects reports whether the include and exclude globs of the config let
+// a file found in a directory or a glob be linted.
+func (c *Config) Selects(path string) bool {
+	p := filepath.ToSlash(filepath.Clean(path))
+	match := func(res []*regexp.Regexp) bool {
+		for _, re := range res {
+			if re.MatchString(p) {
+				return true
+			}
+		}
+		return false
+	}
+	return (len(c.include) == 0 || match(c.include)) && !match(c.exclude)
 }
 
 // Ignore suppresses the findings of a check in files matching a glob, in

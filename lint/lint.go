@@ -6,6 +6,7 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -128,6 +129,8 @@ type Config struct {
 	MinFor time.Duration
 	// Ignores are the suppressions of the config file.
 	Ignores []Ignore
+	// include and exclude are the file globs of the config (Selects).
+	include, exclude []*regexp.Regexp
 	// Metrics is the metric catalog: the built-in one with the entries of
 	// the config file.
 	Metrics *catalog.Catalog

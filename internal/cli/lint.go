@@ -326,6 +326,28 @@ func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config) 
 		errs = append(errs, ferrs...)
 	}
 	if len(ruleInputs) > 0 {
+		// Files found in directories and globs go through the config's
+		// include and exclude globs; files named on the command line are
+		// linted whatever they say.
+		named := map[string]bool{}
+		for _, in := range ruleInputs {
+			named[in] = true
+		}
+		paths, err := rules.Expand(ruleInputs)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		ruleInputs = ruleInputs[:0]
+		for _, p := range paths {
+			if named[p] || cfg.Selects(p) {
+				ruleInputs = append(ruleInputs, p)
+			}
+		}
+		if len(ruleInputs) == 0 && len(files) == 0 {
+			return nil, nil, nil, usagef("no file left to lint after the config's include and exclude")
+		}
+	}
+	if len(ruleInputs) > 0 {
 		more, moreErrs, err := rules.LoadFiles(ruleInputs, s.In, rules.Options{})
 		if err != nil {
 			return nil, nil, nil, err
