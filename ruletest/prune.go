@@ -35,6 +35,7 @@ const maxSamples = 10000
 
 // ruleRef is a rule of a prepared file, with its place in the loader.
 type ruleRef struct {
+	file         *ruleFile
 	id           string
 	group, index int
 	rule         *rules.Rule
@@ -89,7 +90,7 @@ func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt
 						return nil, 0
 					}
 					i := len(all)
-					all = append(all, ruleRef{id: rf.ids[d], group: gi, index: ri, rule: r, grp: g})
+					all = append(all, ruleRef{file: rf, id: rf.ids[d], group: gi, index: ri, rule: r, grp: g})
 					if r.Record.Value != "" {
 						produced[r.Record.Value] = append(produced[r.Record.Value], i)
 						info.recorders[r.Record.Value] = append(info.recorders[r.Record.Value], r)
@@ -192,20 +193,10 @@ func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt
 	for i, r := range all {
 		if needed[i] {
 			g := &out[r.id].Groups[r.group]
-			g.Rules = append(g.Rules, ruleOf(pf, r))
+			g.Rules = append(g.Rules, r.file.groups[r.id].Groups[r.group].Rules[r.index])
 		}
 	}
 	return out, len(all) - kept
-}
-
-// ruleOf returns the rulefmt form of a rule.
-func ruleOf(pf *preparedFile, r ruleRef) rulefmt.Rule {
-	for _, f := range pf.ruleFiles {
-		if g, ok := f.groups[r.id]; ok {
-			return g.Groups[r.group].Rules[r.index]
-		}
-	}
-	panic("ruletest: rule of no loaded file")
 }
 
 // fixedName returns the metric name a selector selects by equality.

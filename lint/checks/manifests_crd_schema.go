@@ -36,46 +36,37 @@ manifests/metadata's; this check leaves it alone.
         - name: memory
           partial_response_strategy: ignore   # should match '^(?i)(abort|warn)?$'`,
 	Files: func(c *lint.FilesContext) {
-		for _, f := range c.Files {
-			for _, d := range f.Docs {
-				if d.Kind != rules.KindPrometheusRule {
-					continue
-				}
-				o, ok := manifestObject(c, f, d)
-				if !ok {
-					continue
-				}
-				kd, obj, err := o.doc, o.json, o.err
-				if err != nil {
-					c.Report(f, nil, nil, d.Pos, "", "kubectl cannot read this document: %v", err)
-					continue
-				}
-				res, err := crd.ValidatePrometheusRule(obj)
-				if err != nil {
-					c.Report(f, nil, nil, d.Pos, "", "the apiserver cannot read this document: %v", err)
-					continue
-				}
-				at := func(path string) rules.Pos {
-					if p, ok := kd.locate(d.Item, path); ok {
-						return p
-					}
-					return d.Pos
-				}
-				for _, e := range res.Errors {
-					if metadataField(e.Path) {
-						continue
-					}
-					c.Report(f, nil, nil, at(e.Path), "", "the apiserver refuses this PrometheusRule: %s", e.Error())
-				}
-				for _, e := range res.StrictErrors {
-					path := e
-					if q := strings.IndexByte(e, '"'); q >= 0 {
-						path = strings.Trim(e[q:], `"`)
-					}
-					c.Report(f, nil, nil, at(path), "", "kubectl apply refuses this PrometheusRule (strict field validation): %s", e)
-				}
+		eachManifest(c, func(f *rules.File, d *rules.Document, o kubeObject) {
+			kd, obj, err := o.doc, o.json, o.err
+			if err != nil {
+				c.Report(f, nil, nil, d.Pos, "", "kubectl cannot read this document: %v", err)
+				return
 			}
-		}
+			res, err := crd.ValidatePrometheusRule(obj)
+			if err != nil {
+				c.Report(f, nil, nil, d.Pos, "", "the apiserver cannot read this document: %v", err)
+				return
+			}
+			at := func(path string) rules.Pos {
+				if p, ok := kd.locate(d.Item, path); ok {
+					return p
+				}
+				return d.Pos
+			}
+			for _, e := range res.Errors {
+				if metadataField(e.Path) {
+					continue
+				}
+				c.Report(f, nil, nil, at(e.Path), "", "the apiserver refuses this PrometheusRule: %s", e.Error())
+			}
+			for _, e := range res.StrictErrors {
+				path := e
+				if q := strings.IndexByte(e, '"'); q >= 0 {
+					path = strings.Trim(e[q:], `"`)
+				}
+				c.Report(f, nil, nil, at(path), "", "kubectl apply refuses this PrometheusRule (strict field validation): %s", e)
+			}
+		})
 	},
 }
 

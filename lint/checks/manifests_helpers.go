@@ -186,3 +186,18 @@ func manifestObject(c *lint.FilesContext, f *rules.File, d *rules.Document) (kub
 	}).(kubeObject)
 	return o, true
 }
+
+// eachManifest calls fn for every PrometheusRule document of the files
+// that kubectl can locate, with the document as kubectl reads it.
+func eachManifest(c *lint.FilesContext, fn func(f *rules.File, d *rules.Document, o kubeObject)) {
+	for _, f := range c.Files {
+		for _, d := range f.Docs {
+			if d.Kind != rules.KindPrometheusRule {
+				continue
+			}
+			if o, ok := manifestObject(c, f, d); ok {
+				fn(f, d, o)
+			}
+		}
+	}
+}

@@ -27,35 +27,26 @@ reconcile the Prometheus that selects it, so no rule change reaches that
 Prometheus until the object is split. The size counted is the spec as YAML,
 as the operator writes it.`,
 	Files: func(c *lint.FilesContext) {
-		for _, f := range c.Files {
-			for _, d := range f.Docs {
-				if d.Kind != rules.KindPrometheusRule {
-					continue
-				}
-				mo, ok := manifestObject(c, f, d)
-				if !ok {
-					continue
-				}
-				obj, err := mo.json, mo.err
-				// A rule file is at least a third of its JSON: skip the
-				// conversion for the small ones.
-				if err != nil || len(obj) < operatorLimit/3 {
-					continue
-				}
-				var o struct {
-					Spec json.RawMessage `json:"spec"`
-				}
-				if json.Unmarshal(obj, &o) != nil || o.Spec == nil {
-					continue
-				}
-				y, err := sigsyaml.JSONToYAML(o.Spec)
-				if err != nil {
-					continue
-				}
-				if len(y) > operatorLimit {
-					c.Report(f, nil, nil, d.Pos, "", "PrometheusRule's rule file is %d bytes, over the %d bytes the Prometheus Operator packs into one ConfigMap: the operator cannot reconcile the Prometheus that selects it; split it", len(y), operatorLimit)
-				}
+		eachManifest(c, func(f *rules.File, d *rules.Document, mo kubeObject) {
+			obj, err := mo.json, mo.err
+			// A rule file is at least a third of its JSON: skip the
+			// conversion for the small ones.
+			if err != nil || len(obj) < operatorLimit/3 {
+				return
 			}
-		}
+			var o struct {
+				Spec json.RawMessage `json:"spec"`
+			}
+			if json.Unmarshal(obj, &o) != nil || o.Spec == nil {
+				return
+			}
+			y, err := sigsyaml.JSONToYAML(o.Spec)
+			if err != nil {
+				return
+			}
+			if len(y) > operatorLimit {
+				c.Report(f, nil, nil, d.Pos, "", "PrometheusRule's rule file is %d bytes, over the %d bytes the Prometheus Operator packs into one ConfigMap: the operator cannot reconcile the Prometheus that selects it; split it", len(y), operatorLimit)
+			}
+		})
 	},
 }

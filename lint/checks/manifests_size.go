@@ -33,30 +33,21 @@ Beyond that, etcd refuses any object over 1.5 MiB by default (` + "`etcdserver: 
 
 The size counted is the object's compact JSON, as kubectl sends it.`,
 	Files: func(c *lint.FilesContext) {
-		for _, f := range c.Files {
-			for _, d := range f.Docs {
-				if d.Kind != rules.KindPrometheusRule {
-					continue
-				}
-				mo, ok := manifestObject(c, f, d)
-				if !ok {
-					continue
-				}
-				obj, err := mo.json, mo.err
-				if err != nil {
-					continue // manifests/crd-schema reports it
-				}
-				size, annotations, ok := appliedSize(obj)
-				if !ok {
-					continue
-				}
-				if size > etcdLimit {
-					c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON, over etcd's default limit of %d bytes per object: split it", size, etcdLimit)
-				} else if annotations+len(lastApplied)+size > annotationsLimit {
-					c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON: client-side kubectl apply copies it into the %s annotation, over the apiserver's %d-byte limit on annotations; apply with --server-side or split it", size, lastApplied, annotationsLimit)
-				}
+		eachManifest(c, func(f *rules.File, d *rules.Document, mo kubeObject) {
+			obj, err := mo.json, mo.err
+			if err != nil {
+				return // manifests/crd-schema reports it
 			}
-		}
+			size, annotations, ok := appliedSize(obj)
+			if !ok {
+				return
+			}
+			if size > etcdLimit {
+				c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON, over etcd's default limit of %d bytes per object: split it", size, etcdLimit)
+			} else if annotations+len(lastApplied)+size > annotationsLimit {
+				c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON: client-side kubectl apply copies it into the %s annotation, over the apiserver's %d-byte limit on annotations; apply with --server-side or split it", size, lastApplied, annotationsLimit)
+			}
+		})
 	},
 }
 
