@@ -55,8 +55,12 @@ func ParseSeverity(s string) (Severity, error) {
 
 // Diagnostic is one finding.
 type Diagnostic struct {
-	File     string
-	Pos      rules.Pos
+	File string
+	Pos  rules.Pos
+	// End is the position just after the text the finding is about (on
+	// its last line); End equals Pos when the finding has no extent, such
+	// as a file without rules.
+	End      rules.Pos
 	Group    string
 	Rule     string
 	Check    string
@@ -79,6 +83,16 @@ type Fix struct {
 
 // IsZero reports whether f is no fix.
 func (f Fix) IsZero() bool { return f == Fix{} }
+
+// Span is the text a finding is about: from Start to just before End. A
+// zero End means the extent is not known and the engine finds it: the end
+// of the YAML value that starts at Start, else Start itself.
+type Span struct {
+	Start, End rules.Pos
+}
+
+// At is the span of unknown extent at p.
+func At(p rules.Pos) Span { return Span{Start: p} }
 
 func (d Diagnostic) String() string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s (%s)", d.File, d.Pos.Line, d.Pos.Col, d.Severity, d.Message, d.Check)
@@ -154,32 +168,37 @@ type RuleContext struct {
 	Group  *rules.Group
 	Rule   *rules.Rule
 	Config *Config
-	report func(rules.Pos, string, string, Fix)
+	report func(Span, string, string, Fix)
 }
 
 // Report records a finding at pos.
 func (c *RuleContext) Report(pos rules.Pos, hint, format string, args ...any) {
-	if !pos.IsValid() {
-		pos = c.Rule.Pos
-	}
-	c.report(pos, hint, fmt.Sprintf(format, args...), Fix{})
+	c.ReportSpan(At(pos), hint, format, args...)
 }
 
-// ReportFix records a finding at pos with the edit of the rule's
-// expression that resolves it: Value[start:end] of the expression becomes
-// repl.
-func (c *RuleContext) ReportFix(pos rules.Pos, start, end int, repl, hint, format string, args ...any) {
-	if !pos.IsValid() {
-		pos = c.Rule.Pos
+// ReportSpan records a finding about the text of sp.
+func (c *RuleContext) ReportSpan(sp Span, hint, format string, args ...any) {
+	if !sp.Start.IsValid() {
+		sp = At(c.Rule.Pos)
 	}
-	c.report(pos, hint, fmt.Sprintf(format, args...), Fix{Expr: c.Rule.Expr, Start: start, End: end, New: repl})
+	c.report(sp, hint, fmt.Sprintf(format, args...), Fix{})
+}
+
+// ReportFix records a finding about the text of sp with the edit of the
+// rule's expression that resolves it: Value[start:end] of the expression
+// becomes repl.
+func (c *RuleContext) ReportFix(sp Span, start, end int, repl, hint, format string, args ...any) {
+	if !sp.Start.IsValid() {
+		sp = At(c.Rule.Pos)
+	}
+	c.report(sp, hint, fmt.Sprintf(format, args...), Fix{Expr: c.Rule.Expr, Start: start, End: end, New: repl})
 }
 
 // FilesContext is what a check over everything loaded sees.
 type FilesContext struct {
 	Files  []*rules.File
 	Config *Config
-	report func(*rules.File, *rules.Group, *rules.Rule, rules.Pos, string, string)
+	report func(*rules.File, *rules.Group, *rules.Rule, Span, string, string)
 	memo   *memo
 }
 
@@ -222,7 +241,13 @@ func (m *memo) get(key any, make func() any) any {
 // Report records a finding in file f, at pos, about rule r of group g
 // (either may be nil).
 func (c *FilesContext) Report(f *rules.File, g *rules.Group, r *rules.Rule, pos rules.Pos, hint, format string, args ...any) {
-	c.report(f, g, r, pos, hint, fmt.Sprintf(format, args...))
+	c.report(f, g, r, At(pos), hint, fmt.Sprintf(format, args...))
+}
+
+// ReportSpan records a finding about the text of sp in file f, about rule
+// r of group g (either may be nil).
+func (c *FilesContext) ReportSpan(f *rules.File, g *rules.Group, r *rules.Rule, sp Span, hint, format string, args ...any) {
+	c.report(f, g, r, sp, hint, fmt.Sprintf(format, args...))
 }
 
 // Run runs checks over files, per-rule checks of different files on all
@@ -273,8 +298,8 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 					c := filesChecks[i-len(units)]
 					var out []Diagnostic
 					ctx := &FilesContext{Files: files, Config: cfg, memo: m}
-					ctx.report = func(f *rules.File, g *rules.Group, r *rules.Rule, pos rules.Pos, hint, msg string) {
-						d := Diagnostic{File: f.Path, Pos: pos, Check: c.ID, Severity: severity(c), Message: msg, Hint: hint}
+					ctx.report = func(f *rules.File, g *rules.Group, r *rules.Rule, sp Span, hint, msg string) {
+						d := Diagnostic{File: f.Path, Pos: sp.Start, End: spanEnd(f, g, r, sp), Check: c.ID, Severity: severity(c), Message: msg, Hint: hint}
 						if g != nil {
 							d.Group = g.Name.Value
 						}
@@ -295,8 +320,8 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 							continue
 						}
 						ctx := &RuleContext{File: f, Group: g, Rule: r, Config: cfg}
-						ctx.report = func(pos rules.Pos, hint, msg string, fix Fix) {
-							out = append(out, Diagnostic{File: f.Path, Pos: pos, Group: g.Name.Value, Rule: r.Name(),
+						ctx.report = func(sp Span, hint, msg string, fix Fix) {
+							out = append(out, Diagnostic{File: f.Path, Pos: sp.Start, End: spanEnd(f, g, r, sp), Group: g.Name.Value, Rule: r.Name(),
 								Check: c.ID, Severity: severity(c), Message: msg, Hint: hint, Fix: fix})
 						}
 						c.Rule(ctx)
@@ -324,7 +349,7 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 	}
 	fromLoader := func(e *rules.Error, code string) {
 		if c := byLoader[code]; c != nil {
-			all = append(all, Diagnostic{File: e.File, Pos: e.Pos, Check: c.ID, Severity: severity(c), Message: e.Msg})
+			all = append(all, Diagnostic{File: e.File, Pos: e.Pos, End: e.Pos, Check: c.ID, Severity: severity(c), Message: e.Msg})
 		}
 	}
 	for _, e := range loadErrs {

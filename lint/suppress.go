@@ -21,6 +21,7 @@ type suppression struct {
 	file   string
 	line   int
 	col    int
+	endCol int  // just after the comment's text
 	whole  bool // ignore-file
 	check  string
 	reason string
@@ -39,7 +40,8 @@ func suppressions(f *rules.File) []*suppression {
 		if m == nil {
 			continue
 		}
-		s := &suppression{file: f.Path, line: n, col: len([]rune(line[:m[0]])) + 1, whole: line[m[2]:m[3]] == "ignore-file"}
+		s := &suppression{file: f.Path, line: n, col: len([]rune(line[:m[0]])) + 1,
+			endCol: len([]rune(strings.TrimRight(line, " \t\r"))) + 1, whole: line[m[2]:m[3]] == "ignore-file"}
 		if m[4] >= 0 {
 			s.check = line[m[4]:m[5]]
 		}
@@ -106,7 +108,7 @@ func suppress(files []*rules.File, ds []Diagnostic, ignores []Ignore, report *Ch
 			default:
 				continue
 			}
-			out = append(out, Diagnostic{File: s.file, Pos: rules.Pos{Line: s.line, Col: s.col}, Check: report.ID, Severity: severity, Message: msg})
+			out = append(out, Diagnostic{File: s.file, Pos: rules.Pos{Line: s.line, Col: s.col}, End: rules.Pos{Line: s.line, Col: s.endCol}, Check: report.ID, Severity: severity, Message: msg})
 		}
 	}
 	// An entry of the config that matched nothing is reported when it could
@@ -120,7 +122,7 @@ func suppress(files []*rules.File, ds []Diagnostic, ignores []Ignore, report *Ch
 			relevant = relevant || ig.matchesFile(f.Path)
 		}
 		if relevant {
-			out = append(out, Diagnostic{File: ig.File, Pos: ig.Pos, Check: report.ID, Severity: severity,
+			out = append(out, Diagnostic{File: ig.File, Pos: ig.Pos, End: ig.Pos, Check: report.ID, Severity: severity,
 				Message: fmt.Sprintf("ignore entry for %s matches no finding: remove it", ig.Check)})
 		}
 	}

@@ -20,7 +20,7 @@ alert fires on every blip. Give it a ` + "`for`" + ` of a few scrape intervals.`
 		}
 		parser.Inspect(c.Rule.Parsed, func(n parser.Node, _ []parser.Node) error {
 			if call, ok := n.(*parser.Call); ok && call.Func.Name == "absent" {
-				c.Report(exprPos(c.File, c.Rule, call), "add for: 5m", "alert %q uses absent() without for: it fires on every missed scrape", c.Rule.Alert.Value)
+				c.ReportSpan(exprSpan(c.File, c.Rule, call), "add for: 5m", "alert %q uses absent() without for: it fires on every missed scrape", c.Rule.Alert.Value)
 			}
 			return nil
 		})

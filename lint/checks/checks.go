@@ -68,6 +68,21 @@ func exprPos(f *rules.File, r *rules.Rule, n parser.Node) rules.Pos {
 	return f.PosAt(r.Expr, int(n.PositionRange().Start))
 }
 
+// exprSpan returns the text of a node of a rule's expression in the file.
+func exprSpan(f *rules.File, r *rules.Rule, n parser.Node) lint.Span {
+	pr := n.PositionRange()
+	return offsetSpan(f, r, int(pr.Start), int(pr.End))
+}
+
+// offsetSpan returns the text of the bytes start to end of a rule's
+// expression in the file; a span of unknown end when they are not in it.
+func offsetSpan(f *rules.File, r *rules.Rule, start, end int) lint.Span {
+	if start < 0 || end < start || end > len(r.Expr.Value) {
+		return lint.At(f.PosAt(r.Expr, start))
+	}
+	return lint.Span{Start: f.PosAt(r.Expr, start), End: f.PosAt(r.Expr, end)}
+}
+
 // selectors returns the vector selectors of an expression with the chain
 // of nodes above each.
 func selectors(e parser.Expr, fn func(vs *parser.VectorSelector, path []parser.Node)) {

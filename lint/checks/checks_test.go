@@ -110,6 +110,9 @@ func TestChecks(t *testing.T) {
 				if d.Check != c.ID {
 					t.Errorf("finding of %s reported as %s", c.ID, d.Check)
 				}
+				if !d.End.IsValid() || d.End.Less(d.Pos) {
+					t.Errorf("%v: end %v is not at or after the start", d, d.End)
+				}
 			}
 			for line, res := range wants {
 				for _, re := range res {

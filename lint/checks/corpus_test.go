@@ -90,6 +90,9 @@ func TestCorpus(t *testing.T) {
 	var falsePositives, unexplained []string
 	for _, d := range ds {
 		counts[d.Check]++
+		if !d.End.IsValid() || d.End.Less(d.Pos) {
+			t.Errorf("%v: end %v is not at or after the start", d, d.End)
+		}
 		if d.Severity == lint.Error {
 			falsePositives = append(falsePositives, d.String())
 		}

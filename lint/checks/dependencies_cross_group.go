@@ -36,7 +36,7 @@ reported.`,
 								return
 							}
 						}
-						c.Report(f, g, r, exprPos(f, r, vs), "", "%s is recorded in group %q: this group sees it one evaluation late", name, gs[0].Name.Value)
+						c.ReportSpan(f, g, r, exprSpan(f, r, vs), "", "%s is recorded in group %q: this group sees it one evaluation late", name, gs[0].Name.Value)
 					})
 				}
 			}

@@ -23,7 +23,7 @@ expression returns nothing, for ever.`,
 					selectors(r.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
 						name := metricName(vs)
 						if strings.Contains(name, ":") && len(recorded[name]) == 0 {
-							c.Report(f, g, r, exprPos(f, r, vs), "", "%s is not recorded by any rule of the files linted", name)
+							c.ReportSpan(f, g, r, exprSpan(f, r, vs), "", "%s is not recorded by any rule of the files linted", name)
 						}
 					})
 				}

@@ -28,10 +28,10 @@ containers. Summing a cAdvisor metric per pod or namespace without
 				if agg, ok := n.(*parser.AggregateExpr); ok && agg.Op != parser.TOPK && agg.Op != parser.BOTTOMK {
 					const add = `container!="", image!=""`
 					if at, repl, ok := insertMatchers(c.Rule.Expr.Value, vs, add); ok {
-						c.ReportFix(exprPos(c.File, c.Rule, vs), at, at, repl, "add "+add,
+						c.ReportFix(exprSpan(c.File, c.Rule, vs), at, at, repl, "add "+add,
 							"%s is aggregated without container!=\"\": the pod-level cgroup series count the pod twice", metricName(vs))
 					} else {
-						c.Report(exprPos(c.File, c.Rule, vs), "add "+add,
+						c.ReportSpan(exprSpan(c.File, c.Rule, vs), "add "+add,
 							"%s is aggregated without container!=\"\": the pod-level cgroup series count the pod twice", metricName(vs))
 					}
 					return

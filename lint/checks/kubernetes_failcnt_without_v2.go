@@ -31,7 +31,7 @@ stays 0, and a rule on it never fires. cAdvisor exposes the v2 count as
 			}
 		})
 		if failcnt != nil && !v2 {
-			c.Report(exprPos(c.File, c.Rule, failcnt), "add: or container_memory_events_max_total",
+			c.ReportSpan(exprSpan(c.File, c.Rule, failcnt), "add: or container_memory_events_max_total",
 				"container_memory_failcnt stays 0 on cgroup v2: read container_memory_events_max_total too")
 		}
 	},

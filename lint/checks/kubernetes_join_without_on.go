@@ -33,7 +33,7 @@ empty, and an alert on it never fires. Match ` + "`on (namespace, pod, container
 				return nil // or keeps both sides: nothing has to match
 			}
 			if sources(b.LHS)["cadvisor"] && sources(b.RHS)["ksm"] || sources(b.LHS)["ksm"] && sources(b.RHS)["cadvisor"] {
-				c.Report(exprPos(c.File, c.Rule, b), "add on (namespace, pod, container)",
+				c.ReportSpan(exprSpan(c.File, c.Rule, b), "add on (namespace, pod, container)",
 					"cAdvisor and kube-state-metrics series joined on all their labels: they never match; join on (namespace, pod, container)")
 			}
 			return nil

@@ -23,7 +23,7 @@ the limit fires for containers that read files and are in no danger. Alert on
 		}
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
 			if metricName(vs) == "container_memory_usage_bytes" {
-				c.Report(exprPos(c.File, c.Rule, vs), "use container_memory_working_set_bytes",
+				c.ReportSpan(exprSpan(c.File, c.Rule, vs), "use container_memory_working_set_bytes",
 					"container_memory_usage_bytes counts page cache the kernel can reclaim: the alert fires for containers in no danger")
 			}
 		})

@@ -26,7 +26,7 @@ on namespace, pod and container.`,
 			}
 			selectors(call, func(vs *parser.VectorSelector, path []parser.Node) {
 				if metricName(vs) == "kube_pod_container_status_last_terminated_reason" && !onlyFilters(vs, path) {
-					c.Report(exprPos(c.File, c.Rule, call), "join with increase(kube_pod_container_status_restarts_total[...]) on (namespace, pod, container)",
+					c.ReportSpan(exprSpan(c.File, c.Rule, call), "join with increase(kube_pod_container_status_restarts_total[...]) on (namespace, pod, container)",
 						"%s() of kube_pod_container_status_last_terminated_reason: it is a 0/1 gauge, not a counter of kills", call.Func.Name)
 				}
 			})

@@ -38,7 +38,7 @@ under ` + "`max`" + `, ` + "`min`" + `, ` + "`avg`" + ` or ` + "`group`" + ` by 
 			if cad == nil || res == nil || distinguishesEndpoints(vs, cad, res) || copiesCollapse(path, cad, res) {
 				return
 			}
-			c.Report(exprPos(c.File, c.Rule, vs), `add metrics_path="/metrics/cadvisor" (or image!="")`,
+			c.ReportSpan(exprSpan(c.File, c.Rule, vs), `add metrics_path="/metrics/cadvisor" (or image!="")`,
 				"%s is served by both cAdvisor and the kubelet's /metrics/resource, and nothing here tells them apart: where both are scraped, every container counts twice", name)
 		})
 	},

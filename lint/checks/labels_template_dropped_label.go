@@ -40,7 +40,7 @@ them after the templates are expanded.`,
 								if result.canHave(ref.label) {
 									continue
 								}
-								c.Report(f, g, r, f.PosAt(p.Value, ref.offset), "add "+ref.label+" to the by (...) of the expression, or drop it from the text",
+								c.ReportSpan(f, g, r, lint.Span{Start: f.PosAt(p.Value, ref.offset), End: f.PosAt(p.Value, ref.end)}, "add "+ref.label+" to the by (...) of the expression, or drop it from the text",
 									"%s %q reads $labels.%s, which the expression does not return (%s): it renders empty", what, p.Key.Value, ref.label, result.why(ref.label))
 							}
 						}
@@ -54,8 +54,9 @@ them after the templates are expanded.`,
 }
 
 type labelRef struct {
-	label  string
-	offset int
+	label string
+	// offset and end delimit the first read in the text.
+	offset, end int
 }
 
 // templateLabelRefs returns the labels a template reads from $labels,
@@ -76,14 +77,14 @@ func templateLabelRefs(text string) []labelRef {
 	tested := map[string]bool{}
 	seen := map[string]bool{}
 	var walk func(n parse.Node, test bool)
-	read := func(label string, pos parse.Pos, test bool) {
+	read := func(label string, pos parse.Pos, size int, test bool) {
 		if test {
 			tested[label] = true
 			return
 		}
 		if !seen[label] {
 			seen[label] = true
-			refs = append(refs, labelRef{label, int(pos) - len(defs)})
+			refs = append(refs, labelRef{label, int(pos) - len(defs), int(pos) - len(defs) + size})
 		}
 	}
 	walkPipe := func(p *parse.PipeNode, test bool) {
@@ -125,7 +126,7 @@ func templateLabelRefs(text string) []labelRef {
 				if id, ok := n.Args[0].(*parse.IdentifierNode); ok && id.Ident == "index" {
 					if v, ok := n.Args[1].(*parse.VariableNode); ok && len(v.Ident) == 1 && v.Ident[0] == "$labels" {
 						if s, ok := n.Args[2].(*parse.StringNode); ok {
-							read(s.Text, n.Pos, test)
+							read(s.Text, n.Pos, int(s.Pos)+len(s.Quoted)-int(n.Pos), test)
 							return
 						}
 					}
@@ -136,7 +137,13 @@ func templateLabelRefs(text string) []labelRef {
 			}
 		case *parse.VariableNode:
 			if len(n.Ident) >= 2 && n.Ident[0] == "$labels" {
-				read(n.Ident[1], n.Pos, test)
+				// With fields, the node is at its first field: step back
+				// to $labels.
+				at := n.Pos
+				if p := int(at) - len(defs) - len("$labels"); p >= 0 && strings.HasPrefix(text[p:], "$labels.") {
+					at -= parse.Pos(len("$labels"))
+				}
+				read(n.Ident[1], at, len("$labels.")+len(n.Ident[1]), test)
 			}
 		case *parse.ChainNode:
 			walk(n.Node, test)

@@ -30,9 +30,9 @@ A selector without a metric name whose matchers all accept any value, such as
 rule reads the whole database at each evaluation. Name the metric.`,
 	Rule: func(c *lint.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
-			pos := exprPos(c.File, c.Rule, vs)
+			pos := exprSpan(c.File, c.Rule, vs)
 			if vs.Name == "" && allAnyValue(vs.LabelMatchers) {
-				c.Report(pos, "name the metric", "%s selects every series of every metric: the rule reads the whole database", vs.String())
+				c.ReportSpan(pos, "name the metric", "%s selects every series of every metric: the rule reads the whole database", vs.String())
 				return
 			}
 			for _, m := range vs.LabelMatchers {
@@ -40,11 +40,15 @@ rule reads the whole database at each evaluation. Name the metric.`,
 					continue
 				}
 				text := m.Name + `=~` + strconv.Quote(m.Value)
+				at := pos
+				if name, _, end, found := matcherText(c.Rule.Expr.Value, vs, m); found {
+					at = offsetSpan(c.File, c.Rule, name, end)
+				}
 				if m.Name == model.MetricNameLabel {
-					c.Report(pos, "drop "+text, "%s matches every metric name: it filters nothing", text)
+					c.ReportSpan(at, "drop "+text, "%s matches every metric name: it filters nothing", text)
 					continue
 				}
-				c.Report(pos, "drop "+text+", or use "+m.Name+`!="" to require the label`,
+				c.ReportSpan(at, "drop "+text+", or use "+m.Name+`!="" to require the label`,
 					"%s matches every series, those without a %s label too: it filters nothing", text, m.Name)
 			}
 		})

@@ -53,7 +53,7 @@ Recording it as it is, without comparing or aggregating it, is fine too.`,
 					}
 				}
 				if how != "" {
-					c.Report(exprPos(c.File, c.Rule, vs), "take rate() or increase() of it over a window first",
+					c.ReportSpan(exprSpan(c.File, c.Rule, vs), "take rate() or increase() of it over a window first",
 						"%s is a counter %s as it is, without rate() or increase(): its raw value is a total since its process started, and drops to 0 when it restarts", name, how)
 					return
 				}

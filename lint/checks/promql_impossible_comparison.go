@@ -55,7 +55,7 @@ The range is followed through ` + "`max`" + `, ` + "`min`" + `, ` + "`avg`" + `,
 			case r.Min == r.Max:
 				hint = "it is always " + strconv.FormatFloat(r.Min, 'g', -1, 64) + ": test for its series instead"
 			}
-			c.Report(exprPos(c.File, c.Rule, b), hint, "%s %s never holds: %s %s", op, strconv.FormatFloat(v, 'g', -1, 64), what, describeRange(r))
+			c.ReportSpan(exprSpan(c.File, c.Rule, b), hint, "%s %s never holds: %s %s", op, strconv.FormatFloat(v, 'g', -1, 64), what, describeRange(r))
 			return nil
 		})
 	},

@@ -43,7 +43,7 @@ explicitly.`,
 						continue
 					}
 					report := func(n parser.Node, hint, format string, args ...any) {
-						c.Report(f, g, r, exprPos(f, r, n), hint, format, args...)
+						c.ReportSpan(f, g, r, exprSpan(f, r, n), hint, format, args...)
 					}
 					parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
 						switch n := n.(type) {

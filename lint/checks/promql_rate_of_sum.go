@@ -39,7 +39,7 @@ recording rules.`,
 			if !ok || !summing(agg.Op) {
 				return
 			}
-			c.Report(exprPos(c.File, c.Rule, call), "take "+call.Func.Name+"() of each series, then "+agg.Op.String()+"()",
+			c.ReportSpan(exprSpan(c.File, c.Rule, call), "take "+call.Func.Name+"() of each series, then "+agg.Op.String()+"()",
 				"%s() of a %s(): a counter reset of one series shows as a drop of the whole sum, and %s() counts it back in full", call.Func.Name, agg.Op, call.Func.Name)
 		})
 	},

@@ -39,7 +39,7 @@ second and ` + "`delta()`" + ` for its change over the window:
 			if fix != "" {
 				hint = "use " + fix + "()"
 			}
-			c.Report(exprPos(c.File, c.Rule, call), hint,
+			c.ReportSpan(exprSpan(c.File, c.Rule, call), hint,
 				"%s() of %s, a gauge: it takes every decrease for a counter reset; use %s", call.Func.Name, name, gaugeAdvice[call.Func.Name])
 		})
 	},

@@ -52,7 +52,7 @@ lint:
 					covers = "1 scrape interval"
 				}
 				want := model.Duration(least).String()
-				c.Report(exprPos(c.File, c.Rule, ms), "use ["+want+"] or longer",
+				c.ReportSpan(exprSpan(c.File, c.Rule, ms), "use ["+want+"] or longer",
 					"%s() over [%s] covers %s of %s: one missed scrape leaves it too few samples; use at least [%s] (%d intervals)",
 					name, model.Duration(ms.Range), covers, model.Duration(iv), want, n)
 			}

@@ -31,8 +31,11 @@ redundant.`,
 					eq, re = "!=", "!~"
 				}
 				v := m.Value
-				pos := exprPos(c.File, c.Rule, vs)
-				start, end, found := matcherRange(c.Rule.Expr.Value, vs, m)
+				name, start, end, found := matcherText(c.Rule.Expr.Value, vs, m)
+				pos := exprSpan(c.File, c.Rule, vs)
+				if found {
+					pos = offsetSpan(c.File, c.Rule, name, end)
+				}
 				if strings.HasPrefix(v, "^") || strings.HasSuffix(v, "$") && !strings.HasSuffix(v, `\$`) {
 					bare := strings.TrimSuffix(strings.TrimPrefix(v, "^"), "$")
 					repl := re + strconv.Quote(bare)
@@ -42,7 +45,7 @@ redundant.`,
 					if found && bare != "" {
 						c.ReportFix(pos, start, end, repl, "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
 					} else {
-						c.Report(pos, "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
+						c.ReportSpan(pos, "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
 					}
 					continue
 				}
@@ -51,7 +54,7 @@ redundant.`,
 					if found {
 						c.ReportFix(pos, start, end, eq+strconv.Quote(lit), hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
 					} else {
-						c.Report(pos, hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
+						c.ReportSpan(pos, hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
 					}
 				}
 			}
@@ -74,20 +77,19 @@ func literal(re string) (string, bool) {
 	return "", false
 }
 
-// matcherText is a label matcher with a regexp operator, as written.
-var matcherText = regexp.MustCompile("([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~)\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`)")
+// matcherRE is a label matcher with a regexp operator, as written.
+var matcherRE = regexp.MustCompile("([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~)\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`)")
 
-// matcherRange finds where the operator and value of matcher m of selector
-// vs are written in expr: the one place in the selector's text that reads
-// as m. It reports false when there is not exactly one.
-func matcherRange(expr string, vs *parser.VectorSelector, m *labels.Matcher) (start, end int, ok bool) {
+// matcherText returns where matcher m is written in the text of selector
+// vs in expr: from its label name, and from its operator, to its end.
+func matcherText(expr string, vs *parser.VectorSelector, m *labels.Matcher) (nameAt, start, end int, ok bool) {
 	r := vs.PositionRange()
 	if r.Start < 0 || int(r.End) > len(expr) || r.Start >= r.End {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	text := expr[r.Start:r.End]
 	n := 0
-	for _, loc := range matcherText.FindAllStringSubmatchIndex(text, -1) {
+	for _, loc := range matcherRE.FindAllStringSubmatchIndex(text, -1) {
 		name, op, lit := text[loc[2]:loc[3]], text[loc[4]:loc[5]], text[loc[6]:loc[7]]
 		if name != m.Name || (op == "=~") != (m.Type == labels.MatchRegexp) {
 			continue
@@ -95,10 +97,10 @@ func matcherRange(expr string, vs *parser.VectorSelector, m *labels.Matcher) (st
 		if v, err := unquotePromQL(lit); err != nil || v != m.Value {
 			continue
 		}
-		start, end = int(r.Start)+loc[4], int(r.Start)+loc[7]
+		nameAt, start, end = int(r.Start)+loc[2], int(r.Start)+loc[4], int(r.Start)+loc[7]
 		n++
 	}
-	return start, end, n == 1
+	return nameAt, start, end, n == 1
 }
 
 // unquotePromQL reads a PromQL string literal.

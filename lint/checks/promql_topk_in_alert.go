@@ -32,7 +32,7 @@ kube-state-metrics replicas, say), it does not decide which alerts fire.`,
 			}
 			switch agg.Op {
 			case parser.TOPK, parser.BOTTOMK, parser.LIMITK, parser.LIMIT_RATIO:
-				c.Report(exprPos(c.File, c.Rule, agg), "alert on a threshold instead",
+				c.ReportSpan(exprSpan(c.File, c.Rule, agg), "alert on a threshold instead",
 					"%s() in alert %q: the series it returns change with the ranking, so alerts resolve and fire again as values move", agg.Op, c.Rule.Alert.Value)
 			}
 			return nil

@@ -48,7 +48,7 @@ function that does not keep zeros (` + "`clamp_min`" + `, ` + "`+ 1`" + `...) is
 				if inAgg != "" {
 					effect = "one +Inf or NaN turns the " + inAgg + "() of its group into +Inf or NaN"
 				}
-				c.Report(exprPos(c.File, c.Rule, vs), "filter the divisor: ("+name+" > 0)",
+				c.ReportSpan(exprSpan(c.File, c.Rule, vs), "filter the divisor: ("+name+" > 0)",
 					"division by %s, which is 0 for %s: x / 0 is +Inf and 0 / 0 is NaN; %s", name, zero, effect)
 			})
 			return nil

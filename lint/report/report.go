@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oomguard/oomguard/lint"
 )
@@ -59,11 +60,12 @@ func Text(w io.Writer, ds []lint.Diagnostic) error {
 }
 
 // TextWithSource writes what Text does, and under each finding its source
-// line with a caret under the column:
+// line with a caret under the column, and tildes under the rest of the
+// text it is about, up to the end of the line:
 //
 //	rules.yaml:4:16: warning: alert "high_memory" has no severity label (labels/severity)
 //	    4 |       - alert: high_memory
-//	      |                ^
+//	      |                ^~~~~~~~~~~
 func TextWithSource(w io.Writer, ds []lint.Diagnostic, source func(string, int) ([]byte, bool)) error {
 	var b strings.Builder
 	for _, d := range ds {
@@ -90,16 +92,32 @@ func TextWithSource(w io.Writer, ds []lint.Diagnostic, source func(string, int) 
 			}
 			col++
 		}
-		fmt.Fprintf(&b, "%s%s | %s^\n", gutter, strings.Repeat(" ", len(num)), pad.String())
+		// The end: the finding's on this line, else the end of the line.
+		endCol := utf8.RuneCount(bytes.TrimRight(line, "\r")) + 1
+		if d.End.Line == d.Pos.Line {
+			endCol = min(endCol, d.End.Col)
+		}
+		if !hasExtent(d) {
+			endCol = d.Pos.Col
+		}
+		under := strings.Repeat("~", max(endCol-d.Pos.Col-1, 0))
+		fmt.Fprintf(&b, "%s%s | %s^%s\n", gutter, strings.Repeat(" ", len(num)), pad.String(), under)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// hasExtent reports whether d spans some text: an end after its start.
+func hasExtent(d lint.Diagnostic) bool {
+	return d.End.IsValid() && d.Pos.Less(d.End)
 }
 
 type jsonDiagnostic struct {
 	File     string `json:"file"`
 	Line     int    `json:"line"`
 	Column   int    `json:"column"`
+	EndLine  int    `json:"end_line"`
+	EndCol   int    `json:"end_column"`
 	Group    string `json:"group,omitempty"`
 	Rule     string `json:"rule,omitempty"`
 	Check    string `json:"check"`
@@ -112,7 +130,11 @@ type jsonDiagnostic struct {
 func JSON(w io.Writer, ds []lint.Diagnostic) error {
 	out := make([]jsonDiagnostic, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, jsonDiagnostic{File: d.File, Line: d.Pos.Line, Column: d.Pos.Col, Group: d.Group, Rule: d.Rule,
+		end := d.End
+		if !hasExtent(d) {
+			end = d.Pos
+		}
+		out = append(out, jsonDiagnostic{File: d.File, Line: d.Pos.Line, Column: d.Pos.Col, EndLine: end.Line, EndCol: end.Col, Group: d.Group, Rule: d.Rule,
 			Check: d.Check, Severity: d.Severity.String(), Message: d.Message, Hint: d.Hint})
 	}
 	enc := json.NewEncoder(w)
@@ -127,8 +149,17 @@ func GitHub(w io.Writer, ds []lint.Diagnostic) error {
 	var b strings.Builder
 	for _, d := range ds {
 		level := map[lint.Severity]string{lint.Info: "notice", lint.Warning: "warning", lint.Error: "error"}[d.Severity]
-		fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", level,
-			escapeProperty(d.File), d.Pos.Line, d.Pos.Col, escapeProperty(d.Check), escapeData(d.Message))
+		// endColumn only counts on the line of the start.
+		var end string
+		switch {
+		case !hasExtent(d):
+		case d.End.Line == d.Pos.Line:
+			end = fmt.Sprintf(",endLine=%d,endColumn=%d", d.End.Line, d.End.Col)
+		default:
+			end = fmt.Sprintf(",endLine=%d", d.End.Line)
+		}
+		fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d%s,title=%s::%s\n", level,
+			escapeProperty(d.File), d.Pos.Line, d.Pos.Col, end, escapeProperty(d.Check), escapeData(d.Message))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -10,7 +10,7 @@ import (
 )
 
 var sample = []lint.Diagnostic{
-	{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, Group: "g", Rule: "R", Check: "labels/severity", Severity: lint.Warning, Message: "alert \"R\" has no severity label", Hint: "add it"},
+	{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, End: rules.Pos{Line: 3, Col: 8}, Group: "g", Rule: "R", Check: "labels/severity", Severity: lint.Warning, Message: "alert \"R\" has no severity label", Hint: "add it"},
 	{File: "dir/b,c.yaml", Pos: rules.Pos{Line: 10, Col: 1}, Check: "syntax/invalid", Severity: lint.Error, Message: "100% broken\nsecond line"},
 }
 
@@ -35,7 +35,10 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0]["line"] != 3.0 || got[0]["column"] != 7.0 || got[0]["severity"] != "warning" || got[0]["hint"] != "add it" || got[1]["group"] != nil {
+	if len(got) != 2 || got[0]["line"] != 3.0 || got[0]["column"] != 7.0 || got[0]["end_line"] != 3.0 || got[0]["end_column"] != 8.0 ||
+		got[0]["severity"] != "warning" || got[0]["hint"] != "add it" || got[1]["group"] != nil ||
+		// Without an extent, the end is the start.
+		got[1]["end_line"] != 10.0 || got[1]["end_column"] != 1.0 {
 		t.Errorf("unexpected JSON: %s", b.String())
 	}
 }
@@ -45,7 +48,7 @@ func TestGitHub(t *testing.T) {
 	if err := GitHub(&b, sample); err != nil {
 		t.Fatal(err)
 	}
-	want := "::warning file=a.yaml,line=3,col=7,title=labels/severity::alert \"R\" has no severity label\n" +
+	want := "::warning file=a.yaml,line=3,col=7,endLine=3,endColumn=8,title=labels/severity::alert \"R\" has no severity label\n" +
 		"::error file=dir/b%2Cc.yaml,line=10,col=1,title=syntax/invalid::100%25 broken%0Asecond line\n"
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
@@ -72,7 +75,21 @@ func TestCheckstyle(t *testing.T) {
 	}
 }
 
-// The caret sits under the column, counted in characters, with tabs kept.
+// A finding over several lines ends at its last line: GitHub takes an
+// endColumn only on the line of the start.
+func TestGitHubMultiLine(t *testing.T) {
+	var b bytes.Buffer
+	d := lint.Diagnostic{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, End: rules.Pos{Line: 5, Col: 2}, Check: "c/d", Severity: lint.Info, Message: "m"}
+	if err := GitHub(&b, []lint.Diagnostic{d}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "::notice file=a.yaml,line=3,col=7,endLine=5,title=c/d::m\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+// The caret sits under the column, counted in characters, with tabs kept;
+// tildes underline the rest of the finding's text on that line.
 func TestTextWithSource(t *testing.T) {
 	lines := map[int]string{2: "\tlabels: {équipe: x, sev: y}"}
 	src := func(file string, n int) ([]byte, bool) {
@@ -81,6 +98,8 @@ func TestTextWithSource(t *testing.T) {
 	}
 	ds := []lint.Diagnostic{
 		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 23}, Check: "labels/severity", Severity: lint.Warning, Message: "m"},
+		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 11}, End: rules.Pos{Line: 2, Col: 20}, Check: "labels/x", Severity: lint.Warning, Message: "span"},
+		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 23}, End: rules.Pos{Line: 4, Col: 1}, Check: "labels/y", Severity: lint.Warning, Message: "lines"},
 		{File: "a.yaml", Pos: rules.Pos{Line: 9, Col: 1}, Check: "files/no-rules", Severity: lint.Warning, Message: "no line"},
 	}
 	var b bytes.Buffer
@@ -90,6 +109,12 @@ func TestTextWithSource(t *testing.T) {
 	want := "a.yaml:2:23: warning: m (labels/severity)\n" +
 		"    2 | \tlabels: {équipe: x, sev: y}\n" +
 		"      | \t                     ^\n" +
+		"a.yaml:2:11: warning: span (labels/x)\n" +
+		"    2 | \tlabels: {équipe: x, sev: y}\n" +
+		"      | \t         ^~~~~~~~~\n" +
+		"a.yaml:2:23: warning: lines (labels/y)\n" +
+		"    2 | \tlabels: {équipe: x, sev: y}\n" +
+		"      | \t                     ^~~~~~\n" +
 		"a.yaml:9:1: warning: no line (files/no-rules)\n"
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)

@@ -79,6 +79,8 @@ type sarifArtifactLocation struct {
 type sarifRegion struct {
 	StartLine   int `json:"startLine"`
 	StartColumn int `json:"startColumn,omitempty"`
+	EndLine     int `json:"endLine,omitempty"`
+	EndColumn   int `json:"endColumn,omitempty"`
 }
 
 type sarifLogicalLocation struct {
@@ -125,7 +127,7 @@ func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
 			Locations: []sarifLocation{{
 				PhysicalLocation: sarifPhysicalLocation{
 					ArtifactLocation: sarifArtifactLocation{URI: fileURI(d.File)},
-					Region:           sarifRegion{StartLine: max(d.Pos.Line, 1), StartColumn: d.Pos.Col},
+					Region:           region(d),
 				},
 			}},
 			PartialFingerprints: map[string]string{"oomguard/v1": lint.Fingerprint(d)},
@@ -171,4 +173,13 @@ func fileURI(path string) string {
 		return (&url.URL{Scheme: "file", Path: p}).String()
 	}
 	return (&url.URL{Path: strings.TrimPrefix(p, "./")}).String()
+}
+
+// region is where d is: its start, and its end when it has an extent.
+func region(d lint.Diagnostic) sarifRegion {
+	r := sarifRegion{StartLine: max(d.Pos.Line, 1), StartColumn: d.Pos.Col}
+	if hasExtent(d) {
+		r.EndLine, r.EndColumn = d.End.Line, d.End.Col
+	}
+	return r
 }
