@@ -92,13 +92,13 @@ func (in *mixinInput) relocate(ds []lint.Diagnostic) {
 		}
 		if d.Rule != "" {
 			if file, pos, ok := in.find(d.Rule, "alert", "record"); ok {
-				d.File, d.Pos = file, pos
+				d.File, d.Pos, d.End = file, pos, endOf(pos, d.Rule)
 				continue
 			}
 		}
 		if d.Group != "" {
 			if file, pos, ok := in.find(d.Group, "name"); ok {
-				d.File, d.Pos = file, pos
+				d.File, d.Pos, d.End = file, pos, endOf(pos, d.Group)
 				if d.Rule != "" {
 					d.Message += fmt.Sprintf(" (rule %s of this group)", d.Rule)
 				}
@@ -106,6 +106,7 @@ func (in *mixinInput) relocate(ds []lint.Diagnostic) {
 			}
 		}
 		d.File, d.Pos = in.path, rules.Pos{Line: 1, Col: 1}
+		d.End = d.Pos
 		switch {
 		case d.Rule != "":
 			d.Message += fmt.Sprintf(" (rule %s of group %s, in the evaluated mixin)", d.Rule, d.Group)
@@ -131,6 +132,11 @@ func (in *mixinInput) ruleAt(p rules.Pos) (group, rule string) {
 		}
 	}
 	return group, rule
+}
+
+// endOf is the end of name written at pos.
+func endOf(pos rules.Pos, name string) rules.Pos {
+	return rules.Pos{Line: pos.Line, Col: pos.Col + utf8.RuneCountInString(name)}
 }
 
 // find returns where name is written as a string literal, preferring a
