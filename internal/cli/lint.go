@@ -176,25 +176,30 @@ func runLint(s Streams, o *lintOptions) error {
 	}
 	ds = selected(ds, files)
 	if o.Fix {
-		fixed := 0
-		for _, f := range files {
-			if strings.HasSuffix(f.Path, " (evaluated)") {
-				continue
+		// A fix can wait for another (edits that overlap are made one at
+		// a time): fix, lint again, until nothing is left to fix.
+		for pass := 0; pass < maxFixPasses; pass++ {
+			fixed := 0
+			for _, f := range files {
+				if strings.HasSuffix(f.Path, " (evaluated)") {
+					continue
+				}
+				out, done, err := lint.ApplyFixes(f, ds)
+				if err != nil {
+					return err
+				}
+				if len(done) == 0 {
+					continue
+				}
+				if err := atomicfile.Write(f.Path, out); err != nil {
+					return err
+				}
+				fmt.Fprintf(s.ErrOut, "oomguard lint: fixed %s in %s\n", plural(len(done), "finding"), f.Path)
+				fixed += len(done)
 			}
-			out, done, err := lint.ApplyFixes(f, ds)
-			if err != nil {
-				return err
+			if fixed == 0 {
+				break
 			}
-			if len(done) == 0 {
-				continue
-			}
-			if err := atomicfile.Write(f.Path, out); err != nil {
-				return err
-			}
-			fmt.Fprintf(s.ErrOut, "oomguard lint: fixed %s in %s\n", plural(len(done), "finding"), f.Path)
-			fixed += len(done)
-		}
-		if fixed > 0 {
 			// Report what the fixed files still have.
 			if ds, files, mixins, err = lintInputs(s, o, all, cfg); err != nil {
 				return err
@@ -363,3 +368,7 @@ func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config) 
 	}
 	return ds, files, mixins, nil
 }
+
+// maxFixPasses bounds the rounds of --fix: each round makes the fixes that
+// do not overlap, then lints again.
+const maxFixPasses = 10

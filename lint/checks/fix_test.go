@@ -10,8 +10,8 @@ import (
 	"github.com/oomguard/oomguard/rules"
 )
 
-// TestFixes makes every safe fix in testdata/fix/NAME.yaml and compares the
-// result with NAME.fixed.yaml (-update rewrites it); the fixed file must
+// TestFixes makes every safe fix in testdata/fix/NAME.yaml, round after
+// round as lint --fix does, and compares the result with NAME.fixed.yaml (-update rewrites it); the fixed file must
 // load, and lint it again finds nothing fixable.
 func TestFixes(t *testing.T) {
 	inputs, err := filepath.Glob("testdata/fix/*.yaml")
@@ -33,12 +33,27 @@ func TestFixes(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
-			ds := lint.Run([]*rules.File{f}, nil, All(), nil)
-			out, fixed, err := lint.ApplyFixes(f, ds)
-			if err != nil {
-				t.Fatal(err)
+			// As lint --fix does: fix, lint again, until nothing changes
+			// (overlapping fixes wait for the next round).
+			var out []byte
+			fixed := 0
+			for round := 0; ; round++ {
+				if round == 10 {
+					t.Fatal("still fixing after 10 rounds")
+				}
+				next, done, err := lint.ApplyFixes(f, lint.Run([]*rules.File{f}, nil, All(), nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if next == nil {
+					break
+				}
+				out, fixed = next, fixed+len(done)
+				if f, errs = rules.Parse(in, out, rules.Options{}); len(errs) > 0 {
+					t.Fatalf("round %d: the fixed file does not load: %v", round, errs)
+				}
 			}
-			if len(fixed) == 0 {
+			if fixed == 0 {
 				t.Fatal("nothing fixed")
 			}
 			golden := strings.TrimSuffix(in, ".yaml") + ".fixed.yaml"

@@ -2,7 +2,9 @@ package checks
 
 import (
 	"regexp/syntax"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode"
 
 	"github.com/prometheus/common/model"
@@ -22,7 +24,8 @@ var PromqlCatchAllMatcher = &lint.Check{
 series without the label too: it filters nothing. It is usually a dashboard
 variable's "All" left in a rule, or a filter meant as ` + "`container!=\"\"`" + ` (which
 keeps only series that have the label, and leaves out the pod cgroup of
-cAdvisor). Drop it, or write the filter meant. ` + "`=~\".+\"`" + ` is not reported: it
+cAdvisor). Drop it, or write the filter meant; ` + "`oomguard lint --fix`" + ` drops it,
+as the selector selects the same series without it. ` + "`=~\".+\"`" + ` is not reported: it
 leaves out series without the label.
 
 A selector without a metric name whose matchers all accept any value, such as
@@ -44,12 +47,17 @@ rule reads the whole database at each evaluation. Name the metric.`,
 				if name, _, end, found := matcherText(c.Rule.Expr.Value, vs, m); found {
 					at = offsetSpan(c.File, c.Rule, name, end)
 				}
+				msg, args := "%s matches every series, those without a %s label too: it filters nothing", []any{text, m.Name}
+				hint := "drop " + text + ", or use " + m.Name + `!="" to require the label`
 				if m.Name == model.MetricNameLabel {
-					c.ReportSpan(at, "drop "+text, "%s matches every metric name: it filters nothing", text)
-					continue
+					msg, args, hint = "%s matches every metric name: it filters nothing", []any{text}, "drop "+text
 				}
-				c.ReportSpan(at, "drop "+text+", or use "+m.Name+`!="" to require the label`,
-					"%s matches every series, those without a %s label too: it filters nothing", text, m.Name)
+				// Dropping it selects the same series: a safe fix.
+				if start, end, ok := dropMatcher(c.Rule.Expr.Value, c.Rule.Parsed, vs, m); ok {
+					c.ReportFix(at, start, end, "", hint, msg, args...)
+				} else {
+					c.ReportSpan(at, hint, msg, args...)
+				}
 			}
 		})
 	},
@@ -112,4 +120,92 @@ func isAnyChar(re *syntax.Regexp) bool {
 		return len(re.Rune) == 2 && re.Rune[0] == 0 && re.Rune[1] == unicode.MaxRune
 	}
 	return false
+}
+
+// dropMatcher returns the bytes of expr to remove to drop matcher m from
+// selector vs, with the comma that separates it from the next matcher (or
+// the previous one, for the last), or the braces when m is alone in them
+// after a metric name. It checks the result: expr without those bytes
+// must parse to the same expression with m gone from vs, and nothing else
+// changed.
+func dropMatcher(expr string, parsed parser.Expr, vs *parser.VectorSelector, m *labels.Matcher) (int, int, bool) {
+	nameAt, _, end, found := matcherText(expr, vs, m)
+	r := vs.PositionRange()
+	if !found || parsed == nil {
+		return 0, 0, false
+	}
+	open := strings.LastIndexByte(expr[r.Start:nameAt], '{')
+	closing := strings.IndexByte(expr[end:r.End], '}')
+	if open < 0 || closing < 0 {
+		return 0, 0, false
+	}
+	open += int(r.Start)
+	closing += end
+	before, after := expr[open+1:nameAt], expr[end:closing]
+	var from, to int
+	switch {
+	case strings.TrimSpace(before) == "" && strings.Trim(after, " \t\r\n,") == "":
+		// Alone in the braces: drop them, after a name only.
+		if vs.Name == "" || !strings.HasPrefix(expr[r.Start:], vs.Name) || strings.TrimSpace(expr[int(r.Start)+len(vs.Name):open]) != "" {
+			return 0, 0, false
+		}
+		from, to = int(r.Start)+len(vs.Name), closing+1
+	case strings.Trim(after, " \t\r\n,") != "":
+		// A matcher follows: drop up to it.
+		sep := len(after) - len(strings.TrimLeft(after, " \t\r\n,"))
+		if strings.Count(after[:sep], ",") != 1 {
+			return 0, 0, false
+		}
+		from, to = nameAt, end+sep
+	default:
+		// The last: drop from the comma before it.
+		trimmed := strings.TrimRight(before, " \t\r\n")
+		if !strings.HasSuffix(trimmed, ",") {
+			return 0, 0, false
+		}
+		from, to = open+len(trimmed), end
+	}
+	got, err := promqlParser.ParseExpr(expr[:from] + expr[to:])
+	if err != nil {
+		return 0, 0, false
+	}
+	// The expected result: the same tree with m gone from vs, the k-th
+	// selector.
+	want, err := promqlParser.ParseExpr(expr)
+	if err != nil {
+		return 0, 0, false
+	}
+	k := slices.Index(vectorSelectors(parsed), vs)
+	ws := vectorSelectors(want)
+	if k < 0 || k >= len(ws) {
+		return 0, 0, false
+	}
+	target := ws[k]
+	kept := target.LabelMatchers[:0:0]
+	for _, x := range target.LabelMatchers {
+		if x.Name == m.Name && x.Type == m.Type && x.Value == m.Value {
+			continue
+		}
+		kept = append(kept, x)
+	}
+	target.LabelMatchers = kept
+	if got.String() != want.String() {
+		return 0, 0, false
+	}
+	return from, to, true
+}
+
+var promqlParser = parser.NewParser(parser.Options{})
+
+// vectorSelectors returns the vector selectors of e in the order of
+// parser.Inspect.
+func vectorSelectors(e parser.Expr) []*parser.VectorSelector {
+	var out []*parser.VectorSelector
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			out = append(out, vs)
+		}
+		return nil
+	})
+	return out
 }
