@@ -44,12 +44,13 @@ func newLintCmd(s Streams) *cobra.Command {
 		Short: "Check rule files and PrometheusRule manifests offline",
 		Long: strings.TrimSpace(`
 Lint checks rules offline: plain rule files, PrometheusRule manifests (several
-documents, kind: List), directories and standard input. Every finding names
-its file:line:col and its check; oomguard checks lists the checks and
-oomguard checks ID explains one.
+documents, kind: List), jsonnet mixins, directories and standard input. Every
+finding names its file:line:col and its check; oomguard checks lists the
+checks and oomguard checks ID explains one. docs/lint.md describes the
+config, suppressions, baselines, fixes and output formats.
 
 Exit codes: 0 no finding at or above --fail-on (default warning); 1 there is
-one; 2 bad flags or a path that cannot be read.`),
+one; 2 bad flags, a bad config or a path that cannot be read.`),
 		Example: strings.TrimSpace(`
   # Lint a directory of rules
   oomguard lint rules/
