@@ -62,12 +62,6 @@ func All() []*lint.Check {
 	}
 }
 
-// exprPos returns the position in the file of a node of a rule's
-// expression.
-func exprPos(f *rules.File, r *rules.Rule, n parser.Node) rules.Pos {
-	return f.PosAt(r.Expr, int(n.PositionRange().Start))
-}
-
 // exprSpan returns the text of a node of a rule's expression in the file.
 func exprSpan(f *rules.File, r *rules.Rule, n parser.Node) lint.Span {
 	pr := n.PositionRange()
