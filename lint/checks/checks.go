@@ -21,6 +21,7 @@ import (
 func All() []*lint.Check {
 	return []*lint.Check{
 		AlertsAbsentWithoutFor,
+		AlertsKeepFiringFor,
 		AlertsNoCondition,
 		AlertsShortFor,
 		AnnotationsRequired,
