@@ -40,6 +40,9 @@ type fileConfig struct {
 	MinScrapesPerWindow yaml.Node `yaml:"minScrapesPerWindow"`
 	// MinFor is the shortest for of an alert (1m).
 	MinFor yaml.Node `yaml:"minFor"`
+	// EvaluationInterval is the global evaluation interval of the
+	// Prometheus that runs the rules, for groups without an interval.
+	EvaluationInterval yaml.Node `yaml:"evaluationInterval"`
 	// Metrics adds entries to the metric catalog, or replaces them.
 	Metrics yaml.Node `yaml:"metrics"`
 	// Ignore suppresses findings by check, file glob, group and rule, for
@@ -172,7 +175,8 @@ func LoadConfig(path string, required bool, known []string) (*Config, error) {
 			key  string
 			node *yaml.Node
 			to   *time.Duration
-		}{{"scrapeInterval", &fc.ScrapeInterval, &cfg.ScrapeInterval}, {"minFor", &fc.MinFor, &cfg.MinFor}} {
+		}{{"scrapeInterval", &fc.ScrapeInterval, &cfg.ScrapeInterval}, {"minFor", &fc.MinFor, &cfg.MinFor},
+			{"evaluationInterval", &fc.EvaluationInterval, &cfg.EvaluationInterval}} {
 			if d.node.Kind == 0 {
 				continue
 			}
@@ -180,7 +184,7 @@ func LoadConfig(path string, required bool, known []string) (*Config, error) {
 			if d.node.Kind != yaml.ScalarNode || err != nil {
 				return nil, nodeErr(d.node, d.key, fmt.Sprintf("want a duration such as 30s, not %q", d.node.Value))
 			}
-			if d.key == "scrapeInterval" && v == 0 {
+			if (d.key == "scrapeInterval" || d.key == "evaluationInterval") && v == 0 {
 				return nil, nodeErr(d.node, d.key, "must be above 0")
 			}
 			*d.to = time.Duration(v)

@@ -141,6 +141,11 @@ type Config struct {
 	// MinFor is the shortest for an alert should wait; 0 turns
 	// alerts/short-for off.
 	MinFor time.Duration
+	// EvaluationInterval is the global evaluation interval of the
+	// Prometheus that runs the rules, for groups without an interval; 0
+	// when not configured (the defaults of Prometheus and the Prometheus
+	// Operator are assumed).
+	EvaluationInterval time.Duration
 	// Ignores are the suppressions of the config file.
 	Ignores []Ignore
 	// include and exclude are the file globs of the config (Selects).

@@ -37,10 +37,14 @@ evaluated every 1m, ` + "`keep_firing_for: 30s`" + ` holds the alert 1m, as ` + 
 
 The check reports a ` + "`keep_firing_for`" + ` shorter than the group's evaluation interval,
 whose written value says less than Prometheus does. A group without
-` + "`interval`" + ` runs at the global evaluation interval, which the check does not
-know: it takes Prometheus's default, 1m, for rule files, and the Prometheus
-Operator's default, 30s, for PrometheusRule manifests. Set the group's
-` + "`interval`" + ` where yours differs.
+` + "`interval`" + ` runs at the global evaluation interval: set yours in ` + "`.oomguard.yaml`" + `,
+else the check takes Prometheus's default, 1m, for rule files, and the
+Prometheus Operator's default, 30s, for PrometheusRule manifests:
+
+` + "```yaml" + `
+lint:
+  evaluationInterval: 15s
+` + "```" + `
 
 It also reports ` + "`keep_firing_for`" + ` on an alert whose expression selects no series
 and reads no clock (` + "`vector(1)`" + `, a watchdog): its result is the same at every
@@ -62,14 +66,14 @@ one wrong. ` + "`keep_firing_for`" + ` in a recording rule is an error the loade
 				"keep_firing_for never applies to alert %q: its expression selects no series and reads no clock, so its result is the same at every evaluation", r.Alert.Value)
 			return
 		}
-		iv, assumed := evalInterval(c.File, c.Group)
+		iv, assumed := evalInterval(c.File, c.Group, c.Config)
 		if kff >= iv {
 			return
 		}
 		hint := "write keep_firing_for: " + model.Duration(iv).String() + ", what it does"
 		if assumed != "" {
 			c.Report(r.KeepFiringFor.Pos, hint+", or set the group's interval",
-				"keep_firing_for: %s is shorter than the evaluation interval (%s, %s's default; the group sets none): the alert is held one evaluation, %s, not %s",
+				"keep_firing_for: %s is shorter than the evaluation interval (%s, %s; the group sets none): the alert is held one evaluation, %s, not %s",
 				r.KeepFiringFor.Value, model.Duration(iv), assumed, model.Duration(iv), r.KeepFiringFor.Value)
 			return
 		}
@@ -79,23 +83,26 @@ one wrong. ` + "`keep_firing_for`" + ` in a recording rule is an error the loade
 	},
 }
 
-// evalInterval returns the interval a group is evaluated at: its own, or
-// the default of what loads it, with the name of that ("Prometheus", "the
-// Prometheus Operator").
-func evalInterval(f *rules.File, g *rules.Group) (time.Duration, string) {
+// evalInterval returns the interval a group is evaluated at: its own, the
+// configured global one, or the default of what loads it, with where that
+// comes from ("Prometheus's default").
+func evalInterval(f *rules.File, g *rules.Group, cfg *lint.Config) (time.Duration, string) {
 	if g.Interval.D > 0 {
 		return time.Duration(g.Interval.D), ""
+	}
+	if cfg != nil && cfg.EvaluationInterval > 0 {
+		return cfg.EvaluationInterval, "the configured evaluationInterval"
 	}
 	for _, d := range f.Docs {
 		for _, dg := range d.Groups {
 			if dg == g && d.Kind == rules.KindPrometheusRule {
 				// The Prometheus resource's evaluationInterval defaults to 30s.
-				return 30 * time.Second, "the Prometheus Operator"
+				return 30 * time.Second, "the Prometheus Operator's default"
 			}
 		}
 	}
 	// Prometheus's global evaluation_interval defaults to 1m.
-	return time.Minute, "Prometheus"
+	return time.Minute, "Prometheus's default"
 }
 
 // constantExpr reports whether an expression returns the same at every
