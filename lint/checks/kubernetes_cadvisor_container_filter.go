@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/prometheus/promql/parser"
@@ -18,27 +20,57 @@ var KubernetesCadvisorContainerFilter = &lint.Check{
 series have ` + "`container=\"\"`" + ` and ` + "`image=\"\"`" + ` and already hold the sum of the
 containers. Summing a cAdvisor metric per pod or namespace without
 ` + "`container!=\"\"`" + ` counts every pod twice. Select the containers:
-` + "`container_memory_working_set_bytes{container!=\"\", image!=\"\"}`" + `.`,
+` + "`container_memory_working_set_bytes{container!=\"\", image!=\"\"}`" + `.
+
+An aggregation that keeps ` + "`container`" + ` (` + "`sum by (namespace, pod, container)`" + `, or a
+` + "`without (...)`" + ` that does not name it) is not reported: the pod cgroup stays in
+its own ` + "`container=\"\"`" + ` series and nothing is counted twice. A later aggregation
+that drops ` + "`container`" + ` adds them up again, and is reported:
+` + "`sum by (namespace) (max by (namespace, pod, container) (container_memory_rss))`" + `.`,
 	Rule: func(c *lint.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, path []parser.Node) {
 			if !isCadvisorMetric(metricName(vs)) || matcher(vs, "container") != nil || matcher(vs, "image") != nil {
 				return
 			}
-			for _, n := range path {
-				if agg, ok := n.(*parser.AggregateExpr); ok && agg.Op != parser.TOPK && agg.Op != parser.BOTTOMK {
-					const add = `container!="", image!=""`
-					if at, repl, ok := insertMatchers(c.Rule.Expr.Value, vs, add); ok {
-						c.ReportFix(exprSpan(c.File, c.Rule, vs), at, at, repl, "add "+add,
-							"%s is aggregated without container!=\"\": the pod-level cgroup series count the pod twice", metricName(vs))
-					} else {
-						c.ReportSpan(exprSpan(c.File, c.Rule, vs), "add "+add,
-							"%s is aggregated without container!=\"\": the pod-level cgroup series count the pod twice", metricName(vs))
-					}
-					return
-				}
+			agg, kept := mergesPodCgroup(path)
+			if agg == nil {
+				return
+			}
+			const add = `container!="", image!=""`
+			msg := fmt.Sprintf("%s is aggregated without container!=\"\": the pod-level cgroup series count the pod twice", metricName(vs))
+			if kept != nil {
+				msg = fmt.Sprintf("%s is aggregated without container!=\"\": %s keeps container, but %s then drops it, and the pod-level cgroup series count the pod twice",
+					metricName(vs), describeAggregation(kept), describeAggregation(agg))
+			}
+			if at, repl, ok := insertMatchers(c.Rule.Expr.Value, vs, add); ok {
+				c.ReportFix(exprSpan(c.File, c.Rule, vs), at, at, repl, "add "+add, "%s", msg)
+			} else {
+				c.ReportSpan(exprSpan(c.File, c.Rule, vs), "add "+add, "%s", msg)
 			}
 		})
 	},
+}
+
+// mergesPodCgroup returns the first aggregation above a cAdvisor selector,
+// from the inside out, that sums its series without keeping container:
+// there the pod cgroup's container="" series and its containers' are added
+// up together. Aggregations below it that keep container keep the pod
+// cgroup apart; kept is the first of them, or nil.
+func mergesPodCgroup(path []parser.Node) (merges, kept *parser.AggregateExpr) {
+	for i := len(path) - 1; i >= 0; i-- {
+		agg, ok := path[i].(*parser.AggregateExpr)
+		if !ok || agg.Op == parser.TOPK || agg.Op == parser.BOTTOMK {
+			continue
+		}
+		if slices.Contains(agg.Grouping, "container") != agg.Without {
+			if kept == nil {
+				kept = agg
+			}
+			continue
+		}
+		return agg, kept
+	}
+	return nil, nil
 }
 
 // insertMatchers returns where to insert matchers into the text of selector
