@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -30,45 +31,112 @@ reported: the window smooths the blips, and for an event a ` + "`for`" + ` only 
 the alert. Neither are alerts without a selector (` + "`vector(1)`" + `), ` + "`absent()`" + `
 alerts, which ` + "`alerts/absent-without-for`" + ` covers, age checks on ` + "`time()`" + `
 (` + "`time() - kube_job_status_start_time > 43200`" + ` stays true once true), and alerts
-on ` + "`ALERTS`" + `, whose alerts already waited. Windows inside recording rules are
-not seen.`,
-	Rule: func(c *lint.RuleContext) {
+on ` + "`ALERTS`" + `, whose alerts already waited.
+
+A recorded series (a name with colons) brings the windows of the recording
+rules that record it, in any of the files linted, and of those they read in
+turn: ` + "`instance:node_vmstat_oom_kill:increase5m > 0`" + ` is not reported when its
+rule takes ` + "`increase(node_vmstat_oom_kill[5m])`" + `. Recording rules outside the
+files linted are not seen.`,
+	Files: func(c *lint.FilesContext) {
 		least := time.Minute
 		if c.Config != nil {
 			least = c.Config.MinFor
 		}
-		r := c.Rule
-		if !r.IsAlert() || r.Parsed == nil || least <= 0 || time.Duration(r.For.D) >= least {
+		if least <= 0 {
 			return
 		}
-		selects, exempt, window := false, false, time.Duration(0)
-		parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
-			switch n := n.(type) {
-			case *parser.VectorSelector:
-				selects = true
-				if metricName(n) == "ALERTS" {
-					exempt = true
+		w := &recordedWindows{rules: recordingRules(c), memo: map[string]time.Duration{}, visiting: map[string]bool{}}
+		for _, f := range c.Files {
+			for _, g := range f.Groups() {
+				for _, r := range g.Rules {
+					if !r.IsAlert() || r.Parsed == nil || time.Duration(r.For.D) >= least {
+						continue
+					}
+					selects, exempt := false, false
+					parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
+						switch n := n.(type) {
+						case *parser.VectorSelector:
+							selects = true
+							if metricName(n) == "ALERTS" {
+								exempt = true
+							}
+						case *parser.Call:
+							switch n.Func.Name {
+							case "absent", "absent_over_time", "time":
+								exempt = true
+							}
+						}
+						return nil
+					})
+					if !selects || exempt || w.of(r.Parsed) >= least {
+						continue
+					}
+					hint := "add for: " + model.Duration(least).String() + " or longer"
+					if !r.For.Present {
+						c.Report(f, g, r, r.Alert.Pos, hint, "alert %q has no for: it fires at the first evaluation that matches, on a single spike or scrape glitch", r.Alert.Value)
+						continue
+					}
+					c.Report(f, g, r, r.For.Pos, hint, "alert %q waits only for: %s, less than %s: it fires on a single spike or scrape glitch", r.Alert.Value, r.For.Value, model.Duration(least))
 				}
-			case *parser.Call:
-				switch n.Func.Name {
-				case "absent", "absent_over_time", "time":
-					exempt = true
-				}
-			case *parser.MatrixSelector:
-				window = max(window, n.Range)
-			case *parser.SubqueryExpr:
-				window = max(window, n.Range)
 			}
-			return nil
-		})
-		if !selects || exempt || window >= least {
-			return
 		}
-		hint := "add for: " + model.Duration(least).String() + " or longer"
-		if !r.For.Present {
-			c.Report(r.Alert.Pos, hint, "alert %q has no for: it fires at the first evaluation that matches, on a single spike or scrape glitch", r.Alert.Value)
-			return
-		}
-		c.Report(r.For.Pos, hint, "alert %q waits only for: %s, less than %s: it fires on a single spike or scrape glitch", r.Alert.Value, r.For.Value, model.Duration(least))
 	},
+}
+
+// recordedWindows finds the longest range window an expression looks back
+// over, its own or one of the recording rules that record the series it
+// reads (names with colons), followed from rule to rule.
+type recordedWindows struct {
+	rules    map[string][]recordingRule
+	memo     map[string]time.Duration
+	visiting map[string]bool
+	// cut is set when a cycle of recording rules was cut short: what was
+	// found since may lack the windows of the rules cut off.
+	cut bool
+}
+
+// of returns the longest window of an expression.
+func (w *recordedWindows) of(e parser.Expr) time.Duration {
+	var window time.Duration
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		switch n := n.(type) {
+		case *parser.MatrixSelector:
+			window = max(window, n.Range)
+		case *parser.SubqueryExpr:
+			window = max(window, n.Range)
+		case *parser.VectorSelector:
+			if name := metricName(n); strings.Contains(name, ":") {
+				window = max(window, w.recorded(name))
+			}
+		}
+		return nil
+	})
+	return window
+}
+
+// recorded returns the longest window of the rules that record name.
+func (w *recordedWindows) recorded(name string) time.Duration {
+	if d, ok := w.memo[name]; ok {
+		return d
+	}
+	if w.visiting[name] {
+		w.cut = true
+		return 0
+	}
+	w.visiting[name] = true
+	outer := w.cut
+	w.cut = false
+	var window time.Duration
+	for _, rr := range w.rules[name] {
+		if rr.rule.Parsed != nil {
+			window = max(window, w.of(rr.rule.Parsed))
+		}
+	}
+	delete(w.visiting, name)
+	if !w.cut {
+		w.memo[name] = window
+	}
+	w.cut = w.cut || outer
+	return window
 }

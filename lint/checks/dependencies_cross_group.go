@@ -18,7 +18,7 @@ can disagree with itself. Keep such chains in one group. Alerts reading
 recorded series from other groups are the common pattern and are not
 reported.`,
 	Files: func(c *lint.FilesContext) {
-		recorded := recorders(c.Files)
+		recorded := recordingRules(c)
 		for _, f := range c.Files {
 			for _, g := range f.Groups() {
 				for _, r := range g.Rules {
@@ -27,16 +27,16 @@ reported.`,
 					}
 					selectors(r.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
 						name := metricName(vs)
-						gs := recorded[name]
-						if len(gs) == 0 {
+						rs := recorded[name]
+						if len(rs) == 0 {
 							return
 						}
-						for _, rg := range gs {
-							if rg == g {
+						for _, rr := range rs {
+							if rr.group == g {
 								return
 							}
 						}
-						c.ReportSpan(f, g, r, exprSpan(f, r, vs), "", "%s is recorded in group %q: this group sees it one evaluation late", name, gs[0].Name.Value)
+						c.ReportSpan(f, g, r, exprSpan(f, r, vs), "", "%s is recorded in group %q: this group sees it one evaluation late", name, rs[0].group.Name.Value)
 					})
 				}
 			}

@@ -16,7 +16,7 @@ convention) that no rule of the files linted records. Either the recording
 rule lives elsewhere (lint it together) or it was renamed or removed and the
 expression returns nothing, for ever.`,
 	Files: func(c *lint.FilesContext) {
-		recorded := recorders(c.Files)
+		recorded := recordingRules(c)
 		for _, f := range c.Files {
 			for _, g := range f.Groups() {
 				for _, r := range g.Rules {

@@ -26,7 +26,7 @@ label read under ` + "`{{ if $labels.x }}`" + ` or ` + "`{{ with $labels.x }}`" 
 handled. The alert's own ` + "`labels:`" + ` are not in ` + "`$labels`" + `: Prometheus adds
 them after the templates are expanded.`,
 	Files: func(c *lint.FilesContext) {
-		ls := newLabelSets(c.Files)
+		ls := newLabelSets(recordingRules(c))
 		for _, f := range c.Files {
 			for _, g := range f.Groups() {
 				for _, r := range g.Rules {

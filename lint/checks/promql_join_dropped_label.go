@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint"
-	"github.com/oomguard/oomguard/rules"
 )
 
 // PromqlJoinDroppedLabel reports on(...), group_left(...) and by(...) that
@@ -35,7 +34,7 @@ Labels added outside the rules, such as the external labels a Thanos or
 Mimir ruler sees on recorded series, are not known: aggregate by them
 explicitly.`,
 	Files: func(c *lint.FilesContext) {
-		ls := newLabelSets(c.Files)
+		ls := newLabelSets(recordingRules(c))
 		for _, f := range c.Files {
 			for _, g := range f.Groups() {
 				for _, r := range g.Rules {
@@ -207,23 +206,8 @@ type labelSets struct {
 	visiting map[string]bool
 }
 
-type recordingRule struct {
-	rule  *rules.Rule
-	group *rules.Group
-}
-
-func newLabelSets(files []*rules.File) *labelSets {
-	ls := &labelSets{recorded: map[string][]recordingRule{}, memo: map[string]labelSet{}, visiting: map[string]bool{}}
-	for _, f := range files {
-		for _, g := range f.Groups() {
-			for _, r := range g.Rules {
-				if r.Record.Value != "" {
-					ls.recorded[r.Record.Value] = append(ls.recorded[r.Record.Value], recordingRule{r, g})
-				}
-			}
-		}
-	}
-	return ls
+func newLabelSets(recorded map[string][]recordingRule) *labelSets {
+	return &labelSets{recorded: recorded, memo: map[string]labelSet{}, visiting: map[string]bool{}}
 }
 
 // series returns the labels of a recorded name: those of the expressions
