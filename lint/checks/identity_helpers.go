@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"github.com/prometheus/common/model"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -73,7 +74,7 @@ func disjointOutputs(a, b parser.Expr, static map[string]string) bool {
 			}
 		})
 	}
-	delete(names, labels.MetricName)
+	delete(names, model.MetricNameLabel)
 	for l := range names {
 		if _, ok := static[l]; ok {
 			continue
