@@ -37,6 +37,7 @@ func main() {
 	ruleSizes := flag.String("rules", "100,1000,10000,100000", "rule-set sizes for lint, comma-separated")
 	suites := flag.String("suites", "1x6h,20x6h,100x6h,1x24h,20x24h", "unit-test suites: GROUPSxHOURSh, comma-separated")
 	mixinRules := flag.Int("mixin-rules", 1000, "rules of the large synthetic mixin")
+	keep := flag.String("keep", "", "write the inputs to `DIR` and keep them (for profiling a tool on them), instead of a temporary directory")
 	flag.Parse()
 	for _, p := range []*string{promtool, jsonnetBin, oomguard} {
 		abs, err := filepath.Abs(*p)
@@ -46,9 +47,16 @@ func main() {
 	repo, err := os.Getwd()
 	check(err)
 
-	dir, err := os.MkdirTemp("", "oomguard-bench-")
-	check(err)
-	defer os.RemoveAll(dir)
+	dir := *keep
+	if dir == "" {
+		dir, err = os.MkdirTemp("", "oomguard-bench-")
+		check(err)
+		defer os.RemoveAll(dir)
+	} else {
+		dir, err = filepath.Abs(dir)
+		check(err)
+		check(os.MkdirAll(dir, 0o755))
+	}
 
 	fmt.Printf("machine: %s\n\n", machine())
 	fmt.Printf("| input | anchor | anchor min | anchor median | oomguard min | oomguard median | speedup (median) | anchor peak RSS | oomguard peak RSS | notes |\n")
