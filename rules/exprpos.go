@@ -46,6 +46,26 @@ func (f *File) PosAt(s Str, off int) Pos {
 	return posAt(f.src, s, off)
 }
 
+// Positions returns a function that is f.PosAt(s, off) for every off, and
+// lines s up with the source once, for all of them: for the positions of
+// several parts of one value.
+func (f *File) Positions(s Str) func(off int) Pos {
+	aligned := false
+	var offs []int
+	return func(off int) Pos {
+		if f == nil || f.src == nil || off < 0 || off > len(s.Value) {
+			return s.Pos
+		}
+		if !aligned {
+			offs, aligned = align(f.src, s), true
+		}
+		if offs == nil {
+			return s.Pos
+		}
+		return f.src.pos(offs[off])
+	}
+}
+
 func (d *decoder) posAt(s Str, off int) Pos { return posAt(d.src, s, off) }
 
 func posAt(src *source, s Str, off int) Pos {

@@ -73,3 +73,32 @@ func markerPos(t *testing.T, s string) Pos {
 	}
 	return newSource([]byte(s)).pos(i)
 }
+
+// TestPositions: Positions is PosAt for every offset of a value, whatever
+// its style.
+func TestPositions(t *testing.T) {
+	src := "groups:\n- name: g\n  rules:\n  - alert: A\n" +
+		"    expr: |\n      sum(up)\n\n        by (job) > 1\n" +
+		"    annotations:\n" +
+		"      a: plain text\n        on two lines\n" +
+		"      b: 'single ''quoted'''\n" +
+		"      c: \"double \\u00e9 \\\"quoted\\\" \\\n        joined\"\n" +
+		"      d: >-\n        folded\n        text\n"
+	f, errs := Parse("f.yaml", []byte(src), Options{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	r := f.Groups()[0].Rules[0]
+	values := []Str{r.Expr, r.Alert}
+	for _, p := range r.Annotations {
+		values = append(values, p.Key, p.Value)
+	}
+	for _, s := range values {
+		at := f.Positions(s)
+		for off := -1; off <= len(s.Value)+1; off++ {
+			if got, want := at(off), f.PosAt(s, off); got != want {
+				t.Errorf("%q at %d: %s, PosAt says %s", s.Value, off, got, want)
+			}
+		}
+	}
+}

@@ -161,23 +161,41 @@ func LoadFiles(args []string, stdin io.Reader, opts Options) ([]*File, ErrorList
 	if err != nil {
 		return nil, nil, err
 	}
-	type result struct {
-		file *File
-		errs ErrorList
-		err  error
+	files := make([]*File, len(paths))
+	errs := make([]ErrorList, len(paths))
+	if err := EachFile(paths, stdin, opts, func(i int, f *File, fileErrs ErrorList) {
+		files[i], errs[i] = f, fileErrs
+	}); err != nil {
+		return nil, nil, err
 	}
-	results := make([]result, len(paths))
+	var all ErrorList
+	for _, e := range errs {
+		all = append(all, e...)
+	}
+	return files, all, nil
+}
+
+// EachFile reads and parses the files paths names (as Expand returns them),
+// on all cores, and calls fn with each file and its errors (sorted by
+// position) as soon as it is loaded, with the index of its path: from
+// several goroutines at once, in no particular order. No more files are
+// loaded at a time than there are cores, so that a caller that lets each
+// file go once fn returns holds only those. It returns the *InputError of
+// the first path that cannot be read, after the others were loaded; fn is
+// not called for such a path.
+func EachFile(paths []string, stdin io.Reader, opts Options, fn func(i int, f *File, errs ErrorList)) error {
+	inputErrs := make([]error, len(paths))
 	load := func(i int) {
 		name, data, err := ReadFile(paths[i], stdin, opts)
 		var large *Error
 		switch {
 		case errors.As(err, &large):
-			results[i] = result{file: &File{Path: name, src: newSource(nil)}, errs: ErrorList{large}}
+			fn(i, &File{Path: name, src: newSource(nil)}, ErrorList{large})
 		case err != nil:
-			results[i] = result{err: err}
+			inputErrs[i] = err
 		default:
 			f, errs := Parse(name, data, opts)
-			results[i] = result{file: f, errs: errs}
+			fn(i, f, errs)
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(paths))
@@ -195,15 +213,10 @@ func LoadFiles(args []string, stdin io.Reader, opts Options) ([]*File, ErrorList
 	}
 	close(next)
 	wg.Wait()
-
-	files := make([]*File, 0, len(paths))
-	var errs ErrorList
-	for _, r := range results {
-		if r.err != nil {
-			return nil, nil, r.err
+	for _, err := range inputErrs {
+		if err != nil {
+			return err
 		}
-		files = append(files, r.file)
-		errs = append(errs, r.errs...)
 	}
-	return files, errs, nil
+	return nil
 }

@@ -179,6 +179,11 @@ func (m Map) Strings() map[string]string {
 	return out
 }
 
+// SourceOnly returns a File of f's path and text alone, without its
+// documents and warnings: what Line and Source need, for far less memory
+// than f.
+func (f *File) SourceOnly() *File { return &File{Path: f.Path, src: f.src} }
+
 // Line returns the text of line n (1-based) of the file as loaded, without
 // its line break, or nil.
 func (f *File) Line(n int) []byte {
