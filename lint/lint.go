@@ -106,9 +106,13 @@ type Check struct {
 	// Doc is markdown: what the check finds, why it matters, an example.
 	Doc      string
 	Severity Severity
-	// Rule runs once per rule; Files runs once over everything loaded.
-	// A check sets one or both, or Loader.
+	// Rule runs once per rule, and File once per file, while the file is
+	// loaded. Files runs once at the end, over what File kept of every file
+	// (FileContext.Keep): a check across files keeps the little it needs
+	// of each file rather than the file, so that files are let go as soon
+	// as they are checked. A check sets one or more of them, or Loader.
 	Rule  func(*RuleContext)
+	File  func(*FileContext)
 	Files func(*FilesContext)
 	// Loader makes the check report what the loader found: LoaderErrors
 	// for its errors, or the code of a loader warning (rules.Warn...).
@@ -199,19 +203,43 @@ func (c *RuleContext) ReportFix(sp Span, start, end int, repl, hint, format stri
 	c.report(sp, hint, fmt.Sprintf(format, args...), Fix{Expr: c.Rule.Expr, Start: start, End: end, New: repl})
 }
 
-// FilesContext is what a check over everything loaded sees.
-type FilesContext struct {
-	Files  []*rules.File
+// FileContext is what a check sees of one file, while it is loaded.
+type FileContext struct {
+	File   *rules.File
 	Config *Config
-	report func(*rules.File, *rules.Group, *rules.Rule, Span, string, string)
+	report func(*rules.Group, *rules.Rule, Span, string, string)
 	memo   *memo
+	kept   any
 }
 
-// Memo returns what make returns for key, computing it once per run for
-// all the checks over everything, which may run at the same time: work
-// that several checks need (reading manifests as kubectl does) is done
-// once.
-func (c *FilesContext) Memo(key any, make func() any) any {
+// Report records a finding in the file, at pos, about rule r of group g
+// (either may be nil).
+func (c *FileContext) Report(g *rules.Group, r *rules.Rule, pos rules.Pos, hint, format string, args ...any) {
+	c.report(g, r, At(pos), hint, fmt.Sprintf(format, args...))
+}
+
+// ReportSpan records a finding about the text of sp in the file, about
+// rule r of group g (either may be nil).
+func (c *FileContext) ReportSpan(g *rules.Group, r *rules.Rule, sp Span, hint, format string, args ...any) {
+	c.report(g, r, sp, hint, fmt.Sprintf(format, args...))
+}
+
+// Span returns sp as a finding about rule r of group g (either may be
+// nil) would cover it: with its end worked out when sp has none. A check
+// across files keeps the spans it may report in that form, for the files
+// are gone when it reports.
+func (c *FileContext) Span(g *rules.Group, r *rules.Rule, sp Span) Span {
+	return Span{Start: sp.Start, End: spanEnd(c.File, g, r, sp)}
+}
+
+// Keep records what the check's Files function is to see of the file:
+// Files sees it in FilesContext.Kept, once every file has been checked.
+func (c *FileContext) Keep(v any) { c.kept = v }
+
+// Memo returns what make returns for key, computing it once per file for
+// all the checks of the file, which may run at the same time: work that
+// several checks need (reading manifests as kubectl does) is done once.
+func (c *FileContext) Memo(key any, make func() any) any {
 	if c.memo == nil {
 		return make()
 	}
@@ -243,135 +271,253 @@ func (m *memo) get(key any, make func() any) any {
 	return e.v
 }
 
-// Report records a finding in file f, at pos, about rule r of group g
-// (either may be nil).
-func (c *FilesContext) Report(f *rules.File, g *rules.Group, r *rules.Rule, pos rules.Pos, hint, format string, args ...any) {
-	c.report(f, g, r, At(pos), hint, fmt.Sprintf(format, args...))
+// FilesContext is what a check across files sees once every file has been
+// checked and let go.
+type FilesContext struct {
+	// Kept holds what the check's File function kept of each file
+	// (FileContext.Keep), in the order of the files; nil for a file it
+	// kept nothing of.
+	Kept   []any
+	Config *Config
+	report func(file, group, rule string, sp Span, hint, msg string)
 }
 
-// ReportSpan records a finding about the text of sp in file f, about rule
-// r of group g (either may be nil).
-func (c *FilesContext) ReportSpan(f *rules.File, g *rules.Group, r *rules.Rule, sp Span, hint, format string, args ...any) {
-	c.report(f, g, r, sp, hint, fmt.Sprintf(format, args...))
+// ReportSpan records a finding about the text of sp in file, about a rule
+// of a group (either may be ""). sp is as FileContext.Span returned it
+// while the file was loaded; without an end, the finding ends where it
+// starts.
+func (c *FilesContext) ReportSpan(file, group, rule string, sp Span, hint, format string, args ...any) {
+	c.report(file, group, rule, sp, hint, fmt.Sprintf(format, args...))
 }
 
-// Run runs checks over files, per-rule checks of different files on all
-// cores, and returns the diagnostics sorted by file, line, column and check,
-// without duplicates.
+// Run runs checks over files and returns the diagnostics sorted by file,
+// line, column and check, without duplicates.
 func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Config) []Diagnostic {
-	if cfg == nil {
-		cfg = DefaultConfig()
-	}
-	var active []*Check
-	for _, c := range checks {
-		if !cfg.Disabled[c.ID] {
-			active = append(active, c)
-		}
-	}
-	severity := func(c *Check) Severity {
-		if s, ok := cfg.Severity[c.ID]; ok {
-			return s
-		}
-		return c.Severity
-	}
-	// Per-rule checks run on all cores, a group at a time; checks over
-	// everything run beside them, each on its own, sharing a memo.
-	type unit struct {
-		f *rules.File
-		g *rules.Group
-	}
-	var units []unit
-	for _, f := range files {
-		for _, g := range f.Groups() {
-			units = append(units, unit{f, g})
-		}
-	}
-	var filesChecks []*Check
-	for _, c := range active {
-		if c.Files != nil {
-			filesChecks = append(filesChecks, c)
-		}
-	}
-	results := make([][]Diagnostic, len(units)+len(filesChecks))
-	m := &memo{}
-	jobs := make(chan int)
+	l := NewLinter(checks, cfg)
+	next := make(chan int)
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
-			for i := range jobs {
-				if i >= len(units) {
-					c := filesChecks[i-len(units)]
-					var out []Diagnostic
-					ctx := &FilesContext{Files: files, Config: cfg, memo: m}
-					ctx.report = func(f *rules.File, g *rules.Group, r *rules.Rule, sp Span, hint, msg string) {
-						d := Diagnostic{File: f.Path, Pos: sp.Start, End: spanEnd(f, g, r, sp), Check: c.ID, Severity: severity(c), Message: msg, Hint: hint}
-						if g != nil {
-							d.Group = g.Name.Value
-						}
-						if r != nil {
-							d.Rule = r.Name()
-						}
-						out = append(out, d)
-					}
-					c.Files(ctx)
-					results[i] = out
-					continue
-				}
-				f, g := units[i].f, units[i].g
-				var out []Diagnostic
-				for _, r := range g.Rules {
-					for _, c := range active {
-						if c.Rule == nil {
-							continue
-						}
-						ctx := &RuleContext{File: f, Group: g, Rule: r, Config: cfg}
-						ctx.report = func(sp Span, hint, msg string, fix Fix) {
-							out = append(out, Diagnostic{File: f.Path, Pos: sp.Start, End: spanEnd(f, g, r, sp), Group: g.Name.Value, Rule: r.Name(),
-								Check: c.ID, Severity: severity(c), Message: msg, Hint: hint, Fix: fix})
-						}
-						c.Rule(ctx)
-					}
-				}
-				results[i] = out
+			for i := range next {
+				l.Add(i, files[i], nil)
 			}
 		})
 	}
-	// The checks over everything first: they are the longest.
-	for i := range filesChecks {
-		jobs <- len(units) + i
+	for i := range files {
+		next <- i
 	}
-	for i := range units {
+	close(next)
+	wg.Wait()
+	l.Add(len(files), nil, loadErrs)
+	return l.Finish()
+}
+
+// Linter runs checks file by file, so that each file can be let go once
+// it is checked: Add runs the checks of rules and of a file over one file,
+// and keeps of it what the checks across files need; Finish runs those.
+type Linter struct {
+	cfg         *Config
+	ruleChecks  []*Check // with a Rule function
+	fileChecks  []*Check // with a File function
+	filesChecks []*Check // with a Files function
+	byLoader    map[string]*Check
+
+	mu    sync.Mutex
+	added map[int]*added
+}
+
+// added is what Add keeps of a file.
+type added struct {
+	loader []Diagnostic // from the loader's errors and warnings
+	checks []Diagnostic // from the checks of rules and of the file
+	kept   map[*Check]any
+	supp   *fileSuppressions
+}
+
+// NewLinter returns a Linter of the checks cfg does not disable; a nil cfg
+// is DefaultConfig.
+func NewLinter(checks []*Check, cfg *Config) *Linter {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	l := &Linter{cfg: cfg, byLoader: map[string]*Check{}, added: map[int]*added{}}
+	for _, c := range checks {
+		if cfg.Disabled[c.ID] {
+			continue
+		}
+		if c.Rule != nil {
+			l.ruleChecks = append(l.ruleChecks, c)
+		}
+		if c.File != nil {
+			l.fileChecks = append(l.fileChecks, c)
+		}
+		if c.Files != nil {
+			l.filesChecks = append(l.filesChecks, c)
+		}
+		if c.Loader != "" {
+			l.byLoader[c.Loader] = c
+		}
+	}
+	return l
+}
+
+func (l *Linter) severity(c *Check) Severity {
+	if s, ok := l.cfg.Severity[c.ID]; ok {
+		return s
+	}
+	return c.Severity
+}
+
+// Add checks file f, the i-th input (checks across files see the files in
+// the order of i), and the errors errs the loader found in it; f may be nil
+// for errors alone. Add may be called from several goroutines at once; it
+// keeps nothing of f but what the checks across files need, and runs the
+// checks of rules on all cores, a group at a time, beside the checks of the
+// file.
+func (l *Linter) Add(i int, f *rules.File, errs rules.ErrorList) {
+	a := &added{}
+	fromLoader := func(e *rules.Error, code string) {
+		if c := l.byLoader[code]; c != nil {
+			a.loader = append(a.loader, Diagnostic{File: e.File, Pos: e.Pos, End: e.Pos, Check: c.ID, Severity: l.severity(c), Message: e.Msg})
+		}
+	}
+	for _, e := range errs {
+		fromLoader(e, LoaderErrors)
+	}
+	if f != nil {
+		for _, w := range f.Warnings {
+			fromLoader(w, w.Code)
+		}
+		a.checks, a.kept = l.check(f)
+		supp := suppressionsOf(f)
+		a.supp = &supp
+	}
+	l.mu.Lock()
+	l.added[i] = a
+	l.mu.Unlock()
+}
+
+// check runs the checks of rules and of the file over f and returns their
+// diagnostics, the file's first, and what the checks across files keep of
+// it.
+func (l *Linter) check(f *rules.File) ([]Diagnostic, map[*Check]any) {
+	groups := f.Groups()
+	results := make([][]Diagnostic, len(l.fileChecks)+len(groups))
+	contexts := make([]*FileContext, len(l.fileChecks))
+	m := &memo{}
+	run := func(i int) {
+		var out []Diagnostic
+		if i < len(l.fileChecks) {
+			c := l.fileChecks[i]
+			ctx := &FileContext{File: f, Config: l.cfg, memo: m}
+			ctx.report = func(g *rules.Group, r *rules.Rule, sp Span, hint, msg string) {
+				d := Diagnostic{File: f.Path, Pos: sp.Start, End: spanEnd(f, g, r, sp), Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint}
+				if g != nil {
+					d.Group = g.Name.Value
+				}
+				if r != nil {
+					d.Rule = r.Name()
+				}
+				out = append(out, d)
+			}
+			c.File(ctx)
+			contexts[i] = ctx
+			results[i] = out
+			return
+		}
+		// One context for every check of every rule of the group.
+		g := groups[i-len(l.fileChecks)]
+		var c *Check
+		ctx := &RuleContext{File: f, Group: g, Config: l.cfg}
+		ctx.report = func(sp Span, hint, msg string, fix Fix) {
+			out = append(out, Diagnostic{File: f.Path, Pos: sp.Start, End: spanEnd(f, g, ctx.Rule, sp), Group: g.Name.Value, Rule: ctx.Rule.Name(),
+				Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint, Fix: fix})
+		}
+		for _, r := range g.Rules {
+			ctx.Rule = r
+			for _, c = range l.ruleChecks {
+				c.Rule(ctx)
+			}
+		}
+		results[i] = out
+	}
+	// On all cores, the checks of the file first: they are the longest.
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(results)) {
+		wg.Go(func() {
+			for i := range jobs {
+				run(i)
+			}
+		})
+	}
+	for i := range results {
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
 	var all []Diagnostic
-	byLoader := map[string]*Check{}
-	for _, c := range active {
-		if c.Loader != "" {
-			byLoader[c.Loader] = c
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	kept := map[*Check]any{}
+	for i, c := range l.fileChecks {
+		if c.Files != nil && contexts[i].kept != nil {
+			kept[c] = contexts[i].kept
 		}
 	}
-	fromLoader := func(e *rules.Error, code string) {
-		if c := byLoader[code]; c != nil {
-			all = append(all, Diagnostic{File: e.File, Pos: e.Pos, End: e.Pos, Check: c.ID, Severity: severity(c), Message: e.Msg})
-		}
+	return all, kept
+}
+
+// Finish runs the checks across files over what Add kept of each file and
+// returns every diagnostic, sorted by file, line, column and check, without
+// duplicates.
+func (l *Linter) Finish() []Diagnostic {
+	var order []int
+	for i := range l.added {
+		order = append(order, i)
 	}
-	for _, e := range loadErrs {
-		fromLoader(e, LoaderErrors)
+	sort.Ints(order)
+	// The checks across files, each on its own, at the same time.
+	results := make([][]Diagnostic, len(l.filesChecks))
+	var wg sync.WaitGroup
+	for k, c := range l.filesChecks {
+		wg.Go(func() {
+			ctx := &FilesContext{Config: l.cfg}
+			for _, i := range order {
+				ctx.Kept = append(ctx.Kept, l.added[i].kept[c])
+			}
+			ctx.report = func(file, group, rule string, sp Span, hint, msg string) {
+				end := sp.End
+				if !end.IsValid() {
+					end = sp.Start
+				}
+				results[k] = append(results[k], Diagnostic{File: file, Pos: sp.Start, End: end, Group: group, Rule: rule,
+					Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint})
+			}
+			c.Files(ctx)
+		})
 	}
-	for _, f := range files {
-		for _, w := range f.Warnings {
-			fromLoader(w, w.Code)
+	wg.Wait()
+	var all []Diagnostic
+	var supps []fileSuppressions
+	for _, i := range order {
+		all = append(all, l.added[i].loader...)
+	}
+	for _, i := range order {
+		a := l.added[i]
+		all = append(all, a.checks...)
+		if a.supp != nil {
+			supps = append(supps, *a.supp)
 		}
 	}
 	for _, r := range results {
 		all = append(all, r...)
 	}
-	if c := byLoader[Suppressions]; c != nil {
-		all = suppress(files, all, cfg.Ignores, c, severity(c))
+	if c := l.byLoader[Suppressions]; c != nil {
+		all = suppress(supps, all, l.cfg.Ignores, c, l.severity(c))
 	} else {
-		all = suppress(files, all, cfg.Ignores, nil, 0)
+		all = suppress(supps, all, l.cfg.Ignores, nil, 0)
 	}
 	return Sort(all)
 }

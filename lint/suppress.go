@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -32,10 +33,10 @@ type suppression struct {
 func suppressions(f *rules.File) []*suppression {
 	var out []*suppression
 	for n := 1; n <= f.LineCount(); n++ {
-		line := string(f.Line(n))
-		if !strings.Contains(line, "oomguard:ignore") {
+		if !bytes.Contains(f.Line(n), []byte("oomguard:ignore")) {
 			continue
 		}
+		line := string(f.Line(n))
 		m := suppressRE.FindStringSubmatchIndex(line)
 		if m == nil {
 			continue
@@ -53,20 +54,37 @@ func suppressions(f *rules.File) []*suppression {
 	return out
 }
 
+// fileSuppressions is what suppress needs of a file: its suppression
+// comments and, when it has some, the first line of each rule by group and
+// name.
+type fileSuppressions struct {
+	path     string
+	comments []*suppression
+	ruleLine map[string]int
+}
+
+func suppressionsOf(f *rules.File) fileSuppressions {
+	s := fileSuppressions{path: f.Path, comments: suppressions(f)}
+	if len(s.comments) == 0 {
+		return s
+	}
+	s.ruleLine = map[string]int{}
+	for _, g := range f.Groups() {
+		for _, r := range g.Rules {
+			s.ruleLine[g.Name.Value+"\x00"+r.Name()] = r.Pos.Line
+		}
+	}
+	return s
+}
+
 // suppress drops the diagnostics that suppression comments cover and
 // reports the comments that are malformed or cover nothing.
-func suppress(files []*rules.File, ds []Diagnostic, ignores []Ignore, report *Check, severity Severity) []Diagnostic {
+func suppress(files []fileSuppressions, ds []Diagnostic, ignores []Ignore, report *Check, severity Severity) []Diagnostic {
 	byFile := map[string][]*suppression{}
 	ruleLine := map[string]map[string]int{} // file -> rule name -> first line
 	for _, f := range files {
-		byFile[f.Path] = suppressions(f)
-		lines := map[string]int{}
-		for _, g := range f.Groups() {
-			for _, r := range g.Rules {
-				lines[g.Name.Value+"\x00"+r.Name()] = r.Pos.Line
-			}
-		}
-		ruleLine[f.Path] = lines
+		byFile[f.path] = f.comments
+		ruleLine[f.path] = f.ruleLine
 	}
 	used := make([]bool, len(ignores))
 	var out []Diagnostic
@@ -96,7 +114,7 @@ func suppress(files []*rules.File, ds []Diagnostic, ignores []Ignore, report *Ch
 		return out
 	}
 	for _, f := range files {
-		for _, s := range byFile[f.Path] {
+		for _, s := range byFile[f.path] {
 			var msg string
 			switch {
 			case s.check == "":
@@ -119,7 +137,7 @@ func suppress(files []*rules.File, ds []Diagnostic, ignores []Ignore, report *Ch
 		}
 		relevant := false
 		for _, f := range files {
-			relevant = relevant || ig.matchesFile(f.Path)
+			relevant = relevant || ig.matchesFile(f.path)
 		}
 		if relevant {
 			out = append(out, Diagnostic{File: ig.File, Pos: ig.Pos, End: ig.Pos, Check: report.ID, Severity: severity,

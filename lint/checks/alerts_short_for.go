@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint"
 )
@@ -38,6 +37,7 @@ rules that record it, in any of the files linted, and of those they read in
 turn: ` + "`instance:node_vmstat_oom_kill:increase5m > 0`" + ` is not reported when its
 rule takes ` + "`increase(node_vmstat_oom_kill[5m])`" + `. Recording rules outside the
 files linted are not seen.`,
+	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
 		least := time.Minute
 		if c.Config != nil {
@@ -46,39 +46,18 @@ files linted are not seen.`,
 		if least <= 0 {
 			return
 		}
-		w := &recordedWindows{rules: recordingRules(c), memo: map[string]time.Duration{}, visiting: map[string]bool{}}
-		for _, f := range c.Files {
-			for _, g := range f.Groups() {
-				for _, r := range g.Rules {
-					if !r.IsAlert() || r.Parsed == nil || time.Duration(r.For.D) >= least {
-						continue
-					}
-					selects, exempt := false, false
-					parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
-						switch n := n.(type) {
-						case *parser.VectorSelector:
-							selects = true
-							if metricName(n) == "ALERTS" {
-								exempt = true
-							}
-						case *parser.Call:
-							switch n.Func.Name {
-							case "absent", "absent_over_time", "time":
-								exempt = true
-							}
-						}
-						return nil
-					})
-					if !selects || exempt || w.of(r.Parsed) >= least {
-						continue
-					}
-					hint := "add for: " + model.Duration(least).String() + " or longer"
-					if !r.For.Present {
-						c.Report(f, g, r, r.Alert.Pos, hint, "alert %q has no for: it fires at the first evaluation that matches, on a single spike or scrape glitch", r.Alert.Value)
-						continue
-					}
-					c.Report(f, g, r, r.For.Pos, hint, "alert %q waits only for: %s, less than %s: it fires on a single spike or scrape glitch", r.Alert.Value, r.For.Value, model.Duration(least))
+		sums := summaries(c)
+		w := &recordedWindows{rules: recordingRules(sums), memo: map[string]time.Duration{}, visiting: map[string]bool{}}
+		hint := "add for: " + model.Duration(least).String() + " or longer"
+		for _, s := range sums {
+			for i := range s.rules {
+				r := &s.rules[i]
+				// The alerts whose for is short, but those that select
+				// nothing or that the check leaves alone.
+				if r.shortFor == nil || w.of(r) >= least {
+					continue
 				}
+				c.ReportSpan(s.path, s.groups[r.group].name, r.name, r.shortFor.span.span(), hint, "%s", r.shortFor.msg)
 			}
 		}
 	},
@@ -96,22 +75,14 @@ type recordedWindows struct {
 	cut bool
 }
 
-// of returns the longest window of an expression.
-func (w *recordedWindows) of(e parser.Expr) time.Duration {
-	var window time.Duration
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
-		switch n := n.(type) {
-		case *parser.MatrixSelector:
-			window = max(window, n.Range)
-		case *parser.SubqueryExpr:
-			window = max(window, n.Range)
-		case *parser.VectorSelector:
-			if name := metricName(n); strings.Contains(name, ":") {
-				window = max(window, w.recorded(name))
-			}
+// of returns the longest window of a rule's expression.
+func (w *recordedWindows) of(r *ruleSummary) time.Duration {
+	window := r.window
+	for _, sel := range r.selectors {
+		if strings.Contains(sel.name, ":") {
+			window = max(window, w.recorded(sel.name))
 		}
-		return nil
-	})
+	}
 	return window
 }
 
@@ -129,8 +100,8 @@ func (w *recordedWindows) recorded(name string) time.Duration {
 	w.cut = false
 	var window time.Duration
 	for _, rr := range w.rules[name] {
-		if rr.rule.Parsed != nil {
-			window = max(window, w.of(rr.rule.Parsed))
+		if rr.rule.parsed {
+			window = max(window, w.of(rr.rule))
 		}
 	}
 	delete(w.visiting, name)

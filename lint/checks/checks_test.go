@@ -39,8 +39,11 @@ func TestRegistry(t *testing.T) {
 		if c.Title == "" || len(c.Doc) < 80 || c.Severity == 0 {
 			t.Errorf("%s: title, doc or severity missing", c.ID)
 		}
-		if c.Rule == nil && c.Files == nil && c.Loader == "" {
+		if c.Rule == nil && c.File == nil && c.Files == nil && c.Loader == "" {
 			t.Errorf("%s: nothing to run", c.ID)
+		}
+		if c.Files != nil && c.File == nil {
+			t.Errorf("%s: Files with no File to keep what it needs of each file", c.ID)
 		}
 		if _, err := os.Stat(fileOf(c.ID) + ".go"); err != nil {
 			t.Errorf("%s: not declared in %s.go", c.ID, fileOf(c.ID))

@@ -1,8 +1,9 @@
 package checks
 
 import (
+	"slices"
+
 	"github.com/oomguard/oomguard/lint"
-	"github.com/prometheus/prometheus/promql/parser"
 )
 
 // DependenciesCrossGroup reports recorded names read from another group.
@@ -17,27 +18,22 @@ late, and missing at first, so a chain of recording rules split over groups
 can disagree with itself. Keep such chains in one group. Alerts reading
 recorded series from other groups are the common pattern and are not
 reported.`,
+	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
-		recorded := recordingRules(c)
-		for _, f := range c.Files {
-			for _, g := range f.Groups() {
-				for _, r := range g.Rules {
-					if r.IsAlert() {
+		sums := summaries(c)
+		recorded := recordingRules(sums)
+		for _, s := range sums {
+			for _, r := range s.rules {
+				if r.alert {
+					continue
+				}
+				g := &s.groups[r.group]
+				for _, sel := range r.selectors {
+					rs := recorded[sel.name]
+					if len(rs) == 0 || slices.ContainsFunc(rs, func(rr recordingRule) bool { return rr.group == g }) {
 						continue
 					}
-					selectors(r.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
-						name := metricName(vs)
-						rs := recorded[name]
-						if len(rs) == 0 {
-							return
-						}
-						for _, rr := range rs {
-							if rr.group == g {
-								return
-							}
-						}
-						c.ReportSpan(f, g, r, exprSpan(f, r, vs), "", "%s is recorded in group %q: this group sees it one evaluation late", name, rs[0].group.Name.Value)
-					})
+					c.ReportSpan(s.path, g.name, r.name, sel.span.span(), "", "%s is recorded in group %q: this group sees it one evaluation late", sel.name, rs[0].group.name)
 				}
 			}
 		}

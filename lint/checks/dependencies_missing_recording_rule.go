@@ -1,9 +1,9 @@
 package checks
 
 import (
-	"github.com/oomguard/oomguard/lint"
-	"github.com/prometheus/prometheus/promql/parser"
 	"strings"
+
+	"github.com/oomguard/oomguard/lint"
 )
 
 // DependenciesMissingRecordingRule reports recorded names no rule records.
@@ -15,17 +15,16 @@ var DependenciesMissingRecordingRule = &lint.Check{
 convention) that no rule of the files linted records. Either the recording
 rule lives elsewhere (lint it together) or it was renamed or removed and the
 expression returns nothing, for ever.`,
+	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
-		recorded := recordingRules(c)
-		for _, f := range c.Files {
-			for _, g := range f.Groups() {
-				for _, r := range g.Rules {
-					selectors(r.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
-						name := metricName(vs)
-						if strings.Contains(name, ":") && len(recorded[name]) == 0 {
-							c.ReportSpan(f, g, r, exprSpan(f, r, vs), "", "%s is not recorded by any rule of the files linted", name)
-						}
-					})
+		sums := summaries(c)
+		recorded := recordingRules(sums)
+		for _, s := range sums {
+			for _, r := range s.rules {
+				for _, sel := range r.selectors {
+					if strings.Contains(sel.name, ":") && len(recorded[sel.name]) == 0 {
+						c.ReportSpan(s.path, s.groups[r.group].name, r.name, sel.span.span(), "", "%s is not recorded by any rule of the files linted", sel.name)
+					}
 				}
 			}
 		}

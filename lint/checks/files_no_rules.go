@@ -13,11 +13,9 @@ var FilesNoRules = &lint.Check{
 	Doc: `A file given to lint that defines no rule at all: an empty file, ` + "`groups: []`" + `,
 or only documents of other kinds. Usually a wrong path or a file whose rules
 were removed by mistake.`,
-	Files: func(c *lint.FilesContext) {
-		for _, f := range c.Files {
-			if f.Rules() == 0 {
-				c.Report(f, nil, nil, rules.Pos{Line: 1, Col: 1}, "", "the file defines no rule")
-			}
+	File: func(c *lint.FileContext) {
+		if c.File.Rules() == 0 {
+			c.Report(nil, nil, rules.Pos{Line: 1, Col: 1}, "", "the file defines no rule")
 		}
 	},
 }

@@ -36,30 +36,29 @@ rejects, regular expressions without a string in common. A pinned label that
 an aggregation removes tells nothing apart, and where it is not certain (a
 ` + "`!~`" + ` against a regular expression, a label that ` + "`label_replace`" + ` rewrites) the
 rules are reported.`,
+	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
 		type seen struct {
 			file string
 			pos  rules.Pos
-			rule *rules.Rule
+			rule *ruleSummary
 		}
 		byKey := map[string][]seen{}
-		for _, f := range c.Files {
-			for _, g := range f.Groups() {
-				for _, r := range g.Rules {
-					static := staticLabels(g, r)
-					key := ruleKey(r, static)
-					pos := r.Record.Pos
-					if r.IsAlert() {
-						pos = r.Alert.Pos
-					}
-					for _, w := range byKey[key] {
-						if !disjointOutputs(w.rule.Parsed, r.Parsed, static) {
-							c.Report(f, g, r, pos, "", "%s %q is already defined at %s:%s", kindOf(r), r.Name(), w.file, w.pos)
-							break
+		for _, s := range summaries(c) {
+			for i := range s.rules {
+				r := &s.rules[i]
+				key := r.key()
+				for _, w := range byKey[key] {
+					if !disjointOutputs(w.rule.outputs, r.outputs, r.static) {
+						kind := "recording rule"
+						if r.alert {
+							kind = "alert"
 						}
+						c.ReportSpan(s.path, s.groups[r.group].name, r.name, r.nameSpan.span(), "", "%s %q is already defined at %s:%s", kind, r.name, w.file, w.pos)
+						break
 					}
-					byKey[key] = append(byKey[key], seen{f.Path, pos, r})
 				}
+				byKey[key] = append(byKey[key], seen{s.path, r.nameSpan.start.pos(), r})
 			}
 		}
 	},

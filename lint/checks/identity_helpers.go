@@ -2,14 +2,16 @@ package checks
 
 import (
 	"fmt"
-	"github.com/prometheus/common/model"
 	"regexp"
 	"regexp/syntax"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -19,13 +21,6 @@ import (
 var camelCase = regexp.MustCompile(`^[A-Z][a-zA-Z0-9]*$`)
 
 var levelMetricOps = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$`)
-
-func kindOf(r *rules.Rule) string {
-	if r.IsAlert() {
-		return "alert"
-	}
-	return "recording rule"
-}
 
 // staticLabels returns the labels a rule sets on what it writes: those of
 // its group, overridden by its own.
@@ -42,44 +37,132 @@ func staticLabels(g *rules.Group, r *rules.Rule) map[string]string {
 	return out
 }
 
-// ruleKey is the kind, name and static labels of a rule: rules with
-// different keys never write the same series.
-func ruleKey(r *rules.Rule, static map[string]string) string {
+// staticKey is the part of a rule's key its static labels make. The key
+// is the kind, name and static labels of a rule (ruleSummary.key): rules
+// with different keys never write the same series.
+func staticKey(static map[string]string) string {
 	keys := make([]string, 0, len(static))
 	for k := range static {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\x00%s", kindOf(r), r.Name())
 	for _, k := range keys {
 		fmt.Fprintf(&b, "\x00%s=%s", k, static[k])
 	}
 	return b.String()
 }
 
+// outputs is what disjointOutputs compares of the series an expression
+// returns: for each label its matchers name (but the metric name), what
+// the value of the label is in those series (valueConstraint).
+type outputs struct {
+	labels []outputLabel // sorted by name
+	// matchers are the alternatives as matchers, made when first needed:
+	// few rules are compared.
+	once     sync.Once
+	matchers [][][]*labels.Matcher
+}
+
+type outputLabel struct {
+	name string
+	// alternatives are valueConstraint's, as the type and value of each
+	// matcher.
+	alternatives [][]matcherSpec
+}
+
+type matcherSpec struct {
+	typ         labels.MatchType
+	name, value string
+}
+
+// constraint returns valueConstraint's of label l: any value when the
+// expression has no matcher of l.
+func (o *outputs) constraint(l string) [][]*labels.Matcher {
+	i, ok := slices.BinarySearchFunc(o.labels, l, func(ol outputLabel, l string) int { return strings.Compare(ol.name, l) })
+	if !ok {
+		return [][]*labels.Matcher{nil}
+	}
+	o.once.Do(func() {
+		o.matchers = make([][][]*labels.Matcher, len(o.labels))
+		for j, ol := range o.labels {
+			o.matchers[j] = matchersOf(ol.alternatives)
+		}
+	})
+	return o.matchers[i]
+}
+
+func matchersOf(alternatives [][]matcherSpec) [][]*labels.Matcher {
+	var out [][]*labels.Matcher
+	for _, alt := range alternatives {
+		ms := make([]*labels.Matcher, 0, len(alt))
+		for _, m := range alt {
+			lm, err := labels.NewMatcher(m.typ, m.name, m.value)
+			if err != nil {
+				// It was made once from the same: not known.
+				return [][]*labels.Matcher{nil}
+			}
+			ms = append(ms, lm)
+		}
+		out = append(out, ms)
+	}
+	return out
+}
+
+// outputsOf returns the outputs of an expression, whose selectors have
+// matchers of the labels names, or nil when it does not parse; outputs
+// alike are one.
+func outputsOf(e parser.Expr, names []string, in *interner) *outputs {
+	if e == nil {
+		return nil
+	}
+	var key []byte
+	o := &outputs{}
+	for _, l := range names {
+		if l == model.MetricNameLabel {
+			continue
+		}
+		ol := outputLabel{name: in.str(l)}
+		key = append(key, l...)
+		for _, alt := range valueConstraint(e, l) {
+			key = append(key, 1)
+			specs := make([]matcherSpec, 0, len(alt))
+			for _, m := range alt {
+				specs = append(specs, matcherSpec{m.Type, ol.name, in.str(m.Value)})
+				key = strconv.AppendInt(key, int64(m.Type), 10)
+				key = strconv.AppendQuote(key, m.Value)
+			}
+			ol.alternatives = append(ol.alternatives, specs)
+		}
+		key = append(key, 0)
+		o.labels = append(o.labels, ol)
+	}
+	if shared, ok := in.outputs[string(key)]; ok {
+		return shared
+	}
+	in.outputs[string(key)] = o
+	return o
+}
+
 // disjointOutputs reports whether two expressions certainly return no
 // series with the same labels: some label, not set by the rules' static
 // labels, is kept in the output of both and pinned by their matchers to
 // values no string has in common (code=~"2.." and code=~"5..").
-func disjointOutputs(a, b parser.Expr, static map[string]string) bool {
+func disjointOutputs(a, b *outputs, static *names) bool {
 	if a == nil || b == nil {
 		return false
 	}
 	names := map[string]bool{}
-	for _, e := range []parser.Expr{a, b} {
-		selectors(e, func(vs *parser.VectorSelector, _ []parser.Node) {
-			for _, m := range vs.LabelMatchers {
-				names[m.Name] = true
-			}
-		})
+	for _, o := range []*outputs{a, b} {
+		for _, ol := range o.labels {
+			names[ol.name] = true
+		}
 	}
-	delete(names, model.MetricNameLabel)
 	for l := range names {
-		if _, ok := static[l]; ok {
+		if slices.Contains(static.all(), l) {
 			continue
 		}
-		ca, cb := valueConstraint(a, l), valueConstraint(b, l)
+		ca, cb := a.constraint(l), b.constraint(l)
 		disjoint := true
 		for _, x := range ca {
 			for _, y := range cb {

@@ -5,7 +5,6 @@ import (
 	"text/template/parse"
 
 	"github.com/oomguard/oomguard/lint"
-	"github.com/oomguard/oomguard/rules"
 )
 
 // LabelsTemplateDroppedLabel reports alert templates that read a label the
@@ -25,28 +24,22 @@ recording rules of the files linted, as ` + "`promql/join-dropped-label`" + ` do
 label read under ` + "`{{ if $labels.x }}`" + ` or ` + "`{{ with $labels.x }}`" + ` is taken as
 handled. The alert's own ` + "`labels:`" + ` are not in ` + "`$labels`" + `: Prometheus adds
 them after the templates are expanded.`,
+	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
-		ls := newLabelSets(recordingRules(c))
-		for _, f := range c.Files {
-			for _, g := range f.Groups() {
-				for _, r := range g.Rules {
-					if !r.IsAlert() || r.Parsed == nil {
+		sums := summaries(c)
+		ls := newLabelSets(recordingRules(sums))
+		for _, s := range sums {
+			for _, r := range s.rules {
+				if !r.alert || !r.parsed {
+					continue
+				}
+				result := ls.of(r.flow)
+				for _, ref := range r.refs {
+					if result.canHave(ref.label) {
 						continue
 					}
-					result := ls.of(r.Parsed)
-					check := func(m rules.Map, what string) {
-						for _, p := range m {
-							for _, ref := range templateLabelRefs(p.Value.Value) {
-								if result.canHave(ref.label) {
-									continue
-								}
-								c.ReportSpan(f, g, r, lint.Span{Start: f.PosAt(p.Value, ref.offset), End: f.PosAt(p.Value, ref.end)}, "add "+ref.label+" to the by (...) of the expression, or drop it from the text",
-									"%s %q reads $labels.%s, which the expression does not return (%s): it renders empty", what, p.Key.Value, ref.label, result.why(ref.label))
-							}
-						}
-					}
-					check(r.Labels, "label")
-					check(r.Annotations, "annotation")
+					c.ReportSpan(s.path, s.groups[r.group].name, r.name, ref.span.span(), "add "+ref.label+" to the by (...) of the expression, or drop it from the text",
+						"%s %q reads $labels.%s, which the expression does not return (%s): it renders empty", ref.what(), ref.key, ref.label, result.why(ref.label))
 				}
 			}
 		}

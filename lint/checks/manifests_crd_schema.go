@@ -35,16 +35,16 @@ manifests/metadata's; this check leaves it alone.
       groups:
         - name: memory
           partial_response_strategy: ignore   # should match '^(?i)(abort|warn)?$'`,
-	Files: func(c *lint.FilesContext) {
-		eachManifest(c, func(f *rules.File, d *rules.Document, o kubeObject) {
+	File: func(c *lint.FileContext) {
+		eachManifest(c, func(d *rules.Document, o kubeObject) {
 			kd, obj, err := o.doc, o.json, o.err
 			if err != nil {
-				c.Report(f, nil, nil, d.Pos, "", "kubectl cannot read this document: %v", err)
+				c.Report(nil, nil, d.Pos, "", "kubectl cannot read this document: %v", err)
 				return
 			}
 			res, err := crd.ValidatePrometheusRule(obj)
 			if err != nil {
-				c.Report(f, nil, nil, d.Pos, "", "the apiserver cannot read this document: %v", err)
+				c.Report(nil, nil, d.Pos, "", "the apiserver cannot read this document: %v", err)
 				return
 			}
 			at := func(path string) rules.Pos {
@@ -57,14 +57,14 @@ manifests/metadata's; this check leaves it alone.
 				if metadataField(e.Path) {
 					continue
 				}
-				c.Report(f, nil, nil, at(e.Path), "", "the apiserver refuses this PrometheusRule: %s", e.Error())
+				c.Report(nil, nil, at(e.Path), "", "the apiserver refuses this PrometheusRule: %s", e.Error())
 			}
 			for _, e := range res.StrictErrors {
 				path := e
 				if q := strings.IndexByte(e, '"'); q >= 0 {
 					path = strings.Trim(e[q:], `"`)
 				}
-				c.Report(f, nil, nil, at(path), "", "kubectl apply refuses this PrometheusRule (strict field validation): %s", e)
+				c.Report(nil, nil, at(path), "", "kubectl apply refuses this PrometheusRule (strict field validation): %s", e)
 			}
 		})
 	},

@@ -165,39 +165,34 @@ type kubeObject struct {
 	err  error
 }
 
-type docsKey struct{ f *rules.File }
-type objectKey struct {
-	f          *rules.File
-	line, item int
-}
+type docsKey struct{}
+type objectKey struct{ line, item int }
 
-// manifestObject returns document d of file f as kubectl reads and sends
-// it, worked out once per run for all the manifest checks; false when no
+// manifestObject returns document d of the file as kubectl reads and sends
+// it, worked out once per file for all the manifest checks; false when no
 // kubectl document holds it.
-func manifestObject(c *lint.FilesContext, f *rules.File, d *rules.Document) (kubeObject, bool) {
-	docs := c.Memo(docsKey{f}, func() any { return kubectlDocs(f.Source()) }).([]kubeDoc)
+func manifestObject(c *lint.FileContext, d *rules.Document) (kubeObject, bool) {
+	docs := c.Memo(docsKey{}, func() any { return kubectlDocs(c.File.Source()) }).([]kubeDoc)
 	kd, ok := docAt(docs, d.Pos.Line)
 	if !ok {
 		return kubeObject{}, false
 	}
-	o := c.Memo(objectKey{f, kd.first, d.Item}, func() any {
+	o := c.Memo(objectKey{kd.first, d.Item}, func() any {
 		j, err := kd.object(d.Item)
 		return kubeObject{doc: kd, json: j, err: err}
 	}).(kubeObject)
 	return o, true
 }
 
-// eachManifest calls fn for every PrometheusRule document of the files
-// that kubectl can locate, with the document as kubectl reads it.
-func eachManifest(c *lint.FilesContext, fn func(f *rules.File, d *rules.Document, o kubeObject)) {
-	for _, f := range c.Files {
-		for _, d := range f.Docs {
-			if d.Kind != rules.KindPrometheusRule {
-				continue
-			}
-			if o, ok := manifestObject(c, f, d); ok {
-				fn(f, d, o)
-			}
+// eachManifest calls fn for every PrometheusRule document of the file that
+// kubectl can locate, with the document as kubectl reads it.
+func eachManifest(c *lint.FileContext, fn func(d *rules.Document, o kubeObject)) {
+	for _, d := range c.File.Docs {
+		if d.Kind != rules.KindPrometheusRule {
+			continue
+		}
+		if o, ok := manifestObject(c, d); ok {
+			fn(d, o)
 		}
 	}
 }

@@ -21,41 +21,39 @@ digits, ` + "`-`" + ` and ` + "`.`" + `, at most 253 characters), a namespace th
 if it has one, and valid label keys and values and annotation keys. The
 apiserver refuses the object otherwise, and ` + "`kubectl apply`" + ` of a file stops
 there. Checked with the apiserver's own validation functions.`,
-	Files: func(c *lint.FilesContext) {
-		for _, f := range c.Files {
-			for _, d := range f.Docs {
-				if d.Kind != rules.KindPrometheusRule || d.Meta == nil {
-					continue
+	File: func(c *lint.FileContext) {
+		for _, d := range c.File.Docs {
+			if d.Kind != rules.KindPrometheusRule || d.Meta == nil {
+				continue
+			}
+			m := d.Meta
+			at := func(s rules.Str) rules.Pos {
+				if s.Pos.IsValid() {
+					return s.Pos
 				}
-				m := d.Meta
-				at := func(s rules.Str) rules.Pos {
-					if s.Pos.IsValid() {
-						return s.Pos
-					}
-					return d.Pos
+				return d.Pos
+			}
+			if m.Name.Value == "" {
+				c.Report(nil, nil, d.Pos, "", "PrometheusRule has no metadata.name")
+			} else {
+				for _, msg := range validation.NameIsDNSSubdomain(m.Name.Value, false) {
+					c.Report(nil, nil, at(m.Name), "", "metadata.name %q: %s", m.Name.Value, msg)
 				}
-				if m.Name.Value == "" {
-					c.Report(f, nil, nil, d.Pos, "", "PrometheusRule has no metadata.name")
-				} else {
-					for _, msg := range validation.NameIsDNSSubdomain(m.Name.Value, false) {
-						c.Report(f, nil, nil, at(m.Name), "", "metadata.name %q: %s", m.Name.Value, msg)
-					}
+			}
+			if m.Namespace.Value != "" {
+				for _, msg := range validation.ValidateNamespaceName(m.Namespace.Value, false) {
+					c.Report(nil, nil, at(m.Namespace), "", "metadata.namespace %q: %s", m.Namespace.Value, msg)
 				}
-				if m.Namespace.Value != "" {
-					for _, msg := range validation.ValidateNamespaceName(m.Namespace.Value, false) {
-						c.Report(f, nil, nil, at(m.Namespace), "", "metadata.namespace %q: %s", m.Namespace.Value, msg)
-					}
+			}
+			// One entry at a time, so that each error has its line.
+			for _, p := range m.Labels {
+				for _, e := range metav1validation.ValidateLabels(map[string]string{p.Key.Value: p.Value.Value}, field.NewPath("metadata", "labels")) {
+					c.Report(nil, nil, at(p.Key), "", "%s", strings.TrimSpace(e.Error()))
 				}
-				// One entry at a time, so that each error has its line.
-				for _, p := range m.Labels {
-					for _, e := range metav1validation.ValidateLabels(map[string]string{p.Key.Value: p.Value.Value}, field.NewPath("metadata", "labels")) {
-						c.Report(f, nil, nil, at(p.Key), "", "%s", strings.TrimSpace(e.Error()))
-					}
-				}
-				for _, p := range m.Annotations {
-					for _, e := range validation.ValidateAnnotations(map[string]string{p.Key.Value: p.Value.Value}, field.NewPath("metadata", "annotations")) {
-						c.Report(f, nil, nil, at(p.Key), "", "%s", strings.TrimSpace(e.Error()))
-					}
+			}
+			for _, p := range m.Annotations {
+				for _, e := range validation.ValidateAnnotations(map[string]string{p.Key.Value: p.Value.Value}, field.NewPath("metadata", "annotations")) {
+					c.Report(nil, nil, at(p.Key), "", "%s", strings.TrimSpace(e.Error()))
 				}
 			}
 		}

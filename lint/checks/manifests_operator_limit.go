@@ -26,8 +26,8 @@ packed: the apiserver stores the PrometheusRule, and the operator fails to
 reconcile the Prometheus that selects it, so no rule change reaches that
 Prometheus until the object is split. The size counted is the spec as YAML,
 as the operator writes it.`,
-	Files: func(c *lint.FilesContext) {
-		eachManifest(c, func(f *rules.File, d *rules.Document, mo kubeObject) {
+	File: func(c *lint.FileContext) {
+		eachManifest(c, func(d *rules.Document, mo kubeObject) {
 			obj, err := mo.json, mo.err
 			// A rule file is at least a third of its JSON: skip the
 			// conversion for the small ones.
@@ -45,7 +45,7 @@ as the operator writes it.`,
 				return
 			}
 			if len(y) > operatorLimit {
-				c.Report(f, nil, nil, d.Pos, "", "PrometheusRule's rule file is %d bytes, over the %d bytes the Prometheus Operator packs into one ConfigMap: the operator cannot reconcile the Prometheus that selects it; split it", len(y), operatorLimit)
+				c.Report(nil, nil, d.Pos, "", "PrometheusRule's rule file is %d bytes, over the %d bytes the Prometheus Operator packs into one ConfigMap: the operator cannot reconcile the Prometheus that selects it; split it", len(y), operatorLimit)
 			}
 		})
 	},

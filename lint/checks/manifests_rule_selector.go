@@ -26,35 +26,33 @@ resource has it or as a selector string:
       ruleSelector:
         matchLabels: {release: monitoring}
     # or: ruleSelector: "release=monitoring,role in (alert-rules)"`,
-	Files: func(c *lint.FilesContext) {
+	File: func(c *lint.FileContext) {
 		sel := c.Config.RuleSelector
 		if sel == nil {
 			return
 		}
-		for _, f := range c.Files {
-			for _, d := range f.Docs {
-				if d.Kind != rules.KindPrometheusRule || d.Meta == nil {
-					continue
-				}
-				set := labels.Set{}
-				for _, p := range d.Meta.Labels {
-					set[p.Key.Value] = p.Value.Value
-				}
-				if sel.Matches(set) {
-					continue
-				}
-				pos := d.Pos
-				if len(d.Meta.Labels) > 0 && d.Meta.Labels[0].Key.Pos.IsValid() {
-					pos = d.Meta.Labels[0].Key.Pos
-				} else if d.Meta.Name.Pos.IsValid() {
-					pos = d.Meta.Name.Pos
-				}
-				shown := set.String()
-				if shown == "" {
-					shown = "none"
-				}
-				c.Report(f, nil, nil, pos, "", "the Prometheus's ruleSelector %q does not select this PrometheusRule (labels: %s): the operator ignores it and its rules never run", c.Config.RuleSelectorText, shown)
+		for _, d := range c.File.Docs {
+			if d.Kind != rules.KindPrometheusRule || d.Meta == nil {
+				continue
 			}
+			set := labels.Set{}
+			for _, p := range d.Meta.Labels {
+				set[p.Key.Value] = p.Value.Value
+			}
+			if sel.Matches(set) {
+				continue
+			}
+			pos := d.Pos
+			if len(d.Meta.Labels) > 0 && d.Meta.Labels[0].Key.Pos.IsValid() {
+				pos = d.Meta.Labels[0].Key.Pos
+			} else if d.Meta.Name.Pos.IsValid() {
+				pos = d.Meta.Name.Pos
+			}
+			shown := set.String()
+			if shown == "" {
+				shown = "none"
+			}
+			c.Report(nil, nil, pos, "", "the Prometheus's ruleSelector %q does not select this PrometheusRule (labels: %s): the operator ignores it and its rules never run", c.Config.RuleSelectorText, shown)
 		}
 	},
 }

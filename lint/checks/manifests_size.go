@@ -32,8 +32,8 @@ object's annotations to 256 KiB in all: a PrometheusRule of more than about
 Beyond that, etcd refuses any object over 1.5 MiB by default (` + "`etcdserver: request\nis too large`" + `), whatever the client: split it.
 
 The size counted is the object's compact JSON, as kubectl sends it.`,
-	Files: func(c *lint.FilesContext) {
-		eachManifest(c, func(f *rules.File, d *rules.Document, mo kubeObject) {
+	File: func(c *lint.FileContext) {
+		eachManifest(c, func(d *rules.Document, mo kubeObject) {
 			obj, err := mo.json, mo.err
 			if err != nil {
 				return // manifests/crd-schema reports it
@@ -43,9 +43,9 @@ The size counted is the object's compact JSON, as kubectl sends it.`,
 				return
 			}
 			if size > etcdLimit {
-				c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON, over etcd's default limit of %d bytes per object: split it", size, etcdLimit)
+				c.Report(nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON, over etcd's default limit of %d bytes per object: split it", size, etcdLimit)
 			} else if annotations+len(lastApplied)+size > annotationsLimit {
-				c.Report(f, nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON: client-side kubectl apply copies it into the %s annotation, over the apiserver's %d-byte limit on annotations; apply with --server-side or split it", size, lastApplied, annotationsLimit)
+				c.Report(nil, nil, d.Pos, "", "PrometheusRule is %d bytes as JSON: client-side kubectl apply copies it into the %s annotation, over the apiserver's %d-byte limit on annotations; apply with --server-side or split it", size, lastApplied, annotationsLimit)
 			}
 		})
 	},

@@ -33,61 +33,62 @@ carry any label, so only a removal the expression itself makes is reported.
 Labels added outside the rules, such as the external labels a Thanos or
 Mimir ruler sees on recorded series, are not known: aggregate by them
 explicitly.`,
+	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
-		ls := newLabelSets(recordingRules(c))
-		for _, f := range c.Files {
-			for _, g := range f.Groups() {
-				for _, r := range g.Rules {
-					if r.Parsed == nil {
+		sums := summaries(c)
+		ls := newLabelSets(recordingRules(sums))
+		for _, s := range sums {
+			for _, r := range s.rules {
+				if !r.parsed {
+					continue
+				}
+				report := func(sp span32, hint, format string, args ...any) {
+					c.ReportSpan(s.path, s.groups[r.group].name, r.name, sp.span(), hint, format, args...)
+				}
+				for _, site := range r.sites {
+					n := site.node
+					if n.kind == flowBinary {
+						checkJoin(ls, site, report)
 						continue
 					}
-					report := func(n parser.Node, hint, format string, args ...any) {
-						c.ReportSpan(f, g, r, exprSpan(f, r, n), hint, format, args...)
-					}
-					parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
-						switch n := n.(type) {
-						case *parser.BinaryExpr:
-							checkJoin(ls, n, report)
-						case *parser.AggregateExpr:
-							if n.Without || len(n.Grouping) == 0 {
-								return nil
-							}
-							in := ls.of(n.Expr)
-							for _, l := range n.Grouping {
-								if !in.canHave(l) {
-									report(n.Expr, "keep "+l+" in the input, or drop it from by (...)", "by (%s) groups by a label its input does not have (%s): %s is empty in every series", l, in.why(l), l)
-								}
-							}
+					in := ls.of(n.lhs)
+					for _, l := range n.labels.all() {
+						if !in.canHave(l) {
+							report(site.lhs, "keep "+l+" in the input, or drop it from by (...)", "by (%s) groups by a label its input does not have (%s): %s is empty in every series", l, in.why(l), l)
 						}
-						return nil
-					})
+					}
 				}
 			}
 		}
 	},
 }
 
-func checkJoin(ls *labelSets, b *parser.BinaryExpr, report func(parser.Node, string, string, ...any)) {
-	vm := b.VectorMatching
-	if vm == nil || b.LHS.Type() == parser.ValueTypeScalar || b.RHS.Type() == parser.ValueTypeScalar {
-		return
-	}
-	lhs, rhs := ls.of(b.LHS), ls.of(b.RHS)
-	if vm.On {
-		for _, l := range vm.MatchingLabels {
+// flowSite is a part of an expression promql/join-dropped-label checks: a
+// binary operation between vectors with a vector matching, or an
+// aggregation by labels, with the spans of its operands.
+type flowSite struct {
+	node     *flowNode
+	lhs, rhs span32
+}
+
+func checkJoin(ls *labelSets, site flowSite, report func(span32, string, string, ...any)) {
+	vm := site.node.join
+	lhs, rhs := ls.of(site.node.lhs), ls.of(site.node.rhs)
+	if vm.on {
+		for _, l := range vm.matching.all() {
 			switch {
 			case !lhs.canHave(l) && rhs.canHave(l):
-				report(b.LHS, "keep "+l+" on the left side, or drop it from on (...)", "on (%s) joins on a label the left side does not have (%s): series that have %s on the right never match", l, lhs.why(l), l)
+				report(site.lhs, "keep "+l+" on the left side, or drop it from on (...)", "on (%s) joins on a label the left side does not have (%s): series that have %s on the right never match", l, lhs.why(l), l)
 			case lhs.canHave(l) && !rhs.canHave(l):
-				report(b.RHS, "keep "+l+" on the right side, or drop it from on (...)", "on (%s) joins on a label the right side does not have (%s): series that have %s on the left never match", l, rhs.why(l), l)
+				report(site.rhs, "keep "+l+" on the right side, or drop it from on (...)", "on (%s) joins on a label the right side does not have (%s): series that have %s on the left never match", l, rhs.why(l), l)
 			}
 		}
 	}
-	one, side, modifier := rhs, b.RHS, "group_left"
-	if vm.Card == parser.CardOneToMany {
-		one, side, modifier = lhs, b.LHS, "group_right"
+	one, side, modifier := rhs, site.rhs, "group_left"
+	if vm.card == parser.CardOneToMany {
+		one, side, modifier = lhs, site.lhs, "group_right"
 	}
-	for _, l := range vm.Include {
+	for _, l := range vm.include.all() {
 		if !one.canHave(l) {
 			report(side, "keep "+l+" on the side it is copied from", "%s (%s) copies %s from a side that does not have it (%s): the result never has it", modifier, l, l, one.why(l))
 		}
@@ -224,19 +225,19 @@ func (ls *labelSets) series(name string) labelSet {
 	defer delete(ls.visiting, name)
 	var out labelSet
 	for i, rr := range rs {
-		if rr.rule.Parsed == nil {
+		if !rr.rule.parsed {
 			out = openSet()
 			break
 		}
-		s := ls.of(rr.rule.Parsed)
+		s := ls.of(rr.rule.flow)
 		if !s.open {
 			s.by = name + ", recorded from " + s.by
 		}
-		for _, p := range rr.group.Labels {
-			s = s.add(p.Key.Value)
+		for _, l := range rr.group.labels.all() {
+			s = s.add(l)
 		}
-		for _, p := range rr.rule.Labels {
-			s = s.add(p.Key.Value)
+		for _, l := range rr.rule.labels.all() {
+			s = s.add(l)
 		}
 		if i == 0 {
 			out = s
@@ -248,93 +249,106 @@ func (ls *labelSets) series(name string) labelSet {
 	return out
 }
 
-// of returns the label set of an expression.
-func (ls *labelSets) of(e parser.Expr) labelSet {
+// flowNode is an expression as far as the labels of its result go: the
+// part of the parsed expression labelSets reads, without the rest
+// (matchers, literals, positions). Parentheses, range selectors,
+// subqueries, functions that keep their argument's labels and the like are
+// left out: their node is their argument's. Nodes are shared: a file has
+// one node of each kind with the same operands.
+type flowNode struct {
+	kind flowKind
+	// without is an aggregation's; lt and rt say that the sides of a
+	// binary operation are scalars; countLabel that a count_values has a
+	// string label, name.
+	without, lt, rt, countLabel bool
+	// op is the operator of an aggregation or a binary operation.
+	op parser.ItemType
+	// name is a selector's metric name, a function's name, the label
+	// count_values, label_replace or label_join add.
+	name string
+	// labels are an aggregation's grouping, or the labels absent() keeps.
+	labels *names
+	// lhs is the operand (the left one of a binary operation), rhs the
+	// right one.
+	lhs, rhs *flowNode
+	// join is a binary operation's vector matching, or nil.
+	join *joinMatching
+}
+
+type flowKind uint8
+
+const (
+	flowScalar    flowKind = iota // no labels: a scalar
+	flowSeries                    // a selector of name
+	flowAggregate                 // op of lhs
+	flowBinary                    // lhs op rhs
+	flowAbsent                    // absent() or absent_over_time() of a selector
+	flowAdd                       // lhs with the label name added
+	flowHistogram                 // histogram_quantile() or histogram_fraction() of lhs
+	flowOpen                      // any label: info()
+	flowNoLabels                  // a function with no vector argument
+)
+
+// joinMatching is parser.VectorMatching, as far as labels go.
+type joinMatching struct {
+	card              parser.VectorMatchCardinality
+	on                bool
+	matching, include *names
+}
+
+// flowBuilder turns the parts of a parsed expression into flow nodes.
+type flowBuilder struct {
+	nodes map[parser.Expr]*flowNode
+	in    *interner
+}
+
+func (b *flowBuilder) node(e parser.Expr) *flowNode {
+	if n, ok := b.nodes[e]; ok {
+		return n
+	}
+	n := b.build(e)
+	b.nodes[e] = n
+	return n
+}
+
+// build mirrors what labelSets.of did of a parsed expression: it reads the
+// same parts of it, in the same order.
+func (b *flowBuilder) build(e parser.Expr) *flowNode {
 	switch e := e.(type) {
 	case *parser.VectorSelector:
-		return ls.series(metricName(e))
+		return b.in.node(flowNode{kind: flowSeries, name: b.in.str(metricName(e))})
 	case *parser.MatrixSelector:
-		return ls.of(e.VectorSelector)
+		return b.node(e.VectorSelector)
 	case *parser.SubqueryExpr:
-		return ls.of(e.Expr)
+		return b.node(e.Expr)
 	case *parser.ParenExpr:
-		return ls.of(e.Expr)
+		return b.node(e.Expr)
 	case *parser.StepInvariantExpr:
-		return ls.of(e.Expr)
+		return b.node(e.Expr)
 	case *parser.UnaryExpr:
-		return ls.of(e.Expr)
+		return b.node(e.Expr)
 	case *parser.AggregateExpr:
-		in := ls.of(e.Expr)
-		desc := describeAggregation(e)
-		var out labelSet
-		switch {
-		case e.Op == parser.TOPK || e.Op == parser.BOTTOMK || e.Op == parser.LIMITK || e.Op == parser.LIMIT_RATIO:
-			return in
-		case e.Without:
-			out = in.drop(desc+", which removes it", e.Grouping)
-		case len(e.Grouping) == 0:
-			out = in.keep(desc+", which keeps no label", nil)
-		default:
-			out = in.keep(desc+", which keeps only "+strings.Join(e.Grouping, ", "), e.Grouping)
-		}
+		n := flowNode{kind: flowAggregate, op: e.Op, without: e.Without, labels: b.in.names(e.Grouping), lhs: b.node(e.Expr)}
 		if e.Op == parser.COUNT_VALUES {
 			if s, ok := unparen(e.Param).(*parser.StringLiteral); ok {
-				out = out.add(s.Val)
+				n.countLabel, n.name = true, b.in.str(s.Val)
 			}
 		}
-		return out
+		return b.in.node(n)
 	case *parser.BinaryExpr:
-		return ls.binary(e)
+		n := flowNode{kind: flowBinary, op: e.Op, lt: e.LHS.Type() == parser.ValueTypeScalar, rt: e.RHS.Type() == parser.ValueTypeScalar,
+			lhs: b.node(e.LHS), rhs: b.node(e.RHS)}
+		if vm := e.VectorMatching; vm != nil {
+			n.join = b.in.join(joinMatching{card: vm.Card, on: vm.On, matching: b.in.names(vm.MatchingLabels), include: b.in.names(vm.Include)})
+		}
+		return b.in.node(n)
 	case *parser.Call:
-		return ls.call(e)
+		return b.call(e)
 	}
-	return closedSet("a scalar")
+	return b.in.node(flowNode{kind: flowScalar})
 }
 
-func (ls *labelSets) binary(e *parser.BinaryExpr) labelSet {
-	lt, rt := e.LHS.Type() == parser.ValueTypeScalar, e.RHS.Type() == parser.ValueTypeScalar
-	switch {
-	case lt && rt:
-		return closedSet("a scalar")
-	case rt:
-		return ls.of(e.LHS)
-	case lt:
-		return ls.of(e.RHS)
-	}
-	vm := e.VectorMatching
-	switch {
-	case e.Op == parser.LAND || e.Op == parser.LUNLESS:
-		return ls.of(e.LHS)
-	case e.Op == parser.LOR:
-		return union(ls.of(e.LHS), ls.of(e.RHS))
-	case vm == nil:
-		return ls.of(e.LHS)
-	case vm.Card == parser.CardOneToOne && vm.On:
-		desc := fmt.Sprintf("%s on (%s), which keeps only ", e.Op, strings.Join(vm.MatchingLabels, ", "))
-		if len(vm.MatchingLabels) == 0 {
-			desc = fmt.Sprintf("%s on (), which keeps no label", e.Op)
-		} else {
-			desc += strings.Join(vm.MatchingLabels, ", ")
-		}
-		return ls.of(e.LHS).keep(desc, vm.MatchingLabels)
-	case vm.Card == parser.CardOneToOne:
-		return ls.of(e.LHS).drop(fmt.Sprintf("%s ignoring (%s), which removes it", e.Op, strings.Join(vm.MatchingLabels, ", ")), vm.MatchingLabels)
-	}
-	many, one, modifier := ls.of(e.LHS), ls.of(e.RHS), "group_left"
-	if vm.Card == parser.CardOneToMany {
-		many, one, modifier = one, many, "group_right"
-	}
-	for _, l := range vm.Include {
-		if one.canHave(l) {
-			many = many.add(l)
-		} else {
-			many = many.drop(fmt.Sprintf("%s (%s) copies it from a side without it", modifier, l), []string{l})
-		}
-	}
-	return many
-}
-
-func (ls *labelSets) call(e *parser.Call) labelSet {
+func (b *flowBuilder) call(e *parser.Call) *flowNode {
 	str := func(i int) (string, bool) {
 		if i >= len(e.Args) {
 			return "", false
@@ -345,6 +359,7 @@ func (ls *labelSets) call(e *parser.Call) labelSet {
 		}
 		return s.Val, true
 	}
+	name := b.in.str(e.Func.Name)
 	switch e.Func.Name {
 	case "absent", "absent_over_time":
 		var vs *parser.VectorSelector
@@ -364,44 +379,132 @@ func (ls *labelSets) call(e *parser.Call) labelSet {
 				}
 			}
 		}
-		return closedSet(e.Func.Name+"(), which keeps only the labels of its = matchers", eq...)
+		return b.in.node(flowNode{kind: flowAbsent, name: name, labels: b.in.names(eq)})
 	case "label_replace":
-		in := ls.of(e.Args[0])
+		in := b.node(e.Args[0])
 		dst, ok1 := str(1)
 		repl, ok2 := str(2)
 		if ok1 && ok2 && repl != "" {
-			return in.add(dst)
+			return b.in.node(flowNode{kind: flowAdd, name: b.in.str(dst), lhs: in})
 		}
 		return in
 	case "label_join":
-		in := ls.of(e.Args[0])
+		in := b.node(e.Args[0])
 		if dst, ok := str(1); ok {
-			return in.add(dst)
+			return b.in.node(flowNode{kind: flowAdd, name: b.in.str(dst), lhs: in})
 		}
 		return in
 	case "histogram_quantile", "histogram_fraction":
 		for _, a := range e.Args {
 			if a.Type() == parser.ValueTypeVector {
-				return ls.of(a).drop(e.Func.Name+"(), which removes it", []string{"le"})
+				return b.in.node(flowNode{kind: flowHistogram, name: name, lhs: b.node(a)})
 			}
 		}
 	case "info":
-		return openSet()
+		return b.in.node(flowNode{kind: flowOpen})
 	}
 	for _, a := range e.Args {
 		if t := a.Type(); t == parser.ValueTypeVector || t == parser.ValueTypeMatrix {
-			return ls.of(a)
+			return b.node(a)
 		}
 	}
-	return closedSet(e.Func.Name + "(), which has no labels")
+	return b.in.node(flowNode{kind: flowNoLabels, name: name})
+}
+
+// of returns the label set of an expression.
+func (ls *labelSets) of(e *flowNode) labelSet {
+	switch e.kind {
+	case flowSeries:
+		return ls.series(e.name)
+	case flowAggregate:
+		in := ls.of(e.lhs)
+		grouping := e.labels.all()
+		desc := describeGrouping(e.op, e.without, grouping)
+		var out labelSet
+		switch {
+		case e.op == parser.TOPK || e.op == parser.BOTTOMK || e.op == parser.LIMITK || e.op == parser.LIMIT_RATIO:
+			return in
+		case e.without:
+			out = in.drop(desc+", which removes it", grouping)
+		case len(grouping) == 0:
+			out = in.keep(desc+", which keeps no label", nil)
+		default:
+			out = in.keep(desc+", which keeps only "+strings.Join(grouping, ", "), grouping)
+		}
+		if e.countLabel {
+			out = out.add(e.name)
+		}
+		return out
+	case flowBinary:
+		return ls.binary(e)
+	case flowAbsent:
+		return closedSet(e.name+"(), which keeps only the labels of its = matchers", e.labels.all()...)
+	case flowAdd:
+		return ls.of(e.lhs).add(e.name)
+	case flowHistogram:
+		return ls.of(e.lhs).drop(e.name+"(), which removes it", []string{"le"})
+	case flowOpen:
+		return openSet()
+	case flowNoLabels:
+		return closedSet(e.name + "(), which has no labels")
+	}
+	return closedSet("a scalar")
+}
+
+func (ls *labelSets) binary(e *flowNode) labelSet {
+	switch {
+	case e.lt && e.rt:
+		return closedSet("a scalar")
+	case e.rt:
+		return ls.of(e.lhs)
+	case e.lt:
+		return ls.of(e.rhs)
+	}
+	vm := e.join
+	switch {
+	case e.op == parser.LAND || e.op == parser.LUNLESS:
+		return ls.of(e.lhs)
+	case e.op == parser.LOR:
+		return union(ls.of(e.lhs), ls.of(e.rhs))
+	case vm == nil:
+		return ls.of(e.lhs)
+	case vm.card == parser.CardOneToOne && vm.on:
+		matching := vm.matching.all()
+		desc := fmt.Sprintf("%s on (%s), which keeps only ", e.op, strings.Join(matching, ", "))
+		if len(matching) == 0 {
+			desc = fmt.Sprintf("%s on (), which keeps no label", e.op)
+		} else {
+			desc += strings.Join(matching, ", ")
+		}
+		return ls.of(e.lhs).keep(desc, matching)
+	case vm.card == parser.CardOneToOne:
+		matching := vm.matching.all()
+		return ls.of(e.lhs).drop(fmt.Sprintf("%s ignoring (%s), which removes it", e.op, strings.Join(matching, ", ")), matching)
+	}
+	many, one, modifier := ls.of(e.lhs), ls.of(e.rhs), "group_left"
+	if vm.card == parser.CardOneToMany {
+		many, one, modifier = one, many, "group_right"
+	}
+	for _, l := range vm.include.all() {
+		if one.canHave(l) {
+			many = many.add(l)
+		} else {
+			many = many.drop(fmt.Sprintf("%s (%s) copies it from a side without it", modifier, l), []string{l})
+		}
+	}
+	return many
 }
 
 func describeAggregation(e *parser.AggregateExpr) string {
+	return describeGrouping(e.Op, e.Without, e.Grouping)
+}
+
+func describeGrouping(op parser.ItemType, without bool, grouping []string) string {
 	switch {
-	case e.Without:
-		return fmt.Sprintf("%s without (%s)", e.Op, strings.Join(e.Grouping, ", "))
-	case len(e.Grouping) == 0:
-		return e.Op.String() + "()"
+	case without:
+		return fmt.Sprintf("%s without (%s)", op, strings.Join(grouping, ", "))
+	case len(grouping) == 0:
+		return op.String() + "()"
 	}
-	return fmt.Sprintf("%s by (%s)", e.Op, strings.Join(e.Grouping, ", "))
+	return fmt.Sprintf("%s by (%s)", op, strings.Join(grouping, ", "))
 }
