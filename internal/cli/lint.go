@@ -86,8 +86,7 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 }
 
 func runLint(s Streams, o *lintOptions) error {
-	// Every rule of every input stays loaded, for the checks across files;
-	// collecting more often keeps peak memory near what is live, for some
+	// Collecting more often keeps peak memory near what is live, for some
 	// 10% of time. GOGC, when set, decides.
 	if _, set := os.LookupEnv("GOGC"); !set {
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
@@ -171,7 +170,17 @@ func runLint(s Streams, o *lintOptions) error {
 		}
 		return ds
 	}
-	ds, files, mixins, err := lintInputs(s, o, all, cfg)
+	// Files are let go as they are checked, unless --fix or --since needs
+	// them afterwards, or source lines are shown.
+	showSource := o.Source == "always" || o.Source == "auto" && isTerminal(s.Out)
+	keep := keepNone
+	switch {
+	case o.Fix || changed != nil:
+		keep = keepAll
+	case showSource:
+		keep = keepSource
+	}
+	ds, files, mixins, err := lintInputs(s, o, all, cfg, keep)
 	if err != nil {
 		return err
 	}
@@ -202,7 +211,7 @@ func runLint(s Streams, o *lintOptions) error {
 				break
 			}
 			// Report what the fixed files still have.
-			if ds, files, mixins, err = lintInputs(s, o, all, cfg); err != nil {
+			if ds, files, mixins, err = lintInputs(s, o, all, cfg, keep); err != nil {
 				return err
 			}
 			if changed != nil {
@@ -232,7 +241,7 @@ func runLint(s Streams, o *lintOptions) error {
 		fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(gone, "finding"))
 	}
 	meta := report.Meta{Checks: all, Version: currentVersion()}
-	if o.Source == "always" || o.Source == "auto" && isTerminal(s.Out) {
+	if showSource {
 		byPath := map[string]*rules.File{}
 		for _, f := range files {
 			byPath[f.Path] = f
@@ -303,13 +312,17 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// lintInputs loads the inputs (jsonnet mixins evaluated) and lints them.
-func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config) ([]lint.Diagnostic, []*rules.File, []*mixinInput, error) {
+// lintInputs loads the inputs (jsonnet mixins evaluated) and lints them,
+// file by file: each file is let go once it is checked, unless keep says
+// to return the files (whole, or their text alone for showing source
+// lines).
+func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config, keep keepFiles) ([]lint.Diagnostic, []*rules.File, []*mixinInput, error) {
 	// jsonnet mixins are evaluated; everything else is for the loader.
 	var ruleInputs []string
 	var mixins []*mixinInput
 	var files []*rules.File
-	var errs rules.ErrorList
+	linter := lint.NewLinter(all, cfg)
+	n, evaluated := 0, 0
 	for _, in := range o.Inputs {
 		if !isJsonnet(in) {
 			ruleInputs = append(ruleInputs, in)
@@ -323,13 +336,17 @@ func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config) 
 			return nil, nil, nil, &rules.InputError{Arg: in, Err: err}
 		}
 		f, ferrs, m := loadMixin(in, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout})
+		linter.Add(n, f, ferrs)
+		n++
 		if f != nil {
-			files = append(files, f)
+			evaluated++
+			if keep != keepNone {
+				files = append(files, keep.of(f))
+			}
 		}
 		if m != nil {
 			mixins = append(mixins, m)
 		}
-		errs = append(errs, ferrs...)
 	}
 	if len(ruleInputs) > 0 {
 		// Files found in directories and globs go through the config's
@@ -349,18 +366,28 @@ func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config) 
 				ruleInputs = append(ruleInputs, p)
 			}
 		}
-		if len(ruleInputs) == 0 && len(files) == 0 {
+		if len(ruleInputs) == 0 && evaluated == 0 {
 			return nil, nil, nil, usagef("no file left to lint after the config's include and exclude")
 		}
 	}
 	if len(ruleInputs) > 0 {
-		more, moreErrs, err := rules.LoadFiles(ruleInputs, s.In, rules.Options{})
+		loaded := make([]*rules.File, len(ruleInputs))
+		err := rules.EachFile(ruleInputs, s.In, rules.Options{}, func(i int, f *rules.File, errs rules.ErrorList) {
+			linter.Add(n+i, f, errs)
+			if keep != keepNone {
+				loaded[i] = keep.of(f)
+			}
+		})
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		files, errs = append(files, more...), append(errs, moreErrs...)
+		for _, f := range loaded {
+			if f != nil {
+				files = append(files, f)
+			}
+		}
 	}
-	ds := lint.Run(files, errs, all, cfg)
+	ds := linter.Finish()
 	if len(mixins) > 0 {
 		for _, m := range mixins {
 			m.relocate(ds)
@@ -373,3 +400,19 @@ func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config) 
 // maxFixPasses bounds the rounds of --fix: each round makes the fixes that
 // do not overlap, then lints again.
 const maxFixPasses = 10
+
+// keepFiles says what lintInputs returns of the files it lints.
+type keepFiles int
+
+const (
+	keepNone   keepFiles = iota
+	keepSource           // their text, for showing lines
+	keepAll              // all of them, for --fix and --since
+)
+
+func (k keepFiles) of(f *rules.File) *rules.File {
+	if k == keepSource {
+		return f.SourceOnly()
+	}
+	return f
+}
