@@ -33,9 +33,11 @@ A selector without a metric name whose matchers all accept any value, such as
 rule reads the whole database at each evaluation. Name the metric.`,
 	Rule: func(c *lint.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
-			pos := exprSpan(c.File, c.Rule, vs)
+			// Worked out for a finding only: lining an expression up with
+			// the source is not free.
+			pos := func() lint.Span { return exprSpan(c.File, c.Rule, vs) }
 			if vs.Name == "" && allAnyValue(vs.LabelMatchers) {
-				c.ReportSpan(pos, "name the metric", "%s selects every series of every metric: the rule reads the whole database", vs.String())
+				c.ReportSpan(pos(), "name the metric", "%s selects every series of every metric: the rule reads the whole database", vs.String())
 				return
 			}
 			for _, m := range vs.LabelMatchers {
@@ -43,9 +45,11 @@ rule reads the whole database at each evaluation. Name the metric.`,
 					continue
 				}
 				text := m.Name + `=~` + strconv.Quote(m.Value)
-				at := pos
+				var at lint.Span
 				if name, _, end, found := matcherText(c.Rule.Expr.Value, vs, m); found {
 					at = offsetSpan(c.File, c.Rule, name, end)
+				} else {
+					at = pos()
 				}
 				msg, args := "%s matches every series, those without a %s label too: it filters nothing", []any{text, m.Name}
 				hint := "drop " + text + ", or use " + m.Name + `!="" to require the label`

@@ -32,9 +32,13 @@ redundant.`,
 				}
 				v := m.Value
 				name, start, end, found := matcherText(c.Rule.Expr.Value, vs, m)
-				pos := exprSpan(c.File, c.Rule, vs)
-				if found {
-					pos = offsetSpan(c.File, c.Rule, name, end)
+				// Worked out for a finding only: lining an expression up
+				// with the source is not free.
+				pos := func() lint.Span {
+					if found {
+						return offsetSpan(c.File, c.Rule, name, end)
+					}
+					return exprSpan(c.File, c.Rule, vs)
 				}
 				if strings.HasPrefix(v, "^") || strings.HasSuffix(v, "$") && !strings.HasSuffix(v, `\$`) {
 					bare := strings.TrimSuffix(strings.TrimPrefix(v, "^"), "$")
@@ -43,18 +47,18 @@ redundant.`,
 						repl = eq + strconv.Quote(lit)
 					}
 					if found && bare != "" {
-						c.ReportFix(pos, start, end, repl, "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
+						c.ReportFix(pos(), start, end, repl, "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
 					} else {
-						c.ReportSpan(pos, "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
+						c.ReportSpan(pos(), "drop ^ and $", "regexp %q of label %s has anchors: PromQL anchors every regexp", v, m.Name)
 					}
 					continue
 				}
 				if lit, ok := literal(v); ok && v != "" {
 					hint := "use " + m.Name + eq + strconv.Quote(lit)
 					if found {
-						c.ReportFix(pos, start, end, eq+strconv.Quote(lit), hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
+						c.ReportFix(pos(), start, end, eq+strconv.Quote(lit), hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
 					} else {
-						c.ReportSpan(pos, hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
+						c.ReportSpan(pos(), hint, "regexp %q of label %s matches one fixed string: use %s", v, m.Name, eq)
 					}
 				}
 			}
