@@ -72,10 +72,16 @@ func exprSpan(f *rules.File, r *rules.Rule, n parser.Node) lint.Span {
 // offsetSpan returns the text of the bytes start to end of a rule's
 // expression in the file; a span of unknown end when they are not in it.
 func offsetSpan(f *rules.File, r *rules.Rule, start, end int) lint.Span {
-	if start < 0 || end < start || end > len(r.Expr.Value) {
-		return lint.At(f.PosAt(r.Expr, start))
+	return spanAt(f.Positions(r.Expr), r.Expr.Value, start, end)
+}
+
+// spanAt returns the text of the bytes start to end of value, whose
+// positions at gives; a span of unknown end when they are not in it.
+func spanAt(at func(int) rules.Pos, value string, start, end int) lint.Span {
+	if start < 0 || end < start || end > len(value) {
+		return lint.At(at(start))
 	}
-	return lint.Span{Start: f.PosAt(r.Expr, start), End: f.PosAt(r.Expr, end)}
+	return lint.Span{Start: at(start), End: at(end)}
 }
 
 // selectors returns the vector selectors of an expression with the chain

@@ -209,14 +209,10 @@ func addLabels(os []outcome, names ...string) []outcome {
 
 // aggText writes an aggregation's operator and grouping: sum by (namespace).
 func aggText(a *parser.AggregateExpr) string {
-	s := a.Op.String()
-	switch {
-	case a.Without:
-		s += " without (" + strings.Join(a.Grouping, ", ") + ")"
-	case len(a.Grouping) > 0:
-		s += " by (" + strings.Join(a.Grouping, ", ") + ")"
+	if !a.Without && len(a.Grouping) == 0 {
+		return a.Op.String()
 	}
-	return s
+	return describeAggregation(a)
 }
 
 // checkRecordClaims reports a level:metric:operations name that says

@@ -194,22 +194,17 @@ func (in *interner) names(ls []string) *names {
 	return n
 }
 
-func (in *interner) node(n flowNode) *flowNode {
-	if p, ok := in.nodes[n]; ok {
-		return p
-	}
-	p := &n
-	in.nodes[n] = p
-	return p
-}
+func (in *interner) node(n flowNode) *flowNode { return intern(in.nodes, n) }
 
-func (in *interner) join(j joinMatching) *joinMatching {
-	if p, ok := in.joins[j]; ok {
+func (in *interner) join(j joinMatching) *joinMatching { return intern(in.joins, j) }
+
+// intern returns the copy of v that m keeps, keeping v when m has none.
+func intern[T comparable](m map[T]*T, v T) *T {
+	if p, ok := m[v]; ok {
 		return p
 	}
-	p := &j
-	in.joins[j] = p
-	return p
+	m[v] = &v
+	return &v
 }
 
 func summarize(c *lint.FileContext) *summary {
@@ -278,11 +273,7 @@ func summarizeExpr(c *lint.FileContext, g *rules.Group, r *rules.Rule, rs *ruleS
 	// As exprSpan, with the expression lined up with the source once.
 	span := func(n parser.Node) span32 {
 		pr := n.PositionRange()
-		start, end := int(pr.Start), int(pr.End)
-		if start < 0 || end < start || end > len(r.Expr.Value) {
-			return toSpan32(c.Span(g, r, lint.At(at(start))))
-		}
-		return toSpan32(c.Span(g, r, lint.Span{Start: at(start), End: at(end)}))
+		return toSpan32(c.Span(g, r, spanAt(at, r.Expr.Value, int(pr.Start), int(pr.End))))
 	}
 	if sc.nodes == nil {
 		sc.nodes = map[parser.Expr]*flowNode{}
