@@ -280,6 +280,18 @@ type FilesContext struct {
 	Kept   []any
 	Config *Config
 	report func(file, group, rule string, sp Span, hint, msg string)
+	memo   *memo
+}
+
+// Memo returns what make returns for key, computing it once for all the
+// checks across files, which run at the same time: an index that several
+// of them build from what they kept (the recording rules by name) is built
+// once. Only checks that keep the same of each file may share a key.
+func (c *FilesContext) Memo(key any, make func() any) any {
+	if c.memo == nil {
+		return make()
+	}
+	return c.memo.get(key, make)
 }
 
 // ReportSpan records a finding about the text of sp in file, about a rule
@@ -480,10 +492,11 @@ func (l *Linter) Finish() []Diagnostic {
 	sort.Ints(order)
 	// The checks across files, each on its own, at the same time.
 	results := make([][]Diagnostic, len(l.filesChecks))
+	m := &memo{}
 	var wg sync.WaitGroup
 	for k, c := range l.filesChecks {
 		wg.Go(func() {
-			ctx := &FilesContext{Config: l.cfg}
+			ctx := &FilesContext{Config: l.cfg, memo: m}
 			for _, i := range order {
 				ctx.Kept = append(ctx.Kept, l.added[i].kept[c])
 			}

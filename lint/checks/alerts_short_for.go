@@ -47,7 +47,7 @@ files linted are not seen.`,
 			return
 		}
 		sums := summaries(c)
-		w := &recordedWindows{rules: recordingRules(sums), memo: map[string]time.Duration{}, visiting: map[string]bool{}}
+		w := &recordedWindows{rules: recordingRulesOf(c), memo: map[string]time.Duration{}, visiting: map[string]bool{}}
 		hint := "add for: " + model.Duration(least).String() + " or longer"
 		for _, s := range sums {
 			for i := range s.rules {

@@ -21,7 +21,7 @@ reported.`,
 	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
 		sums := summaries(c)
-		recorded := recordingRules(sums)
+		recorded := recordingRulesOf(c)
 		for _, s := range sums {
 			for _, r := range s.rules {
 				if r.alert {

@@ -18,7 +18,7 @@ expression returns nothing, for ever.`,
 	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
 		sums := summaries(c)
-		recorded := recordingRules(sums)
+		recorded := recordingRulesOf(c)
 		for _, s := range sums {
 			for _, r := range s.rules {
 				for _, sel := range r.selectors {

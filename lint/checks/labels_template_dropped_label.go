@@ -27,7 +27,7 @@ them after the templates are expanded.`,
 	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
 		sums := summaries(c)
-		ls := newLabelSets(recordingRules(sums))
+		ls := newLabelSets(recordingRulesOf(c))
 		for _, s := range sums {
 			for _, r := range s.rules {
 				if !r.alert || !r.parsed {

@@ -36,7 +36,7 @@ explicitly.`,
 	File: keepSummary,
 	Files: func(c *lint.FilesContext) {
 		sums := summaries(c)
-		ls := newLabelSets(recordingRules(sums))
+		ls := newLabelSets(recordingRulesOf(c))
 		for _, s := range sums {
 			for _, r := range s.rules {
 				if !r.parsed {
