@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -253,14 +252,18 @@ func merge(base, over map[string]any) map[string]any {
 	return out
 }
 
-// ReadConfigFile reads path; a missing default config file is no error.
-func ReadConfigFile(path string, required bool) (Overrides, error) {
-	data, err := os.ReadFile(path)
+// DecodeSection reads the generate section of an oomguard config file
+// (package config reads the file): n is the section's value, a YAML mirror
+// of the pack's _config. Unknown keys and values of the wrong type are
+// errors at their position in file.
+func DecodeSection(file string, n *yaml.Node) (Overrides, error) {
+	defaults, err := defaultConfig()
 	if err != nil {
-		if !required && errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, &ConfigError{File: path, Msg: err.Error()}
+		return nil, err
 	}
-	return LoadConfig(path, data)
+	m, err := mirror(file, n, defaults, "")
+	if err != nil || m == nil {
+		return nil, err
+	}
+	return m.(map[string]any), nil
 }

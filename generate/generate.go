@@ -172,20 +172,18 @@ func runTests(ruleFile, tests []byte) (*ruletest.Report, error) {
 // BuildMixin evaluates another mixin's prometheusRules and
 // prometheusAlerts and loads them through the rules loader. A mixin that
 // does not evaluate is a *ConfigError (with jsonnet's positions); rules
-// that do not load are an *InvalidError.
+// that do not load are an *InvalidError, each error at the jsonnet line
+// where its rule's name is written.
 func BuildMixin(path string, opts jsonnet.MixinOptions) ([]*rules.Group, error) {
-	m, err := jsonnet.EvaluateMixin(path, opts)
+	f, errs, err := jsonnet.LoadMixin(path, opts)
 	if err != nil {
 		return nil, &ConfigError{Msg: err.Error()}
 	}
-	ruleFile, err := jsonnet.MergeGroups(m.Rules, m.Alerts)
-	if err != nil {
-		return nil, err
-	}
-	// Positions refer to the evaluated rules, as JSON: jsonnet keeps no
-	// trace of where a string came from.
-	f, errs := rules.Parse(path+" (evaluated)", ruleFile, rules.Options{})
 	if len(errs) > 0 {
+		for _, e := range errs {
+			loc := jsonnet.Locate(f, "", "", e.Pos)
+			e.File, e.Pos, e.Msg = loc.File, loc.Pos, e.Msg+loc.Note
+		}
 		return nil, &InvalidError{Errors: errs}
 	}
 	if len(f.Groups()) == 0 {

@@ -69,7 +69,7 @@ func TestBuildMixinRefuses(t *testing.T) {
 	_, err := BuildMixin("testdata/mixins/badpromql/mixin.libsonnet", jsonnet.MixinOptions{})
 	var ie *InvalidError
 	if !errors.As(err, &ie) || len(ie.Errors) == 0 || !strings.Contains(ie.Errors[0].Msg, "could not parse expression") ||
-		ie.Errors[0].File != "testdata/mixins/badpromql/mixin.libsonnet (evaluated)" {
+		ie.Errors[0].File != "testdata/mixins/badpromql/mixin.libsonnet" || ie.Errors[0].Pos != (rules.Pos{Line: 3, Col: 45}) {
 		t.Fatalf("error %v, want the invalid expression", err)
 	}
 }

@@ -75,7 +75,7 @@ func (b *Baseline) Marshal() ([]byte, error) {
 func LoadBaseline(path string) (*Baseline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &ConfigError{File: path, Msg: err.Error()}
+		return nil, &BaselineError{File: path, Msg: err.Error()}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -97,14 +97,14 @@ func LoadBaseline(path string) (*Baseline, error) {
 			line, col = offsetPos(data, off)
 			msg = fmt.Sprintf("%s: want %s, not a %s", te.Field, kindName(te.Type.Kind()), te.Value)
 		}
-		return nil, &ConfigError{File: path, Line: line, Col: col, Msg: "baseline: " + msg}
+		return nil, &BaselineError{File: path, Line: line, Col: col, Msg: "baseline: " + msg}
 	}
 	if b.Version != 1 {
-		return nil, &ConfigError{File: path, Msg: fmt.Sprintf("baseline: version %d: this oomguard reads version 1", b.Version)}
+		return nil, &BaselineError{File: path, Msg: fmt.Sprintf("baseline: version %d: this oomguard reads version 1", b.Version)}
 	}
 	for i, e := range b.Findings {
 		if e.Fingerprint == "" {
-			return nil, &ConfigError{File: path, Msg: fmt.Sprintf("baseline: finding %d has no fingerprint", i+1)}
+			return nil, &BaselineError{File: path, Msg: fmt.Sprintf("baseline: finding %d has no fingerprint", i+1)}
 		}
 	}
 	return &b, nil
@@ -149,4 +149,18 @@ func (b *Baseline) Filter(ds []Diagnostic) (kept []Diagnostic, fixed int) {
 		fixed += n
 	}
 	return kept, fixed
+}
+
+// BaselineError is a baseline file that cannot be used, at its position.
+type BaselineError struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *BaselineError) Error() string {
+	if e.Line == 0 {
+		return e.File + ": " + e.Msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
 }

@@ -2,7 +2,7 @@ package lint
 
 import "testing"
 
-func TestGlobRegexp(t *testing.T) {
+func TestGlob(t *testing.T) {
 	for _, tc := range []struct {
 		glob, path string
 		want       bool
@@ -22,14 +22,13 @@ func TestGlobRegexp(t *testing.T) {
 		{"a?.yaml", "a/.yaml", false},
 		{"a.yaml", "axyaml", false},
 	} {
-		re, err := globRegexp(tc.glob)
+		g, err := ParseGlob(tc.glob)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ig := &Ignore{}
-		ig.files = append(ig.files, re)
+		ig := &Ignore{Files: []Glob{g}}
 		if got := ig.matchesFile(tc.path); got != tc.want {
-			t.Errorf("%q on %q: %v, want %v (%s)", tc.glob, tc.path, got, tc.want, re)
+			t.Errorf("%q on %q: %v, want %v (%s)", tc.glob, tc.path, got, tc.want, g)
 		}
 	}
 }

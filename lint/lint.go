@@ -6,7 +6,6 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -152,8 +151,8 @@ type Config struct {
 	EvaluationInterval time.Duration
 	// Ignores are the suppressions of the config file.
 	Ignores []Ignore
-	// include and exclude are the file globs of the config (Selects).
-	include, exclude []*regexp.Regexp
+	// Include and Exclude are the file globs of the config (Selects).
+	Include, Exclude []Glob
 	// Metrics is the metric catalog: the built-in one with the entries of
 	// the config file.
 	Metrics *catalog.Catalog
@@ -336,6 +335,9 @@ type Linter struct {
 
 	mu    sync.Mutex
 	added map[int]*added
+	// evaluated are the files of evaluated mixins by path, to move the
+	// findings across files in them to their jsonnet.
+	evaluated map[string]*rules.File
 }
 
 // added is what Add keeps of a file.
@@ -352,7 +354,7 @@ func NewLinter(checks []*Check, cfg *Config) *Linter {
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
-	l := &Linter{cfg: cfg, byLoader: map[string]*Check{}, added: map[int]*added{}}
+	l := &Linter{cfg: cfg, byLoader: map[string]*Check{}, added: map[int]*added{}, evaluated: map[string]*rules.File{}}
 	for _, c := range checks {
 		if cfg.Disabled[c.ID] {
 			continue
@@ -382,7 +384,8 @@ func (l *Linter) severity(c *Check) Severity {
 
 // Add checks file f, the i-th input (checks across files see the files in
 // the order of i), and the errors errs the loader found in it; f may be nil
-// for errors alone. Add may be called from several goroutines at once; it
+// for errors alone. The findings in an evaluated mixin (a file with an
+// Origin) are moved to its jsonnet. Add may be called from several goroutines at once; it
 // keeps nothing of f but what the checks across files need, and runs the
 // checks of rules on all cores, a group at a time, beside the checks of the
 // file.
@@ -403,9 +406,16 @@ func (l *Linter) Add(i int, f *rules.File, errs rules.ErrorList) {
 		a.checks, a.kept = l.check(f)
 		supp := suppressionsOf(f)
 		a.supp = &supp
+		if f.Origin != nil {
+			relocate(f, a.loader)
+			relocate(f, a.checks)
+		}
 	}
 	l.mu.Lock()
 	l.added[i] = a
+	if f != nil && f.Origin != nil {
+		l.evaluated[f.Path] = f
+	}
 	l.mu.Unlock()
 }
 
@@ -525,6 +535,11 @@ func (l *Linter) Finish() []Diagnostic {
 		}
 	}
 	for _, r := range results {
+		for i := range r {
+			if f := l.evaluated[r[i].File]; f != nil {
+				relocate(f, r[i:i+1])
+			}
+		}
 		all = append(all, r...)
 	}
 	if c := l.byLoader[Suppressions]; c != nil {

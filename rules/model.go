@@ -32,8 +32,25 @@ type File struct {
 	Path     string
 	Docs     []*Document
 	Warnings ErrorList
+	// Origin is set when the text of the file is not what is at Path but
+	// was made from it: the rules and alerts of the jsonnet mixin at Path,
+	// evaluated. Positions in the file are then positions in that text.
+	Origin *Origin
 
 	src *source
+}
+
+// Origin is the jsonnet whose evaluation made the text of a file.
+type Origin struct {
+	// Sources are the jsonnet files the evaluation read, the mixin first,
+	// then its imports in the order they were first read.
+	Sources []Source
+}
+
+// Source is a file and its text.
+type Source struct {
+	Path string
+	Text []byte
 }
 
 // Groups returns the groups of every document of f, in order.
@@ -179,10 +196,10 @@ func (m Map) Strings() map[string]string {
 	return out
 }
 
-// SourceOnly returns a File of f's path and text alone, without its
-// documents and warnings: what Line and Source need, for far less memory
-// than f.
-func (f *File) SourceOnly() *File { return &File{Path: f.Path, src: f.src} }
+// SourceOnly returns a File of f's path, origin and text alone, without
+// its documents and warnings: what Line and Source need, for far less
+// memory than f.
+func (f *File) SourceOnly() *File { return &File{Path: f.Path, Origin: f.Origin, src: f.src} }
 
 // Line returns the text of line n (1-based) of the file as loaded, without
 // its line break, or nil.

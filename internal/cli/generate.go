@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oomguard/oomguard/config"
 	"github.com/oomguard/oomguard/generate"
 	"github.com/oomguard/oomguard/internal/atomicfile"
 	"github.com/oomguard/oomguard/jsonnet"
@@ -136,9 +137,10 @@ func (o *generateOptions) validate() error {
 func runGenerate(s Streams, o *generateOptions) error {
 	pack, err := buildPack(o)
 	var ce *generate.ConfigError
+	var fe *config.Error
 	var ie *generate.InvalidError
 	switch {
-	case errors.As(err, &ce):
+	case errors.As(err, &ce), errors.As(err, &fe):
 		return &usageError{err}
 	case errors.As(err, &ie):
 		printProblems(s.ErrOut, "error", ie.Errors)
@@ -283,14 +285,11 @@ func buildPack(o *generateOptions) (*generate.Pack, error) {
 		}
 		return &generate.Pack{Groups: groups}, nil
 	}
-	path, required := o.ConfigFile, true
-	if path == "" {
-		path, required = ".oomguard.yaml", false
-	}
-	overrides, err := generate.ReadConfigFile(path, required)
+	file, err := config.Load(o.ConfigFile)
 	if err != nil {
 		return nil, err
 	}
+	overrides := file.Generate
 	for _, kv := range o.Sets {
 		if err := overrides.Set(kv); err != nil {
 			return nil, err

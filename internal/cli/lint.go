@@ -4,21 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/oomguard/oomguard/config"
 	"github.com/oomguard/oomguard/internal/atomicfile"
 	"github.com/oomguard/oomguard/jsonnet"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
 	"github.com/oomguard/oomguard/lint/report"
-	"github.com/oomguard/oomguard/rules"
 )
 
 type lintOptions struct {
@@ -86,11 +84,6 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 }
 
 func runLint(s Streams, o *lintOptions) error {
-	// Collecting more often keeps peak memory near what is live, for some
-	// 10% of time. GOGC, when set, decides.
-	if _, set := os.LookupEnv("GOGC"); !set {
-		defer debug.SetGCPercent(debug.SetGCPercent(50))
-	}
 	if len(o.Inputs) == 0 {
 		return usagef("no input: give rule files, directories, globs or - for standard input")
 	}
@@ -102,22 +95,17 @@ func runLint(s Streams, o *lintOptions) error {
 		return usagef("--fail-on: %v", err)
 	}
 	all := checks.All()
-	known := map[string]bool{}
-	var ids []string
-	for _, c := range all {
-		known[c.ID] = true
-		ids = append(ids, c.ID)
-	}
-	path, required := o.Config, true
-	if path == "" {
-		path, required = ".oomguard.yaml", false
-	}
-	cfg, err := lint.LoadConfig(path, required, ids)
+	file, err := config.Load(o.Config)
 	if err != nil {
 		return &usageError{err}
 	}
+	cfg := file.Lint
 	if cfg.Disabled == nil {
 		cfg.Disabled = map[string]bool{}
+	}
+	known := map[string]bool{}
+	for _, c := range all {
+		known[c.ID] = true
 	}
 	for _, id := range append(append([]string{}, o.Disable...), o.Enable...) {
 		if !known[id] {
@@ -150,79 +138,30 @@ func runLint(s Streams, o *lintOptions) error {
 	if o.Fix && slices.Contains(o.Inputs, "-") {
 		return usagef("--fix cannot write to standard input")
 	}
-	var changed *changes
-	if o.Since != "" {
-		if changed, err = changedLines(o.Since); err != nil {
-			return &usageError{fmt.Errorf("--since %s: %w", o.Since, err)}
-		}
-	}
-	// The findings to report: on changed lines with --since, and not in the
-	// baseline.
-	var accepted, gone int
-	selected := func(ds []lint.Diagnostic, files []*rules.File) []lint.Diagnostic {
-		if changed != nil {
-			ds = changed.filter(ds, files)
-		}
-		if baseline != nil {
-			before := len(ds)
-			ds, gone = baseline.Filter(ds)
-			accepted = before - len(ds)
-		}
-		return ds
-	}
-	// Files are let go as they are checked, unless --fix or --since needs
-	// them afterwards, or source lines are shown.
-	showSource := o.Source == "always" || o.Source == "auto" && isTerminal(s.Out)
-	keep := keepNone
+	res, err := lint.Inputs(lint.Options{
+		Inputs:   o.Inputs,
+		Stdin:    s.In,
+		Checks:   all,
+		Config:   cfg,
+		Mixin:    jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout},
+		Since:    o.Since,
+		Baseline: baseline,
+		Fix:      o.Fix,
+		OnFix: func(path string, fixed int) {
+			fmt.Fprintf(s.ErrOut, "oomguard lint: fixed %s in %s\n", plural(fixed, "finding"), path)
+		},
+		Source: o.Source == "always" || o.Source == "auto" && isTerminal(s.Out),
+	})
+	var se *lint.SinceError
 	switch {
-	case o.Fix || changed != nil:
-		keep = keepAll
-	case showSource:
-		keep = keepSource
-	}
-	ds, files, mixins, err := lintInputs(s, o, all, cfg, keep)
-	if err != nil {
+	case errors.Is(err, lint.ErrNoFiles):
+		return &usageError{err}
+	case errors.As(err, &se):
+		return usagef("--since %s: %v", se.Ref, se.Err)
+	case err != nil:
 		return err
 	}
-	ds = selected(ds, files)
-	if o.Fix {
-		// A fix can wait for another (edits that overlap are made one at
-		// a time): fix, lint again, until nothing is left to fix.
-		for pass := 0; pass < maxFixPasses; pass++ {
-			fixed := 0
-			for _, f := range files {
-				if strings.HasSuffix(f.Path, " (evaluated)") {
-					continue
-				}
-				out, done, err := lint.ApplyFixes(f, ds)
-				if err != nil {
-					return err
-				}
-				if len(done) == 0 {
-					continue
-				}
-				if err := atomicfile.Write(f.Path, out); err != nil {
-					return err
-				}
-				fmt.Fprintf(s.ErrOut, "oomguard lint: fixed %s in %s\n", plural(len(done), "finding"), f.Path)
-				fixed += len(done)
-			}
-			if fixed == 0 {
-				break
-			}
-			// Report what the fixed files still have.
-			if ds, files, mixins, err = lintInputs(s, o, all, cfg, keep); err != nil {
-				return err
-			}
-			if changed != nil {
-				// The fixes changed lines too.
-				if changed, err = changedLines(o.Since); err != nil {
-					return &usageError{fmt.Errorf("--since %s: %w", o.Since, err)}
-				}
-			}
-			ds = selected(ds, files)
-		}
-	}
+	ds := res.Diagnostics
 	if o.WriteBaseline != "" {
 		data, err := lint.NewBaseline(ds).Marshal()
 		if err != nil {
@@ -234,31 +173,13 @@ func runLint(s Streams, o *lintOptions) error {
 		fmt.Fprintf(s.ErrOut, "oomguard lint: wrote %s to %s\n", plural(len(ds), "finding"), o.WriteBaseline)
 		return nil
 	}
-	if accepted > 0 {
-		fmt.Fprintf(s.ErrOut, "oomguard lint: %s in the baseline not shown\n", plural(accepted, "finding"))
+	if res.Accepted > 0 {
+		fmt.Fprintf(s.ErrOut, "oomguard lint: %s in the baseline not shown\n", plural(res.Accepted, "finding"))
 	}
-	if gone > 0 {
-		fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(gone, "finding"))
+	if res.Gone > 0 {
+		fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(res.Gone, "finding"))
 	}
-	meta := report.Meta{Checks: all, Version: currentVersion()}
-	if showSource {
-		byPath := map[string]*rules.File{}
-		for _, f := range files {
-			byPath[f.Path] = f
-		}
-		meta.Source = func(path string, line int) ([]byte, bool) {
-			for _, m := range mixins {
-				if l, ok := m.source(path, line); ok {
-					return l, true
-				}
-			}
-			f := byPath[path]
-			if f == nil || line > f.LineCount() {
-				return nil, false
-			}
-			return f.Line(line), true
-		}
-	}
+	meta := report.Meta{Checks: all, Version: currentVersion(), Source: res.Source}
 	if err := report.Write(s.Out, o.Format, ds, meta); err != nil {
 		return err
 	}
@@ -310,109 +231,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// lintInputs loads the inputs (jsonnet mixins evaluated) and lints them,
-// file by file: each file is let go once it is checked, unless keep says
-// to return the files (whole, or their text alone for showing source
-// lines).
-func lintInputs(s Streams, o *lintOptions, all []*lint.Check, cfg *lint.Config, keep keepFiles) ([]lint.Diagnostic, []*rules.File, []*mixinInput, error) {
-	// jsonnet mixins are evaluated; everything else is for the loader.
-	var ruleInputs []string
-	var mixins []*mixinInput
-	var files []*rules.File
-	linter := lint.NewLinter(all, cfg)
-	n, evaluated := 0, 0
-	for _, in := range o.Inputs {
-		if !isJsonnet(in) {
-			ruleInputs = append(ruleInputs, in)
-			continue
-		}
-		if _, err := os.Stat(in); err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return nil, nil, nil, &rules.InputError{Arg: in, Err: err}
-		}
-		f, ferrs, m := loadMixin(in, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout})
-		linter.Add(n, f, ferrs)
-		n++
-		if f != nil {
-			evaluated++
-			if keep != keepNone {
-				files = append(files, keep.of(f))
-			}
-		}
-		if m != nil {
-			mixins = append(mixins, m)
-		}
-	}
-	if len(ruleInputs) > 0 {
-		// Files found in directories and globs go through the config's
-		// include and exclude globs; files named on the command line are
-		// linted whatever they say.
-		named := map[string]bool{}
-		for _, in := range ruleInputs {
-			named[in] = true
-		}
-		paths, err := rules.Expand(ruleInputs)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		ruleInputs = ruleInputs[:0]
-		for _, p := range paths {
-			if named[p] || cfg.Selects(p) {
-				ruleInputs = append(ruleInputs, p)
-			}
-		}
-		if len(ruleInputs) == 0 && evaluated == 0 {
-			return nil, nil, nil, usagef("no file left to lint after the config's include and exclude")
-		}
-	}
-	if len(ruleInputs) > 0 {
-		loaded := make([]*rules.File, len(ruleInputs))
-		err := rules.EachFile(ruleInputs, s.In, rules.Options{}, func(i int, f *rules.File, errs rules.ErrorList) {
-			linter.Add(n+i, f, errs)
-			if keep != keepNone {
-				loaded[i] = keep.of(f)
-			}
-		})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		for _, f := range loaded {
-			if f != nil {
-				files = append(files, f)
-			}
-		}
-	}
-	ds := linter.Finish()
-	if len(mixins) > 0 {
-		for _, m := range mixins {
-			m.relocate(ds)
-		}
-		ds = lint.Sort(ds)
-	}
-	return ds, files, mixins, nil
-}
-
-// maxFixPasses bounds the rounds of --fix: each round makes the fixes that
-// do not overlap, then lints again.
-const maxFixPasses = 10
-
-// keepFiles says what lintInputs returns of the files it lints.
-type keepFiles int
-
-const (
-	keepNone   keepFiles = iota
-	keepSource           // their text, for showing lines
-	keepAll              // all of them, for --fix and --since
-)
-
-func (k keepFiles) of(f *rules.File) *rules.File {
-	if k == keepSource {
-		return f.SourceOnly()
-	}
-	return f
 }

@@ -11,9 +11,7 @@ var AlertsAbsentWithoutFor = &lint.Check{
 	ID:       "alerts/absent-without-for",
 	Title:    "absent() in an alert without for",
 	Severity: lint.Warning,
-	Doc: `` + "`absent()`" + ` is true whenever a series is missing at one evaluation: after a
-restart of Prometheus, a slow scrape, a target moving. Without ` + "`for`" + ` such an
-alert fires on every blip. Give it a ` + "`for`" + ` of a few scrape intervals.`,
+	Doc:      doc("alerts/absent-without-for"),
 	Rule: func(c *lint.RuleContext) {
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil || c.Rule.For.D != 0 {
 			return

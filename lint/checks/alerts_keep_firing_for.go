@@ -16,45 +16,7 @@ var AlertsKeepFiringFor = &lint.Check{
 	ID:       "alerts/keep-firing-for",
 	Title:    "keep_firing_for shorter than the evaluation interval, or that never applies",
 	Severity: lint.Warning,
-	Doc: `` + "`keep_firing_for`" + ` keeps a firing alert firing after its expression stops
-returning it. Prometheus decides this only when it evaluates the rule: at the
-first evaluation that no longer returns the alert it notes the time and keeps
-the alert firing, and at each later evaluation it keeps it firing while less
-than ` + "`keep_firing_for`" + ` has passed since then. So any ` + "`keep_firing_for`" + ` up to one
-evaluation interval holds the alert for exactly one evaluation, a whole
-interval, and a longer one is rounded up to whole intervals. In a group
-evaluated every 1m, ` + "`keep_firing_for: 30s`" + ` holds the alert 1m, as ` + "`1m`" + ` does, and
-` + "`90s`" + ` holds it 2m:
-
-` + "```yaml" + `
-- name: pods
-  interval: 1m
-  rules:
-    - alert: PodOOMKilled
-      expr: increase(kube_pod_container_status_restarts_total[5m]) > 0
-      keep_firing_for: 30s   # held 1m: write 1m
-` + "```" + `
-
-The check reports a ` + "`keep_firing_for`" + ` shorter than the group's evaluation interval,
-whose written value says less than Prometheus does. A group without
-` + "`interval`" + ` runs at the global evaluation interval: set yours in ` + "`.oomguard.yaml`" + `,
-else the check takes Prometheus's default, 1m, for rule files, and the
-Prometheus Operator's default, 30s, for PrometheusRule manifests:
-
-` + "```yaml" + `
-lint:
-  evaluationInterval: 15s
-` + "```" + `
-
-It also reports ` + "`keep_firing_for`" + ` on an alert whose expression selects no series
-and reads no clock (` + "`vector(1)`" + `, a watchdog): its result is the same at every
-evaluation, so the alert never stops firing, or never fires, and
-` + "`keep_firing_for`" + ` never applies.
-
-` + "`keep_firing_for`" + ` holds only firing alerts: a pending alert (one still waiting
-out its ` + "`for`" + `) whose expression stops returning it is dropped, and its ` + "`for`" + `
-starts over. A long ` + "`keep_firing_for`" + ` is not reported: nothing in Prometheus makes
-one wrong. ` + "`keep_firing_for`" + ` in a recording rule is an error the loader reports.`,
+	Doc:      doc("alerts/keep-firing-for"),
 	Rule: func(c *lint.RuleContext) {
 		r := c.Rule
 		if !r.IsAlert() || r.KeepFiringFor.D <= 0 {

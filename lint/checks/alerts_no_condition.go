@@ -11,11 +11,7 @@ var AlertsNoCondition = &lint.Check{
 	ID:       "alerts/no-condition",
 	Title:    "An alert with no condition",
 	Severity: lint.Warning,
-	Doc: `An alert fires for every series its expression returns. An expression with no
-comparison (` + "`>`" + `, ` + "`==`" + `, ...), no ` + "`and`" + `/` + "`unless`" + `, no ` + "`absent()`" + ` and no
-other filter returns every series it selects, so the alert fires for all of
-them, always: ` + "`expr: up`" + ` or ` + "`expr: vector(1)`" + `. A deliberate always-firing alert
-(a watchdog) can be suppressed with a reason.`,
+	Doc:      doc("alerts/no-condition"),
 	Rule: func(c *lint.RuleContext) {
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil {
 			return

@@ -1,12 +1,16 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/summary"
+	"github.com/oomguard/oomguard/rules"
 )
 
 // AlertsShortFor reports alerts that fire on a single evaluation.
@@ -14,60 +18,95 @@ var AlertsShortFor = &lint.Check{
 	ID:       "alerts/short-for",
 	Title:    "An alert without for, or with a for shorter than the minimum",
 	Severity: lint.Info,
-	Doc: `Without ` + "`for`" + `, an alert fires at the first evaluation its expression returns
-a series: one spike of a gauge, one slow scrape, one restart is enough. A
-` + "`for`" + ` of a few minutes makes it wait until the condition has held that long.
-The minimum is 1m; set it in ` + "`.oomguard.yaml`" + ` (` + "`0s`" + ` turns the check off):
-
-` + "```yaml" + `
-lint:
-  minFor: 5m
-` + "```" + `
-
-An alert whose expression already looks back over a window at least that
-long (` + "`increase(kube_pod_container_status_restarts_total[10m]) > 0`" + `) is not
-reported: the window smooths the blips, and for an event a ` + "`for`" + ` only delays
-the alert. Neither are alerts without a selector (` + "`vector(1)`" + `), ` + "`absent()`" + `
-alerts, which ` + "`alerts/absent-without-for`" + ` covers, age checks on ` + "`time()`" + `
-(` + "`time() - kube_job_status_start_time > 43200`" + ` stays true once true), and alerts
-on ` + "`ALERTS`" + `, whose alerts already waited.
-
-A recorded series (a name with colons) brings the windows of the recording
-rules that record it, in any of the files linted, and of those they read in
-turn: ` + "`instance:node_vmstat_oom_kill:increase5m > 0`" + ` is not reported when its
-rule takes ` + "`increase(node_vmstat_oom_kill[5m])`" + `. Recording rules outside the
-files linted are not seen.`,
-	File: keepSummary,
+	Doc:      doc("alerts/short-for"),
+	File: func(c *lint.FileContext) {
+		summary.KeepWith(c, shortForsOf(c))
+	},
 	Files: func(c *lint.FilesContext) {
-		least := time.Minute
-		if c.Config != nil {
-			least = c.Config.MinFor
-		}
+		least := c.Config.MinFor
 		if least <= 0 {
 			return
 		}
-		sums := summaries(c)
-		w := &recordedWindows{rules: recordingRulesOf(c), memo: map[string]time.Duration{}, visiting: map[string]bool{}}
+		w := &recordedWindows{rules: summary.RecordingRules(c), memo: map[string]time.Duration{}, visiting: map[string]bool{}}
 		hint := "add for: " + model.Duration(least).String() + " or longer"
-		for _, s := range sums {
-			for i := range s.rules {
-				r := &s.rules[i]
-				// The alerts whose for is short, but those that select
-				// nothing or that the check leaves alone.
-				if r.shortFor == nil || w.of(r) >= least {
+		for _, p := range summary.Parts[[]shortFor](c) {
+			for _, sf := range p.Own {
+				// The alerts whose for is short, unless their windows are
+				// long enough.
+				r := &p.Rules[sf.rule]
+				if w.of(r) >= least {
 					continue
 				}
-				c.ReportSpan(s.path, s.groups[r.group].name, r.name, r.shortFor.span.span(), hint, "%s", r.shortFor.msg)
+				c.ReportSpan(p.Path, p.Groups[r.Group].Name, r.Name, sf.span.Span(), hint, "%s", sf.msg)
 			}
 		}
 	},
+}
+
+// shortFor is what alerts/short-for reports of an alert whose for is short,
+// unless its windows are long enough.
+type shortFor struct {
+	rule int32 // index in summary.Summary.Rules
+	span summary.Span
+	msg  string
+}
+
+// shortForsOf returns the alerts of the file whose for is shorter than the
+// minimum, but those the check leaves alone: alerts that select nothing,
+// absent() alerts, age checks on time() and alerts on ALERTS.
+func shortForsOf(c *lint.FileContext) []shortFor {
+	least := c.Config.MinFor
+	if least <= 0 {
+		return nil
+	}
+	var out []shortFor
+	i := int32(-1)
+	for _, g := range c.File.Groups() {
+		for _, r := range g.Rules {
+			i++
+			if !r.IsAlert() || r.Parsed == nil || time.Duration(r.For.D) >= least || !forMatters(r) {
+				continue
+			}
+			if !r.For.Present {
+				out = append(out, shortFor{i, summary.SpanOf(c.Span(g, r, lint.At(r.Alert.Pos))),
+					fmt.Sprintf("alert %q has no for: it fires at the first evaluation that matches, on a single spike or scrape glitch", r.Alert.Value)})
+				continue
+			}
+			out = append(out, shortFor{i, summary.SpanOf(c.Span(g, r, lint.At(r.For.Pos))),
+				fmt.Sprintf("alert %q waits only for: %s, less than %s: it fires on a single spike or scrape glitch", r.Alert.Value, r.For.Value, model.Duration(least))})
+		}
+	}
+	return out
+}
+
+// forMatters reports whether an alert's for is for the check: it selects
+// series, and it is not an absent() alert, an age check on time() or an
+// alert on ALERTS.
+func forMatters(r *rules.Rule) bool {
+	selects, exempt := false, false
+	parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
+		switch n := n.(type) {
+		case *parser.VectorSelector:
+			selects = true
+			if metricName(n) == "ALERTS" {
+				exempt = true
+			}
+		case *parser.Call:
+			switch n.Func.Name {
+			case "absent", "absent_over_time", "time":
+				exempt = true
+			}
+		}
+		return nil
+	})
+	return selects && !exempt
 }
 
 // recordedWindows finds the longest range window an expression looks back
 // over, its own or one of the recording rules that record the series it
 // reads (names with colons), followed from rule to rule.
 type recordedWindows struct {
-	rules    map[string][]recordingRule
+	rules    map[string][]summary.Recorded
 	memo     map[string]time.Duration
 	visiting map[string]bool
 	// cut is set when a cycle of recording rules was cut short: what was
@@ -76,11 +115,11 @@ type recordedWindows struct {
 }
 
 // of returns the longest window of a rule's expression.
-func (w *recordedWindows) of(r *ruleSummary) time.Duration {
-	window := r.window
-	for _, sel := range r.selectors {
-		if strings.Contains(sel.name, ":") {
-			window = max(window, w.recorded(sel.name))
+func (w *recordedWindows) of(r *summary.Rule) time.Duration {
+	window := r.Window
+	for _, sel := range r.Selectors {
+		if strings.Contains(sel.Name, ":") {
+			window = max(window, w.recorded(sel.Name))
 		}
 	}
 	return window
@@ -100,8 +139,8 @@ func (w *recordedWindows) recorded(name string) time.Duration {
 	w.cut = false
 	var window time.Duration
 	for _, rr := range w.rules[name] {
-		if rr.rule.parsed {
-			window = max(window, w.of(rr.rule))
+		if rr.Rule.Parsed {
+			window = max(window, w.of(rr.Rule))
 		}
 	}
 	delete(w.visiting, name)

@@ -10,9 +10,7 @@ var AnnotationsRequired = &lint.Check{
 	ID:       "annotations/required",
 	Title:    "Alerts have summary, description and runbook_url",
 	Severity: lint.Warning,
-	Doc: `Every alert carries the annotations its reader needs: ` + "`summary`" + ` (one line),
-` + "`description`" + ` (what and where, with labels) and ` + "`runbook_url`" + ` (what to do).
-The list is configurable.`,
+	Doc:      doc("annotations/required"),
 	Rule: func(c *lint.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return

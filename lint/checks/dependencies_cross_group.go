@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/summary"
 )
 
 // DependenciesCrossGroup reports recorded names read from another group.
@@ -11,29 +12,23 @@ var DependenciesCrossGroup = &lint.Check{
 	ID:       "dependencies/cross-group",
 	Title:    "A recording rule read from another group",
 	Severity: lint.Info,
-	Doc: `Rules of a group are evaluated in order, one after the other; groups are
-evaluated independently. A recording rule that reads a series recorded in
-another group sees it as of that group's last evaluation: up to an interval
-late, and missing at first, so a chain of recording rules split over groups
-can disagree with itself. Keep such chains in one group. Alerts reading
-recorded series from other groups are the common pattern and are not
-reported.`,
-	File: keepSummary,
+	Doc:      doc("dependencies/cross-group"),
+	File:     summary.Keep,
 	Files: func(c *lint.FilesContext) {
-		sums := summaries(c)
-		recorded := recordingRulesOf(c)
+		sums := summary.All(c)
+		recorded := summary.RecordingRules(c)
 		for _, s := range sums {
-			for _, r := range s.rules {
-				if r.alert {
+			for _, r := range s.Rules {
+				if r.Alert {
 					continue
 				}
-				g := &s.groups[r.group]
-				for _, sel := range r.selectors {
-					rs := recorded[sel.name]
-					if len(rs) == 0 || slices.ContainsFunc(rs, func(rr recordingRule) bool { return rr.group == g }) {
+				g := &s.Groups[r.Group]
+				for _, sel := range r.Selectors {
+					rs := recorded[sel.Name]
+					if len(rs) == 0 || slices.ContainsFunc(rs, func(rr summary.Recorded) bool { return rr.Group == g }) {
 						continue
 					}
-					c.ReportSpan(s.path, g.name, r.name, sel.span.span(), "", "%s is recorded in group %q: this group sees it one evaluation late", sel.name, rs[0].group.name)
+					c.ReportSpan(s.Path, g.Name, r.Name, sel.Span.Span(), "", "%s is recorded in group %q: this group sees it one evaluation late", sel.Name, rs[0].Group.Name)
 				}
 			}
 		}

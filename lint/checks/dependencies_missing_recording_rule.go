@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/summary"
 )
 
 // DependenciesMissingRecordingRule reports recorded names no rule records.
@@ -11,19 +12,16 @@ var DependenciesMissingRecordingRule = &lint.Check{
 	ID:       "dependencies/missing-recording-rule",
 	Title:    "A recording rule that no file defines",
 	Severity: lint.Warning,
-	Doc: `The rule reads a recorded series (a name with colons, by the naming
-convention) that no rule of the files linted records. Either the recording
-rule lives elsewhere (lint it together) or it was renamed or removed and the
-expression returns nothing, for ever.`,
-	File: keepSummary,
+	Doc:      doc("dependencies/missing-recording-rule"),
+	File:     summary.Keep,
 	Files: func(c *lint.FilesContext) {
-		sums := summaries(c)
-		recorded := recordingRulesOf(c)
+		sums := summary.All(c)
+		recorded := summary.RecordingRules(c)
 		for _, s := range sums {
-			for _, r := range s.rules {
-				for _, sel := range r.selectors {
-					if strings.Contains(sel.name, ":") && len(recorded[sel.name]) == 0 {
-						c.ReportSpan(s.path, s.groups[r.group].name, r.name, sel.span.span(), "", "%s is not recorded by any rule of the files linted", sel.name)
+			for _, r := range s.Rules {
+				for _, sel := range r.Selectors {
+					if strings.Contains(sel.Name, ":") && len(recorded[sel.Name]) == 0 {
+						c.ReportSpan(s.Path, s.Groups[r.Group].Name, r.Name, sel.Span.Span(), "", "%s is not recorded by any rule of the files linted", sel.Name)
 					}
 				}
 			}

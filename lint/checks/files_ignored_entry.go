@@ -11,7 +11,5 @@ var FilesIgnoredEntry = &lint.Check{
 	Title:    "An entry Prometheus ignores",
 	Severity: lint.Info,
 	Loader:   rules.WarnIgnoredEntry,
-	Doc: `An empty item in a list of groups or rules (a lone ` + "`-`" + `), or an entry with a
-null key. Prometheus's YAML decoding drops them in silence; they are usually
-an editing accident.`,
+	Doc:      doc("files/ignored-entry"),
 }

@@ -11,7 +11,5 @@ var FilesMultiDocument = &lint.Check{
 	Title:    "A rule file with several YAML documents",
 	Severity: lint.Warning,
 	Loader:   rules.WarnMultiDocument,
-	Doc: `A Prometheus server and promtool read only the first YAML document of a rule
-file and drop the others without a word. oomguard reads them all and reports
-the file: split it, or merge the documents' groups.`,
+	Doc:      doc("files/multi-document"),
 }

@@ -10,9 +10,7 @@ var FilesNoRules = &lint.Check{
 	ID:       "files/no-rules",
 	Title:    "A file with no rule",
 	Severity: lint.Warning,
-	Doc: `A file given to lint that defines no rule at all: an empty file, ` + "`groups: []`" + `,
-or only documents of other kinds. Usually a wrong path or a file whose rules
-were removed by mistake.`,
+	Doc:      doc("files/no-rules"),
 	File: func(c *lint.FileContext) {
 		if c.File.Rules() == 0 {
 			c.Report(nil, nil, rules.Pos{Line: 1, Col: 1}, "", "the file defines no rule")

@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"regexp"
+
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -9,12 +11,12 @@ var IdentityAlertName = &lint.Check{
 	ID:       "identity/alert-name",
 	Title:    "Alert names are CamelCase",
 	Severity: lint.Warning,
-	Doc: `Alert names are CamelCase (` + "`KubePodCrashLooping`" + `), the convention of
-Prometheus's documentation and of every public mixin; routes and silences
-match them by name.`,
+	Doc:      doc("identity/alert-name"),
 	Rule: func(c *lint.RuleContext) {
 		if n := c.Rule.Alert.Value; n != "" && !camelCase.MatchString(n) {
 			c.Report(c.Rule.Alert.Pos, "", "alert name %q is not CamelCase", n)
 		}
 	},
 }
+
+var camelCase = regexp.MustCompile(`^[A-Z][a-zA-Z0-9]*$`)

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,50 +18,7 @@ var IdentityRecordName = &lint.Check{
 	ID:       "identity/record-name",
 	Title:    "Recording rule names are level:metric:operations, consistent with the expression",
 	Severity: lint.Warning,
-	Doc: `Recording rule names follow Prometheus's convention
-` + "`level:metric:operations`" + `: the labels the result keeps, the metric, and what was
-done to it (` + "`namespace_pod_container:container_cpu_usage_seconds:rate5m`" + `). A name
-without colons looks like a scraped metric; readers and the dependency checks
-tell recorded series by their colons.
-
-Dashboards and alerts are written against the name, so a name that says
-something else than the expression misleads them: a ` + "`:max`" + ` series that holds
-sums, a ` + "`rate5m`" + ` computed over 10m, a ` + "`namespace_pod`" + ` level without a pod label,
-which a selector on pod never matches. A name of that form is read as a
-claim about its expression, and reported at the name when the expression
-does something else:
-
-- **Aggregation.** The operations name an aggregation (` + "`sum`" + `, ` + "`avg`" + `, ` + "`max`" + `, ` + "`min`" + `,
-  ` + "`count`" + `, ` + "`stddev`" + `, ` + "`stdvar`" + `) and the expression's outermost aggregation is
-  another: ` + "`namespace:container_memory_working_set_bytes:max`" + ` recorded as
-  ` + "`sum by (namespace) (...)`" + `. The outermost aggregation is found through
-  parentheses, arithmetic with a number, ` + "`topk`" + `/` + "`bottomk`" + `, ` + "`label_replace`" + `,
-  functions that keep the labels (` + "`clamp_min`" + `, ` + "`round`" + `, ...), the left side
-  of ` + "`and`" + `, ` + "`unless`" + ` and of a filtering comparison, and the many side of a
-  ` + "`group_left`" + `/` + "`group_right`" + ` join; an expression whose outermost operation is
-  anything else (a ratio of two aggregations, ` + "`histogram_quantile`" + `) is not
-  compared. Following the convention, ` + "`sum`" + ` names a ` + "`count`" + ` too (counting
-  adds ones; the convention's word when no other fits), and an outermost
-  ` + "`sum`" + ` may go unnamed over the aggregation the name gives:
-  ` + "`namespace:x:max`" + ` for ` + "`sum by (namespace) (max by (namespace, pod) (x))`" + `.
-  Words of ` + "`max_over_time`" + `, ` + "`count_values`" + ` and after ` + "`per`" + ` are not
-  aggregations; an expression without aggregation is not compared.
-- **Window.** The operations name ` + "`rate`" + `, ` + "`irate`" + `, ` + "`increase`" + `, ` + "`delta`" + `,
-  ` + "`idelta`" + `, ` + "`deriv`" + `, ` + "`changes`" + `, ` + "`resets`" + ` or an ` + "`*_over_time`" + ` function with a
-  window (` + "`rate5m`" + `, ` + "`increase1h`" + `, ` + "`max_over_time1d`" + `) and the expression
-  calls no such function, or calls it only over other windows. An expression
-  that reads recorded series (names with colons) is not reported, as they may
-  carry the function. In a ` + "`ratio`" + `, or where the expression multiplies or
-  divides by a number, ` + "`increase`" + ` and ` + "`rate`" + ` over the same window are taken
-  for each other: ` + "`increase(x[1h])`" + ` is ` + "`rate(x[1h]) * 3600`" + `.
-- **Level.** Every word of the level is a label name oomguard knows
-  (` + "`namespace`" + `, ` + "`pod`" + `, ` + "`container`" + `, ` + "`node`" + `, ` + "`instance`" + `, ` + "`job`" + `, ` + "`code`" + `, ` + "`verb`" + `, ...)
-  and the outermost aggregation drops one of them: ` + "`namespace_pod:x:sum`" + ` recorded
-  as ` + "`sum by (namespace) (x)`" + `. Labels the join adds (` + "`group_left (node)`" + `),
-  ` + "`label_replace`" + ` writes or the rule's ` + "`labels`" + ` set count as kept; ` + "`cluster`" + ` is
-  ignored, as single-cluster rules drop it. A level of fewer labels than the
-  result keeps is not reported (rules keep ` + "`le`" + `, ` + "`code`" + ` or an info label beside
-  their level), nor a level with another word (` + "`namespace_cpu`" + `, ` + "`node_quantile`" + `).`,
+	Doc:      doc("identity/record-name"),
 	Rule: func(c *lint.RuleContext) {
 		n := c.Rule.Record.Value
 		if n == "" {
@@ -75,6 +33,8 @@ does something else:
 		}
 	},
 }
+
+var levelMetricOps = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$`)
 
 // aggWords are the aggregations an operations part names.
 var aggWords = map[string]bool{"sum": true, "avg": true, "max": true, "min": true, "count": true, "stddev": true, "stdvar": true}
@@ -252,7 +212,7 @@ func checkRecordClaims(c *lint.RuleContext) {
 			var wins []time.Duration
 			var called []string
 			found := false
-			parserInspectCalls(r.Parsed, func(call *parser.Call) {
+			inspectCalls(r.Parsed, func(call *parser.Call) {
 				if !slices.Contains(alike, call.Func.Name) {
 					return
 				}

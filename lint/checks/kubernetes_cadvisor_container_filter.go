@@ -16,17 +16,7 @@ var KubernetesCadvisorContainerFilter = &lint.Check{
 	ID:       "kubernetes/cadvisor-container-filter",
 	Title:    "cAdvisor series aggregated with the pod cgroup",
 	Severity: lint.Warning,
-	Doc: `cAdvisor exports every container's cgroup and also the pod's own cgroup, whose
-series have ` + "`container=\"\"`" + ` and ` + "`image=\"\"`" + ` and already hold the sum of the
-containers. Summing a cAdvisor metric per pod or namespace without
-` + "`container!=\"\"`" + ` counts every pod twice. Select the containers:
-` + "`container_memory_working_set_bytes{container!=\"\", image!=\"\"}`" + `.
-
-An aggregation that keeps ` + "`container`" + ` (` + "`sum by (namespace, pod, container)`" + `, or a
-` + "`without (...)`" + ` that does not name it) is not reported: the pod cgroup stays in
-its own ` + "`container=\"\"`" + ` series and nothing is counted twice. A later aggregation
-that drops ` + "`container`" + ` adds them up again, and is reported:
-` + "`sum by (namespace) (max by (namespace, pod, container) (container_memory_rss))`" + `.`,
+	Doc:      doc("kubernetes/cadvisor-container-filter"),
 	Rule: func(c *lint.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, path []parser.Node) {
 			if !isCadvisorMetric(metricName(vs)) || matcher(vs, "container") != nil || matcher(vs, "image") != nil {

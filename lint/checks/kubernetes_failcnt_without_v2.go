@@ -12,11 +12,7 @@ var KubernetesFailcntWithoutV2 = &lint.Check{
 	ID:       "kubernetes/failcnt-without-v2",
 	Title:    "failcnt without its cgroup v2 counterpart",
 	Severity: lint.Warning,
-	Doc: `` + "`container_memory_failcnt`" + ` counts memory limit hits on cgroup v1 only: on
-cgroup v2, the default of current distributions and of Kubernetes nodes, it
-stays 0, and a rule on it never fires. cAdvisor exposes the v2 count as
-` + "`container_memory_events_max_total`" + ` (memory.events ` + "`max`" + `); read both, with
-` + "`or`" + `, so the rule works on either.`,
+	Doc:      doc("kubernetes/failcnt-without-v2"),
 	Rule: func(c *lint.RuleContext) {
 		var failcnt *parser.VectorSelector
 		v2 := false

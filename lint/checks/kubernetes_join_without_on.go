@@ -14,12 +14,7 @@ var KubernetesJoinWithoutOn = &lint.Check{
 	ID:       "kubernetes/join-without-on",
 	Title:    "cAdvisor joined with kube-state-metrics without on(...)",
 	Severity: lint.Warning,
-	Doc: `cAdvisor and kube-state-metrics series come from different scrape jobs: their
-` + "`job`" + `, ` + "`instance`" + `, ` + "`endpoint`" + ` and other target labels differ, and cAdvisor
-series carry ` + "`id`" + `, ` + "`image`" + ` and ` + "`name`" + `. A binary operation between them that
-matches on all labels (no ` + "`on(...)`" + `) never matches: the result is always
-empty, and an alert on it never fires. Match ` + "`on (namespace, pod, container)`" + `
-(and the cluster label), after de-duplicating both sides with ` + "`max by`" + `.`,
+	Doc:      doc("kubernetes/join-without-on"),
 	Rule: func(c *lint.RuleContext) {
 		if c.Rule.Parsed == nil {
 			return

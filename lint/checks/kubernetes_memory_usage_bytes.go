@@ -12,11 +12,7 @@ var KubernetesMemoryUsageBytes = &lint.Check{
 	ID:       "kubernetes/memory-usage-bytes",
 	Title:    "container_memory_usage_bytes in an alert",
 	Severity: lint.Warning,
-	Doc: `` + "`container_memory_usage_bytes`" + ` includes all of the container's page cache,
-which the kernel reclaims before it kills anything: an alert on it against
-the limit fires for containers that read files and are in no danger. Alert on
-` + "`container_memory_working_set_bytes`" + ` (what the kubelet evicts on) or
-` + "`container_memory_rss`" + `.`,
+	Doc:      doc("kubernetes/memory-usage-bytes"),
 	Rule: func(c *lint.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return

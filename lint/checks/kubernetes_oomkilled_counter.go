@@ -12,13 +12,9 @@ var KubernetesOOMKilledCounter = &lint.Check{
 	ID:       "kubernetes/oomkilled-counter",
 	Title:    "The OOMKilled reason gauge used as a counter",
 	Severity: lint.Error,
-	Doc: `` + "`kube_pod_container_status_last_terminated_reason`" + ` is a 0/1 gauge that stays 1
-until the container terminates again: ` + "`increase()`" + `, ` + "`rate()`" + ` or ` + "`changes()`" + `
-of it do not count OOM kills (a container killed every minute shows one
-change). Join it with an increase of ` + "`kube_pod_container_status_restarts_total`" + `
-on namespace, pod and container.`,
+	Doc:      doc("kubernetes/oomkilled-counter"),
 	Rule: func(c *lint.RuleContext) {
-		parserInspectCalls(c.Rule.Parsed, func(call *parser.Call) {
+		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {
 			switch call.Func.Name {
 			case "rate", "irate", "increase", "delta", "idelta", "changes", "resets":
 			default:
@@ -47,16 +43,4 @@ func onlyFilters(vs parser.Node, path []parser.Node) bool {
 		}
 	}
 	return false
-}
-
-func parserInspectCalls(e parser.Expr, fn func(*parser.Call)) {
-	if e == nil {
-		return
-	}
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
-		if call, ok := n.(*parser.Call); ok {
-			fn(call)
-		}
-		return nil
-	})
 }

@@ -17,21 +17,9 @@ var KubernetesResourceEndpointOverlap = &lint.Check{
 	ID:       "kubernetes/resource-endpoint-overlap",
 	Title:    "A cAdvisor metric the kubelet's /metrics/resource also serves",
 	Severity: lint.Warning,
-	Doc: `The kubelet serves ` + "`container_cpu_usage_seconds_total`" + `,
-` + "`container_memory_working_set_bytes`" + ` and ` + "`container_start_time_seconds`" + ` twice: from
-cAdvisor at /metrics/cadvisor and from its resource metrics at
-/metrics/resource. Where both endpoints are scraped, under the same job
-(kube-prometheus scrapes them all as ` + "`job=\"kubelet\"`" + `), a selector that does
-not tell them apart returns every container twice: sums double, joins fail
-with many-to-many errors, alerts fire twice. Select one endpoint:
-` + "`metrics_path=\"/metrics/cadvisor\"`" + `, or a label only cAdvisor sets, such as
-` + "`image!=\"\"`" + `.
-
-The metric catalog (docs/metrics.md) says which names both serve. A selector
-under ` + "`max`" + `, ` + "`min`" + `, ` + "`avg`" + ` or ` + "`group`" + ` by labels both endpoints share, or under
-` + "`absent()`" + `, is not reported: the copies collapse into one.`,
+	Doc:      doc("kubernetes/resource-endpoint-overlap"),
 	Rule: func(c *lint.RuleContext) {
-		cat := metricCatalog(c.Config)
+		cat := c.Config.Metrics
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, path []parser.Node) {
 			name := metricName(vs)
 			cad, res := cat.Source(name, catalog.Cadvisor), cat.Source(name, catalog.KubeletResource)

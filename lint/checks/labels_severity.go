@@ -11,9 +11,7 @@ var LabelsSeverity = &lint.Check{
 	ID:       "labels/severity",
 	Title:    "Alerts have a severity label",
 	Severity: lint.Warning,
-	Doc: `Every alert has a ` + "`severity`" + ` label with one of the allowed values
-(` + "`info`, `warning`, `critical`" + ` unless configured): Alertmanager routes and
-inhibits by it.`,
+	Doc:      doc("labels/severity"),
 	Rule: func(c *lint.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return

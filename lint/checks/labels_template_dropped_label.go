@@ -5,6 +5,9 @@ import (
 	"text/template/parse"
 
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/intern"
+	"github.com/oomguard/oomguard/lint/summary"
+	"github.com/oomguard/oomguard/rules"
 )
 
 // LabelsTemplateDroppedLabel reports alert templates that read a label the
@@ -13,37 +16,81 @@ var LabelsTemplateDroppedLabel = &lint.Check{
 	ID:       "labels/template-dropped-label",
 	Title:    "A template reads a label the alert's expression removed",
 	Severity: lint.Warning,
-	Doc: `In an alert's labels and annotations, ` + "`$labels`" + ` holds the labels of the series
-the expression returned. When the expression aggregates, only the ` + "`by (...)`" + `
-labels are left (and a one-to-one ` + "`/ on (...)`" + ` keeps only its ` + "`on`" + ` labels), so
-` + "`{{ $labels.pod }}`" + ` after ` + "`sum by (namespace)`" + ` renders empty: "pod  uses 95% of
-its limit". Add the label to the ` + "`by (...)`" + `, or leave it out of the text.
-
-The check follows labels through aggregations, joins, ` + "`label_replace`" + ` and the
-recording rules of the files linted, as ` + "`promql/join-dropped-label`" + ` does. A
-label read under ` + "`{{ if $labels.x }}`" + ` or ` + "`{{ with $labels.x }}`" + ` is taken as
-handled. The alert's own ` + "`labels:`" + ` are not in ` + "`$labels`" + `: Prometheus adds
-them after the templates are expanded.`,
-	File: keepSummary,
+	Doc:      doc("labels/template-dropped-label"),
+	File: func(c *lint.FileContext) {
+		summary.KeepWith(c, templateRefsOf(c))
+	},
 	Files: func(c *lint.FilesContext) {
-		sums := summaries(c)
-		ls := newLabelSets(recordingRulesOf(c))
-		for _, s := range sums {
-			for _, r := range s.rules {
-				if !r.alert || !r.parsed {
-					continue
-				}
-				result := ls.of(r.flow)
-				for _, ref := range r.refs {
-					if result.canHave(ref.label) {
+		ls := summary.LabelSets(c)
+		for _, p := range summary.Parts[[]alertRefs](c) {
+			for _, a := range p.Own {
+				r := &p.Rules[a.rule]
+				result := ls.Of(r.Flow)
+				for _, ref := range a.refs {
+					if result.CanHave(ref.label) {
 						continue
 					}
-					c.ReportSpan(s.path, s.groups[r.group].name, r.name, ref.span.span(), "add "+ref.label+" to the by (...) of the expression, or drop it from the text",
-						"%s %q reads $labels.%s, which the expression does not return (%s): it renders empty", ref.what(), ref.key, ref.label, result.why(ref.label))
+					c.ReportSpan(p.Path, p.Groups[r.Group].Name, r.Name, ref.span.Span(), "add "+ref.label+" to the by (...) of the expression, or drop it from the text",
+						"%s %q reads $labels.%s, which the expression does not return (%s): it renders empty", ref.what(), ref.key, ref.label, result.Why(ref.label))
 				}
 			}
 		}
 	},
+}
+
+// alertRefs are the labels the templates of an alert read from $labels.
+type alertRefs struct {
+	rule int32 // index in summary.Summary.Rules
+	refs []templateRef
+}
+
+// templateRef is a label a template of an alert's label or annotation
+// reads.
+type templateRef struct {
+	annotation bool // of an annotation, not a label
+	key        string
+	label      string
+	span       summary.Span
+}
+
+func (t templateRef) what() string {
+	if t.annotation {
+		return "annotation"
+	}
+	return "label"
+}
+
+// templateRefsOf returns the labels the templates of the file's alerts
+// read, for the alerts whose expression parses.
+func templateRefsOf(c *lint.FileContext) []alertRefs {
+	in := intern.New()
+	var out []alertRefs
+	i := int32(-1)
+	for _, g := range c.File.Groups() {
+		for _, r := range g.Rules {
+			i++
+			if !r.IsAlert() || r.Parsed == nil {
+				continue
+			}
+			var refs []templateRef
+			for _, m := range []struct {
+				pairs      rules.Map
+				annotation bool
+			}{{r.Labels, false}, {r.Annotations, true}} {
+				for _, p := range m.pairs {
+					at := c.File.Positions(p.Value)
+					for _, ref := range templateLabelRefs(p.Value.Value) {
+						refs = append(refs, templateRef{annotation: m.annotation, key: in.Str(p.Key.Value), label: in.Str(ref.label),
+							span: summary.SpanOf(c.Span(g, r, lint.Span{Start: at(ref.offset), End: at(ref.end)}))})
+					}
+				}
+			}
+			if len(refs) > 0 {
+				out = append(out, alertRefs{i, refs})
+			}
+		}
+	}
+	return out
 }
 
 type labelRef struct {

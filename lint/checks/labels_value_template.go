@@ -10,10 +10,7 @@ var LabelsValueTemplate = &lint.Check{
 	ID:       "labels/value-template",
 	Title:    "No $value in alert labels",
 	Severity: lint.Warning,
-	Doc: `An alert's labels are its identity. A label templated with ` + "`$value`" + ` (or
-` + "`.Value`" + `) changes with every evaluation, so Prometheus sees a new alert each
-time: alerts flap, notifications repeat, ` + "`for`" + ` never completes. Put the value in
-an annotation.`,
+	Doc:      doc("labels/value-template"),
 	Rule: func(c *lint.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return

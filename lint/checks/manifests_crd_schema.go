@@ -5,6 +5,7 @@ import (
 
 	"github.com/oomguard/oomguard/internal/crd"
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/kubectl"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -14,30 +15,10 @@ var ManifestsCRDSchema = &lint.Check{
 	ID:       "manifests/crd-schema",
 	Title:    "PrometheusRule the apiserver refuses under the CRD's schema",
 	Severity: lint.Error,
-	Doc: `Checks each PrometheusRule as ` + "`kubectl apply`" + ` sends it and as a kube-apiserver
-serving the Prometheus Operator's CRD checks it, with the apiserver's own
-validation code and the CRD pinned in this release: types, patterns (durations,
-` + "`partial_response_strategy`" + `), enums, required fields, unique group names, and
-fields the schema does not know, which ` + "`kubectl apply`" + ` refuses (it asks for strict
-field validation).
-
-kubectl reads YAML 1.1: ` + "`severity: yes`" + ` or ` + "`team: no`" + ` arrive as booleans, and the
-schema wants strings there, while Prometheus reads the same text as strings.
-Quote such values.
-
-Metadata (name, namespace, label and annotation syntax) is
-manifests/metadata's; this check leaves it alone.
-
-    metadata:
-      name: memory
-      lables: {prometheus: k8s}   # unknown field "metadata.lables"
-    spec:
-      groups:
-        - name: memory
-          partial_response_strategy: ignore   # should match '^(?i)(abort|warn)?$'`,
+	Doc:      doc("manifests/crd-schema"),
 	File: func(c *lint.FileContext) {
-		eachManifest(c, func(d *rules.Document, o kubeObject) {
-			kd, obj, err := o.doc, o.json, o.err
+		kubectl.Each(c, func(d *rules.Document, o kubectl.Object) {
+			kd, obj, err := o.Doc, o.JSON, o.Err
 			if err != nil {
 				c.Report(nil, nil, d.Pos, "", "kubectl cannot read this document: %v", err)
 				return
@@ -48,7 +29,7 @@ manifests/metadata's; this check leaves it alone.
 				return
 			}
 			at := func(path string) rules.Pos {
-				if p, ok := kd.locate(d.Item, path); ok {
+				if p, ok := kd.Locate(d.Item, path); ok {
 					return p
 				}
 				return d.Pos

@@ -16,11 +16,7 @@ var ManifestsMetadata = &lint.Check{
 	ID:       "manifests/metadata",
 	Title:    "PrometheusRule metadata the apiserver refuses",
 	Severity: lint.Error,
-	Doc: `A PrometheusRule needs a name that is a DNS subdomain (lower case letters,
-digits, ` + "`-`" + ` and ` + "`.`" + `, at most 253 characters), a namespace that is a DNS label
-if it has one, and valid label keys and values and annotation keys. The
-apiserver refuses the object otherwise, and ` + "`kubectl apply`" + ` of a file stops
-there. Checked with the apiserver's own validation functions.`,
+	Doc:      doc("manifests/metadata"),
 	File: func(c *lint.FileContext) {
 		for _, d := range c.File.Docs {
 			if d.Kind != rules.KindPrometheusRule || d.Meta == nil {

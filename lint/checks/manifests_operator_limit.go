@@ -6,6 +6,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/kubectl"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -19,16 +20,10 @@ var ManifestsOperatorLimit = &lint.Check{
 	ID:       "manifests/operator-limit",
 	Title:    "PrometheusRule too large for the Prometheus Operator",
 	Severity: lint.Error,
-	Doc: `The Prometheus Operator turns each PrometheusRule into a rule file (its
-` + "`spec`" + ` as YAML) and packs the rule files into ConfigMaps of at most 512 KiB
-(half of what a ConfigMap may hold). A single rule file over that cannot be
-packed: the apiserver stores the PrometheusRule, and the operator fails to
-reconcile the Prometheus that selects it, so no rule change reaches that
-Prometheus until the object is split. The size counted is the spec as YAML,
-as the operator writes it.`,
+	Doc:      doc("manifests/operator-limit"),
 	File: func(c *lint.FileContext) {
-		eachManifest(c, func(d *rules.Document, mo kubeObject) {
-			obj, err := mo.json, mo.err
+		kubectl.Each(c, func(d *rules.Document, mo kubectl.Object) {
+			obj, err := mo.JSON, mo.Err
 			// A rule file is at least a third of its JSON: skip the
 			// conversion for the small ones.
 			if err != nil || len(obj) < operatorLimit/3 {

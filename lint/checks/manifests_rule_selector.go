@@ -13,19 +13,7 @@ var ManifestsRuleSelector = &lint.Check{
 	ID:       "manifests/rule-selector",
 	Title:    "PrometheusRule the configured Prometheus does not select",
 	Severity: lint.Error,
-	Doc: `The Prometheus Operator gives a Prometheus only the PrometheusRules whose
-labels match its ` + "`ruleSelector`" + `; the others are ignored without a word, and
-their alerts never fire. Which labels that takes differs between setups:
-kube-prometheus's Prometheus selects everything, while a kube-prometheus-stack
-Helm release selects ` + "`release: <release name>`" + ` unless told otherwise.
-
-The check runs when the configuration names the selector, as the Prometheus
-resource has it or as a selector string:
-
-    lint:
-      ruleSelector:
-        matchLabels: {release: monitoring}
-    # or: ruleSelector: "release=monitoring,role in (alert-rules)"`,
+	Doc:      doc("manifests/rule-selector"),
 	File: func(c *lint.FileContext) {
 		sel := c.Config.RuleSelector
 		if sel == nil {

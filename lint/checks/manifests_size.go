@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/kubectl"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -23,18 +24,10 @@ var ManifestsSize = &lint.Check{
 	ID:       "manifests/size",
 	Title:    "PrometheusRule too large for kubectl apply or etcd",
 	Severity: lint.Error,
-	Doc: `Client-side ` + "`kubectl apply`" + ` keeps a copy of the whole object, as JSON, in the
-annotation ` + "`" + lastApplied + "`" + `, and the apiserver limits an
-object's annotations to 256 KiB in all: a PrometheusRule of more than about
-256 KiB of JSON is refused with ` + "`metadata.annotations: Too long`" + `. Apply it with
-` + "`kubectl apply --server-side`" + ` (which keeps no such copy) or split it.
-
-Beyond that, etcd refuses any object over 1.5 MiB by default (` + "`etcdserver: request\nis too large`" + `), whatever the client: split it.
-
-The size counted is the object's compact JSON, as kubectl sends it.`,
+	Doc:      doc("manifests/size"),
 	File: func(c *lint.FileContext) {
-		eachManifest(c, func(d *rules.Document, mo kubeObject) {
-			obj, err := mo.json, mo.err
+		kubectl.Each(c, func(d *rules.Document, mo kubectl.Object) {
+			obj, err := mo.JSON, mo.Err
 			if err != nil {
 				return // manifests/crd-schema reports it
 			}

@@ -20,17 +20,7 @@ var PromqlCatchAllMatcher = &lint.Check{
 	ID:       "promql/catch-all-matcher",
 	Title:    "A matcher that matches everything",
 	Severity: lint.Warning,
-	Doc: `` + "`container=~\".*\"`" + ` matches every value, the empty one included, so it matches
-series without the label too: it filters nothing. It is usually a dashboard
-variable's "All" left in a rule, or a filter meant as ` + "`container!=\"\"`" + ` (which
-keeps only series that have the label, and leaves out the pod cgroup of
-cAdvisor). Drop it, or write the filter meant; ` + "`oomguard lint --fix`" + ` drops it,
-as the selector selects the same series without it. ` + "`=~\".+\"`" + ` is not reported: it
-leaves out series without the label.
-
-A selector without a metric name whose matchers all accept any value, such as
-` + "`{job=~\".+\"}`" + `, selects every series of every metric of those targets: the
-rule reads the whole database at each evaluation. Name the metric.`,
+	Doc:      doc("promql/catch-all-matcher"),
 	Rule: func(c *lint.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
 			// Worked out for a finding only: lining an expression up with

@@ -13,22 +13,9 @@ var PromqlCounterWithoutRate = &lint.Check{
 	ID:       "promql/counter-without-rate",
 	Title:    "A counter compared or aggregated without rate() or increase()",
 	Severity: lint.Warning,
-	Doc: `A counter's raw value is a total since its process started, and drops to 0
-when the process (the exporter, the kubelet, the container) restarts. Compared
-with a threshold or aggregated as it is, it says nothing about now:
-` + "`container_oom_events_total > 0`" + ` stays true for ever after one event, and
-` + "`sum(container_cpu_usage_seconds_total)`" + ` falls whenever one container restarts.
-Take ` + "`rate()`" + ` or ` + "`increase()`" + ` over a window first:
-` + "`increase(container_oom_events_total[10m]) > 0`" + `.
-
-The metric catalog (docs/metrics.md) says which metrics are counters. A
-counter is fine anywhere under ` + "`rate`" + `, ` + "`irate`" + `, ` + "`increase`" + `, ` + "`resets`" + `,
-` + "`changes`" + `, ` + "`absent`" + `, ` + "`absent_over_time`" + `, ` + "`present_over_time`" + `,
-` + "`count_over_time`" + ` or ` + "`timestamp`" + `, under ` + "`count`" + ` or ` + "`group`" + ` (which read no
-values), and on the right of ` + "`and`" + ` or ` + "`unless`" + ` (only its presence counts).
-Recording it as it is, without comparing or aggregating it, is fine too.`,
+	Doc:      doc("promql/counter-without-rate"),
 	Rule: func(c *lint.RuleContext) {
-		cat := metricCatalog(c.Config)
+		cat := c.Config.Metrics
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, path []parser.Node) {
 			name := metricName(vs)
 			if cat.Type(name) != catalog.Counter {

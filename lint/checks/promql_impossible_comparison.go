@@ -15,19 +15,9 @@ var PromqlImpossibleComparison = &lint.Check{
 	ID:       "promql/impossible-comparison",
 	Title:    "A comparison the metric's values can never satisfy",
 	Severity: lint.Error,
-	Doc: `Some gauges cannot leave a range: kube-state-metrics states such as
-` + "`kube_pod_container_status_last_terminated_reason`" + ` are 0 or 1, info series such
-as ` + "`kube_pod_info`" + ` are always 1, ` + "`up`" + ` is 0 or 1. A comparison outside that range
-never holds: ` + "`kube_pod_container_status_last_terminated_reason{reason=\"OOMKilled\"} > 1`" + `
-returns nothing, and an alert on it never fires. Compare a state with
-` + "`== 1`" + `.
-
-The ranges come from the metric catalog (docs/metrics.md); give your own
-recorded ratios one in ` + "`.oomguard.yaml`" + ` (` + "`range: [0, 1]`" + `) to have them checked.
-The range is followed through ` + "`max`" + `, ` + "`min`" + `, ` + "`avg`" + `, ` + "`topk`" + `, ` + "`bottomk`" + `,
-` + "`max_over_time`" + ` and the like, which keep it, and ` + "`bool`" + ` comparisons are 0 or 1.`,
+	Doc:      doc("promql/impossible-comparison"),
 	Rule: func(c *lint.RuleContext) {
-		cat := metricCatalog(c.Config)
+		cat := c.Config.Metrics
 		if c.Rule.Parsed == nil {
 			return
 		}

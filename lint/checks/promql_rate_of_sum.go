@@ -11,18 +11,9 @@ var PromqlRateOfSum = &lint.Check{
 	ID:       "promql/rate-of-sum",
 	Title:    "rate(), irate() or increase() of a sum",
 	Severity: lint.Warning,
-	Doc: `Counters restart at 0 when their process does, and ` + "`rate()`" + ` copes with that
-by treating a decrease as a reset, series by series. Summing first hides
-the reset of one series in the sum of all: the sum only dips, rate() takes
-the dip for a reset of the whole sum and adds it all back, and the result
-spikes. Take the rate of each series, then sum:
-` + "`sum by (namespace) (rate(container_cpu_usage_seconds_total[5m]))`" + `, not
-` + "`rate(sum by (namespace) (container_cpu_usage_seconds_total)[5m:])`" + `.
-Recording a sum of a counter and taking rate() of the recorded series has
-the same flaw; this check sees one expression at a time and does not follow
-recording rules.`,
+	Doc:      doc("promql/rate-of-sum"),
 	Rule: func(c *lint.RuleContext) {
-		parserInspectCalls(c.Rule.Parsed, func(call *parser.Call) {
+		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {
 			switch call.Func.Name {
 			case "rate", "irate", "increase", "resets":
 			default:

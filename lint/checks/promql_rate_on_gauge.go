@@ -12,16 +12,10 @@ var PromqlRateOnGauge = &lint.Check{
 	ID:       "promql/rate-on-gauge",
 	Title:    "rate(), irate(), increase() or resets() of a gauge",
 	Severity: lint.Error,
-	Doc: `` + "`rate()`" + `, ` + "`irate()`" + `, ` + "`increase()`" + ` and ` + "`resets()`" + ` are for counters: they
-read every decrease as a counter reset and add the whole new value. Over a
-gauge such as ` + "`container_memory_working_set_bytes`" + ` they return large made-up
-increases whenever the gauge goes down. The metric catalog (docs/metrics.md)
-says which metrics are gauges. Use ` + "`deriv()`" + ` for a gauge's rate of change per
-second and ` + "`delta()`" + ` for its change over the window:
-` + "`deriv(container_memory_working_set_bytes{container!=\"\"}[10m])`" + `.`,
+	Doc:      doc("promql/rate-on-gauge"),
 	Rule: func(c *lint.RuleContext) {
-		cat := metricCatalog(c.Config)
-		parserInspectCalls(c.Rule.Parsed, func(call *parser.Call) {
+		cat := c.Config.Metrics
+		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {
 			fix, ok := gaugeFunctions[call.Func.Name]
 			if !ok || len(call.Args) == 0 {
 				return

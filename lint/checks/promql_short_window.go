@@ -16,28 +16,11 @@ var PromqlShortWindow = &lint.Check{
 	ID:       "promql/short-window",
 	Title:    "A range window that covers too few scrape intervals",
 	Severity: lint.Warning,
-	Doc: `` + "`rate()`" + ` needs two samples in its window, and the other functions over a
-window need enough of them to mean anything. A window of a few scrape
-intervals holds few samples: one slow or failed scrape leaves it with too
-few, the series drops out of the result for that evaluation, and an alert
-on it resolves and starts its ` + "`for`" + ` again. Make every window cover at least 4
-scrape intervals: ` + "`rate(x[2m])`" + ` at kube-prometheus's 30s.
-
-The check reads the windows of ` + "`rate`" + `, ` + "`irate`" + `, ` + "`increase`" + `, ` + "`delta`" + `,
-` + "`idelta`" + `, ` + "`deriv`" + `, ` + "`predict_linear`" + `, ` + "`resets`" + `, ` + "`changes`" + ` and the
-` + "`*_over_time`" + ` aggregations (not ` + "`last_over_time`" + `, ` + "`first_over_time`" + `,
-` + "`present_over_time`" + ` and ` + "`absent_over_time`" + `, which want one sample). Set the
-scrape interval and the number of intervals in ` + "`.oomguard.yaml`" + `:
-
-` + "```yaml" + `
-lint:
-  scrapeInterval: 30s
-  minScrapesPerWindow: 4
-` + "```",
+	Doc:      doc("promql/short-window"),
 	Rule: func(c *lint.RuleContext) {
-		iv, n := scrapeWindow(c.Config)
+		iv, n := c.Config.ScrapeInterval, c.Config.MinScrapesPerWindow
 		least := time.Duration(n) * iv
-		parserInspectCalls(c.Rule.Parsed, func(call *parser.Call) {
+		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {
 			name := call.Func.Name
 			if !windowFunctions[name] && !(strings.HasSuffix(name, "_over_time") && !oneSampleFunctions[name]) {
 				return

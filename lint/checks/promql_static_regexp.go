@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"regexp"
 	"regexp/syntax"
 	"strconv"
 	"strings"
@@ -17,9 +16,7 @@ var PromqlStaticRegexp = &lint.Check{
 	ID:       "promql/static-regexp",
 	Title:    "A regexp matcher on a fixed string, or with anchors",
 	Severity: lint.Info,
-	Doc: `` + "`job=~\"kubelet\"`" + ` matches one fixed string: ` + "`job=\"kubelet\"`" + ` says so and is
-cheaper. PromQL anchors every regexp, so ` + "`^`" + ` and ` + "`$`" + ` in ` + "`=~\"^kubelet$\"`" + ` are
-redundant.`,
+	Doc:      doc("promql/static-regexp"),
 	Rule: func(c *lint.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
 			for _, m := range vs.LabelMatchers {
@@ -79,40 +76,4 @@ func literal(re string) (string, bool) {
 		return "", true
 	}
 	return "", false
-}
-
-// matcherRE is a label matcher with a regexp operator, as written.
-var matcherRE = regexp.MustCompile("([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~)\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`)")
-
-// matcherText returns where matcher m is written in the text of selector
-// vs in expr: from its label name, and from its operator, to its end.
-func matcherText(expr string, vs *parser.VectorSelector, m *labels.Matcher) (nameAt, start, end int, ok bool) {
-	r := vs.PositionRange()
-	if r.Start < 0 || int(r.End) > len(expr) || r.Start >= r.End {
-		return 0, 0, 0, false
-	}
-	text := expr[r.Start:r.End]
-	n := 0
-	for _, loc := range matcherRE.FindAllStringSubmatchIndex(text, -1) {
-		name, op, lit := text[loc[2]:loc[3]], text[loc[4]:loc[5]], text[loc[6]:loc[7]]
-		if name != m.Name || (op == "=~") != (m.Type == labels.MatchRegexp) {
-			continue
-		}
-		if v, err := unquotePromQL(lit); err != nil || v != m.Value {
-			continue
-		}
-		nameAt, start, end = int(r.Start)+loc[2], int(r.Start)+loc[4], int(r.Start)+loc[7]
-		n++
-	}
-	return nameAt, start, end, n == 1
-}
-
-// unquotePromQL reads a PromQL string literal.
-func unquotePromQL(lit string) (string, error) {
-	if strings.HasPrefix(lit, "'") {
-		inner := lit[1 : len(lit)-1]
-		inner = strings.ReplaceAll(strings.ReplaceAll(inner, `\'`, `'`), `"`, `\"`)
-		lit = `"` + inner + `"`
-	}
-	return strconv.Unquote(lit)
 }

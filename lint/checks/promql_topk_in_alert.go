@@ -11,16 +11,7 @@ var PromqlTopkInAlert = &lint.Check{
 	ID:       "promql/topk-in-alert",
 	Title:    "topk(), bottomk() or limitk() in an alert",
 	Severity: lint.Warning,
-	Doc: `An alert fires one alert per series its expression returns. With ` + "`topk()`" + `,
-` + "`bottomk()`" + `, ` + "`limitk()`" + ` or ` + "`limit_ratio()`" + ` the set of series depends on a
-ranking: when two containers swap places, one alert resolves and another
-starts, each ` + "`for`" + ` begins again, and notifications flap. Alert on a threshold
-(` + "`> 0.9`" + `) and leave rankings to dashboards.
-
-A ranking on the "one" side of a ` + "`group_left`" + ` or ` + "`group_right`" + ` join, such as
-` + "`* on (namespace, pod) group_left (node) topk by (namespace, pod) (1, kube_pod_info)`" + `,
-is not reported: it keeps one series a group so that the join works (two
-kube-state-metrics replicas, say), it does not decide which alerts fire.`,
+	Doc:      doc("promql/topk-in-alert"),
 	Rule: func(c *lint.RuleContext) {
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil {
 			return

@@ -12,18 +12,9 @@ var PromqlUnguardedDivisor = &lint.Check{
 	ID:       "promql/unguarded-divisor",
 	Title:    "Division by a gauge that is 0 when unset, without > 0",
 	Severity: lint.Warning,
-	Doc: `Some gauges use 0 for "not set": ` + "`container_spec_memory_limit_bytes`" + ` is 0 for a
-container without a memory limit (the metric catalog, docs/metrics.md, lists
-them with what their 0 means). Dividing by one gives +Inf for those series
-(NaN when the dividend is 0 too). +Inf passes any ` + "`> 0.9`" + `, so an alert fires
-for every container without a limit; inside ` + "`sum()`" + ` or ` + "`avg()`" + `, one +Inf or
-NaN turns the whole group's result into +Inf or NaN. Filter the divisor:
-` + "`container_memory_working_set_bytes / (container_spec_memory_limit_bytes > 0)`" + `.
-
-A divisor already filtered by a comparison, an ` + "`and`" + `/` + "`unless`" + `, or changed by a
-function that does not keep zeros (` + "`clamp_min`" + `, ` + "`+ 1`" + `...) is not reported.`,
+	Doc:      doc("promql/unguarded-divisor"),
 	Rule: func(c *lint.RuleContext) {
-		cat := metricCatalog(c.Config)
+		cat := c.Config.Metrics
 		if c.Rule.Parsed == nil {
 			return
 		}

@@ -1,8 +1,6 @@
-package catalog_test
+package config
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,20 +9,16 @@ import (
 	"github.com/oomguard/oomguard/lint/catalog"
 )
 
-// TestConfig reads the catalog entries and window settings of the lint
-// section, and refuses bad ones at their position.
-func TestConfig(t *testing.T) {
+// TestLintCatalog reads the catalog entries and window settings of the
+// lint section, and refuses bad ones at their position.
+func TestLintCatalog(t *testing.T) {
 	load := func(t *testing.T, src string) (*lint.Config, error) {
 		t.Helper()
-		path := filepath.Join(t.TempDir(), ".oomguard.yaml")
-		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := lint.LoadConfig(path, true, nil)
+		f, err := Parse(".oomguard.yaml", []byte(src))
 		if err != nil {
 			return nil, err
 		}
-		return cfg, nil
+		return f.Lint, nil
 	}
 	def := lint.DefaultConfig()
 	if def.ScrapeInterval != 30*time.Second || def.MinScrapesPerWindow != 4 || def.MinFor != time.Minute || def.Metrics != catalog.Default() {

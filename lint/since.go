@@ -1,4 +1,4 @@
-package cli
+package lint
 
 import (
 	"bytes"
@@ -11,9 +11,17 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/rules"
 )
+
+// SinceError is a git ref that --since cannot compare with.
+type SinceError struct {
+	Ref string
+	Err error
+}
+
+func (e *SinceError) Error() string { return fmt.Sprintf("since %s: %v", e.Ref, e.Err) }
+func (e *SinceError) Unwrap() error { return e.Err }
 
 // changes are the lines of the work tree that differ from a git ref.
 type changes struct {
@@ -26,8 +34,17 @@ type changes struct {
 var hunkRE = regexp.MustCompile(`^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@`)
 
 // changedLines asks git which lines of the work tree (staged or not)
-// differ from ref, and which files it does not track.
+// differ from ref, and which files it does not track; errors are
+// *SinceError.
 func changedLines(ref string) (*changes, error) {
+	c, err := gitChanges(ref)
+	if err != nil {
+		return nil, &SinceError{Ref: ref, Err: err}
+	}
+	return c, nil
+}
+
+func gitChanges(ref string) (*changes, error) {
 	git := func(args ...string) ([]byte, error) {
 		cmd := exec.Command("git", args...)
 		var stderr bytes.Buffer
@@ -107,12 +124,16 @@ func changedLines(ref string) (*changes, error) {
 // filter keeps the findings on changed lines: a finding in a rule is kept
 // when any line of that rule changed, one outside rules when its own line
 // did. Standard input is all new.
-func (c *changes) filter(ds []lint.Diagnostic, files []*rules.File) []lint.Diagnostic {
+func (c *changes) filter(ds []Diagnostic, files []*rules.File) []Diagnostic {
 	byPath := map[string]*rules.File{}
 	for _, f := range files {
-		byPath[f.Path] = f
+		// The findings of an evaluated mixin are in its jsonnet, not in
+		// the evaluated rules.
+		if f.Origin == nil {
+			byPath[f.Path] = f
+		}
 	}
-	var kept []lint.Diagnostic
+	var kept []Diagnostic
 	for _, d := range ds {
 		if d.File == "<stdin>" {
 			kept = append(kept, d)

@@ -1,4 +1,11 @@
-package checks
+// Package kubectl reads PrometheusRule manifests as kubectl reads and sends
+// them: kubectl splits a stream at lines starting with "---" and reads each
+// part with YAML 1.1 rules (sigs.k8s.io/yaml), where the rules loader reads
+// YAML 1.2. The two differ on purpose-made traps such as `severity: yes`,
+// which kubectl sends as the boolean true. The manifest checks see what the
+// API server would be sent, and find the field an API server error names
+// in the file.
+package kubectl
 
 import (
 	"bytes"
@@ -14,21 +21,17 @@ import (
 	"github.com/oomguard/oomguard/rules"
 )
 
-// kubeDoc is one document of a file as kubectl reads it: kubectl splits a
-// stream at lines starting with "---" and reads each part with YAML 1.1
-// rules (sigs.k8s.io/yaml), where our loader reads YAML 1.2. The two differ
-// on purpose-made traps such as `severity: yes`, which kubectl sends as the
-// boolean true.
-type kubeDoc struct {
+// Doc is one document of a file as kubectl reads it.
+type Doc struct {
 	// first and last are the lines of the file the document spans.
 	first, last int
 	text        []byte
 }
 
-// kubectlDocs splits src as kubectl's YAML reader does.
-func kubectlDocs(src []byte) []kubeDoc {
-	var docs []kubeDoc
-	cur := kubeDoc{first: 1}
+// Docs splits src as kubectl's YAML reader does.
+func Docs(src []byte) []Doc {
+	var docs []Doc
+	cur := Doc{first: 1}
 	var buf bytes.Buffer
 	line := 0
 	flush := func(last int) {
@@ -50,7 +53,7 @@ func kubectlDocs(src []byte) []kubeDoc {
 		if rest, ok := bytes.CutPrefix(l, []byte("---")); ok {
 			if t := bytes.TrimSpace(rest); len(t) == 0 || t[0] == '#' {
 				flush(line - 1)
-				cur = kubeDoc{first: line + 1}
+				cur = Doc{first: line + 1}
 				continue
 			}
 		}
@@ -60,19 +63,19 @@ func kubectlDocs(src []byte) []kubeDoc {
 	return docs
 }
 
-// docAt returns the kubectl document holding line n.
-func docAt(docs []kubeDoc, n int) (kubeDoc, bool) {
+// DocAt returns the kubectl document holding line n.
+func DocAt(docs []Doc, n int) (Doc, bool) {
 	for _, d := range docs {
 		if d.first <= n && n <= d.last {
 			return d, true
 		}
 	}
-	return kubeDoc{}, false
+	return Doc{}, false
 }
 
-// object returns the JSON kubectl sends for the document, or for item
+// JSON returns the JSON kubectl sends for the document, or for item
 // item of a List when item >= 0.
-func (k kubeDoc) object(item int) ([]byte, error) {
+func (k Doc) JSON(item int) ([]byte, error) {
 	j, err := sigsyaml.YAMLToJSON(k.text)
 	if err != nil {
 		return nil, err
@@ -96,7 +99,7 @@ func (k kubeDoc) object(item int) ([]byte, error) {
 // path names (spec.groups[0].rules[1].for, metadata.labels[a.b/c]), or of
 // the deepest part of it the document has, with item >= 0 for an item of
 // a List. It returns false when not even the document can be read.
-func (k kubeDoc) locate(item int, path string) (rules.Pos, bool) {
+func (k Doc) Locate(item int, path string) (rules.Pos, bool) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(k.text, &root); err != nil || root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		return rules.Pos{}, false
@@ -158,40 +161,42 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// kubeObject is a PrometheusRule document as kubectl sends it.
-type kubeObject struct {
-	doc  kubeDoc
-	json []byte
-	err  error
+// Object is a PrometheusRule document as kubectl sends it.
+type Object struct {
+	// Doc is the document; JSON what kubectl sends of it, unless Err says
+	// why it cannot.
+	Doc  Doc
+	JSON []byte
+	Err  error
 }
 
 type docsKey struct{}
 type objectKey struct{ line, item int }
 
-// manifestObject returns document d of the file as kubectl reads and sends
+// Manifest returns document d of the file as kubectl reads and sends
 // it, worked out once per file for all the manifest checks; false when no
 // kubectl document holds it.
-func manifestObject(c *lint.FileContext, d *rules.Document) (kubeObject, bool) {
-	docs := c.Memo(docsKey{}, func() any { return kubectlDocs(c.File.Source()) }).([]kubeDoc)
-	kd, ok := docAt(docs, d.Pos.Line)
+func Manifest(c *lint.FileContext, d *rules.Document) (Object, bool) {
+	docs := c.Memo(docsKey{}, func() any { return Docs(c.File.Source()) }).([]Doc)
+	kd, ok := DocAt(docs, d.Pos.Line)
 	if !ok {
-		return kubeObject{}, false
+		return Object{}, false
 	}
 	o := c.Memo(objectKey{kd.first, d.Item}, func() any {
-		j, err := kd.object(d.Item)
-		return kubeObject{doc: kd, json: j, err: err}
-	}).(kubeObject)
+		j, err := kd.JSON(d.Item)
+		return Object{Doc: kd, JSON: j, Err: err}
+	}).(Object)
 	return o, true
 }
 
-// eachManifest calls fn for every PrometheusRule document of the file that
+// Each calls fn for every PrometheusRule document of the file that
 // kubectl can locate, with the document as kubectl reads it.
-func eachManifest(c *lint.FileContext, fn func(d *rules.Document, o kubeObject)) {
+func Each(c *lint.FileContext, fn func(d *rules.Document, o Object)) {
 	for _, d := range c.File.Docs {
 		if d.Kind != rules.KindPrometheusRule {
 			continue
 		}
-		if o, ok := manifestObject(c, d); ok {
+		if o, ok := Manifest(c, d); ok {
 			fn(d, o)
 		}
 	}

@@ -1,4 +1,4 @@
-package checks
+package matchers
 
 import (
 	"regexp"
@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 )
 
-// TestRegexpsDisjoint compares regexpsDisjoint with the strings of a small
+// TestRegexpsDisjoint compares RegexpsDisjoint with the strings of a small
 // alphabet: what it calls disjoint must have no string in common, and the
 // pairs below without one must be found.
 func TestRegexpsDisjoint(t *testing.T) {
@@ -38,12 +38,12 @@ func TestRegexpsDisjoint(t *testing.T) {
 	compile := func(re string) *regexp.Regexp { return regexp.MustCompile("^(?s:" + re + ")$") }
 	for _, a := range res {
 		for _, b := range res {
-			got := regexpsDisjoint(a, b)
+			got := RegexpsDisjoint(a, b)
 			if want, ok := disjoint[[2]string{a, b}]; ok && got != want {
-				t.Errorf("regexpsDisjoint(%q, %q) = %v, want %v", a, b, got, want)
+				t.Errorf("RegexpsDisjoint(%q, %q) = %v, want %v", a, b, got, want)
 			}
-			if got != regexpsDisjoint(b, a) {
-				t.Errorf("regexpsDisjoint(%q, %q) is not symmetric", a, b)
+			if got != RegexpsDisjoint(b, a) {
+				t.Errorf("RegexpsDisjoint(%q, %q) is not symmetric", a, b)
 			}
 			if !got {
 				continue
@@ -51,13 +51,13 @@ func TestRegexpsDisjoint(t *testing.T) {
 			ra, rb := compile(a), compile(b)
 			for _, w := range words {
 				if ra.MatchString(w) && rb.MatchString(w) {
-					t.Errorf("regexpsDisjoint(%q, %q): both match %q", a, b, w)
+					t.Errorf("RegexpsDisjoint(%q, %q): both match %q", a, b, w)
 					break
 				}
 			}
 		}
 	}
-	if regexpsDisjoint("^2..", "3..") {
+	if RegexpsDisjoint("^2..", "3..") {
 		t.Error("an assertion is followed: it should not be")
 	}
 }
@@ -81,8 +81,8 @@ func TestDisjointMatchers(t *testing.T) {
 		{[]*labels.Matcher{m(labels.MatchRegexp, "5..")}, false},
 		{nil, false},
 	} {
-		if got := disjointMatchers(tc.ms); got != tc.want {
-			t.Errorf("disjointMatchers(%v) = %v, want %v", tc.ms, got, tc.want)
+		if got := DisjointMatchers(tc.ms); got != tc.want {
+			t.Errorf("DisjointMatchers(%v) = %v, want %v", tc.ms, got, tc.want)
 		}
 	}
 }

@@ -1,11 +1,15 @@
-package checks
+// Package matchers is the algebra of PromQL label matchers: whether
+// matchers can match a value in common (DisjointMatchers, RegexpsDisjoint),
+// what the value of a label is in the series an expression returns
+// (ValueConstraint), and whether two expressions can return a series in
+// common (Outputs, DisjointOutputs). It answers "disjoint" only where that
+// is certain, and "not known" past its budgets.
+package matchers
 
 import (
-	"fmt"
 	"regexp"
 	"regexp/syntax"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,48 +19,13 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/rules"
+	"github.com/oomguard/oomguard/lint/intern"
 )
 
-var camelCase = regexp.MustCompile(`^[A-Z][a-zA-Z0-9]*$`)
-
-var levelMetricOps = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$`)
-
-// staticLabels returns the labels a rule sets on what it writes: those of
-// its group, overridden by its own.
-func staticLabels(g *rules.Group, r *rules.Rule) map[string]string {
-	out := map[string]string{}
-	if g != nil {
-		for _, p := range g.Labels {
-			out[p.Key.Value] = p.Value.Value
-		}
-	}
-	for _, p := range r.Labels {
-		out[p.Key.Value] = p.Value.Value
-	}
-	return out
-}
-
-// staticKey is the part of a rule's key its static labels make. The key
-// is the kind, name and static labels of a rule (ruleSummary.key): rules
-// with different keys never write the same series.
-func staticKey(static map[string]string) string {
-	keys := make([]string, 0, len(static))
-	for k := range static {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "\x00%s=%s", k, static[k])
-	}
-	return b.String()
-}
-
-// outputs is what disjointOutputs compares of the series an expression
+// Outputs is what DisjointOutputs compares of the series an expression
 // returns: for each label its matchers name (but the metric name), what
-// the value of the label is in those series (valueConstraint).
-type outputs struct {
+// the value of the label is in those series (ValueConstraint).
+type Outputs struct {
 	labels []outputLabel // sorted by name
 	// matchers are the alternatives as matchers, made when first needed:
 	// few rules are compared.
@@ -66,7 +35,7 @@ type outputs struct {
 
 type outputLabel struct {
 	name string
-	// alternatives are valueConstraint's, as the type and value of each
+	// alternatives are ValueConstraint's, as the type and value of each
 	// matcher.
 	alternatives [][]matcherSpec
 }
@@ -76,9 +45,9 @@ type matcherSpec struct {
 	name, value string
 }
 
-// constraint returns valueConstraint's of label l: any value when the
+// constraint returns ValueConstraint's of label l: any value when the
 // expression has no matcher of l.
-func (o *outputs) constraint(l string) [][]*labels.Matcher {
+func (o *Outputs) constraint(l string) [][]*labels.Matcher {
 	i, ok := slices.BinarySearchFunc(o.labels, l, func(ol outputLabel, l string) int { return strings.Compare(ol.name, l) })
 	if !ok {
 		return [][]*labels.Matcher{nil}
@@ -109,26 +78,44 @@ func matchersOf(alternatives [][]matcherSpec) [][]*labels.Matcher {
 	return out
 }
 
-// outputsOf returns the outputs of an expression, whose selectors have
-// matchers of the labels names, or nil when it does not parse; outputs
-// alike are one.
-func outputsOf(e parser.Expr, names []string, in *interner) *outputs {
+// MaxAlternatives bounds the alternatives ValueConstraint enumerates.
+const MaxAlternatives = 64
+
+// MaxRegexpStates bounds the states of the product of two regular
+// expressions' automata RegexpsDisjoint walks.
+const MaxRegexpStates = 10000
+
+// Kept keeps one copy of the Outputs that are alike, and of their names
+// and values, for the expressions of a file.
+type Kept struct {
+	in      *intern.Interner
+	outputs map[string]*Outputs
+}
+
+// NewKept returns a Kept that keeps strings with in.
+func NewKept(in *intern.Interner) *Kept {
+	return &Kept{in: in, outputs: map[string]*Outputs{}}
+}
+
+// Of returns the Outputs of an expression, whose selectors have matchers of
+// the labels names, or nil when it does not parse.
+func (k *Kept) Of(e parser.Expr, names []string) *Outputs {
 	if e == nil {
 		return nil
 	}
 	var key []byte
-	o := &outputs{}
+	o := &Outputs{}
 	for _, l := range names {
 		if l == model.MetricNameLabel {
 			continue
 		}
-		ol := outputLabel{name: in.str(l)}
+		ol := outputLabel{name: k.in.Str(l)}
 		key = append(key, l...)
-		for _, alt := range valueConstraint(e, l) {
+		for _, alt := range ValueConstraint(e, l) {
 			key = append(key, 1)
 			specs := make([]matcherSpec, 0, len(alt))
 			for _, m := range alt {
-				specs = append(specs, matcherSpec{m.Type, ol.name, in.str(m.Value)})
+				specs = append(specs, matcherSpec{m.Type, ol.name, k.in.Str(m.Value)})
 				key = strconv.AppendInt(key, int64(m.Type), 10)
 				key = strconv.AppendQuote(key, m.Value)
 			}
@@ -137,36 +124,36 @@ func outputsOf(e parser.Expr, names []string, in *interner) *outputs {
 		key = append(key, 0)
 		o.labels = append(o.labels, ol)
 	}
-	if shared, ok := in.outputs[string(key)]; ok {
+	if shared, ok := k.outputs[string(key)]; ok {
 		return shared
 	}
-	in.outputs[string(key)] = o
+	k.outputs[string(key)] = o
 	return o
 }
 
-// disjointOutputs reports whether two expressions certainly return no
+// DisjointOutputs reports whether two expressions certainly return no
 // series with the same labels: some label, not set by the rules' static
-// labels, is kept in the output of both and pinned by their matchers to
-// values no string has in common (code=~"2.." and code=~"5..").
-func disjointOutputs(a, b *outputs, static *names) bool {
+// labels (static), is kept in the output of both and pinned by their
+// matchers to values no string has in common (code=~"2.." and code=~"5..").
+func DisjointOutputs(a, b *Outputs, static []string) bool {
 	if a == nil || b == nil {
 		return false
 	}
 	names := map[string]bool{}
-	for _, o := range []*outputs{a, b} {
+	for _, o := range []*Outputs{a, b} {
 		for _, ol := range o.labels {
 			names[ol.name] = true
 		}
 	}
 	for l := range names {
-		if slices.Contains(static.all(), l) {
+		if slices.Contains(static, l) {
 			continue
 		}
 		ca, cb := a.constraint(l), b.constraint(l)
 		disjoint := true
 		for _, x := range ca {
 			for _, y := range cb {
-				if !disjointMatchers(slices.Concat(x, y)) {
+				if !DisjointMatchers(slices.Concat(x, y)) {
 					disjoint = false
 				}
 			}
@@ -178,11 +165,13 @@ func disjointOutputs(a, b *outputs, static *names) bool {
 	return false
 }
 
-// valueConstraint returns what the value of label l is in the series an
+// ValueConstraint returns what the value of label l is in the series an
 // expression returns: it matches all the matchers of one of the
 // alternatives. An empty alternative (any value) is returned when it is not
 // known, or the label is removed on the way.
-func valueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
+// An expression whose alternatives would be more than MaxAlternatives (a
+// chain of or, joins on l of such chains) is not known: any value.
+func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 	anything := [][]*labels.Matcher{nil}
 	switch e := e.(type) {
 	case *parser.VectorSelector:
@@ -194,15 +183,15 @@ func valueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 		}
 		return [][]*labels.Matcher{ms}
 	case *parser.MatrixSelector:
-		return valueConstraint(e.VectorSelector, l)
+		return ValueConstraint(e.VectorSelector, l)
 	case *parser.SubqueryExpr:
-		return valueConstraint(e.Expr, l)
+		return ValueConstraint(e.Expr, l)
 	case *parser.ParenExpr:
-		return valueConstraint(e.Expr, l)
+		return ValueConstraint(e.Expr, l)
 	case *parser.StepInvariantExpr:
-		return valueConstraint(e.Expr, l)
+		return ValueConstraint(e.Expr, l)
 	case *parser.UnaryExpr:
-		return valueConstraint(e.Expr, l)
+		return ValueConstraint(e.Expr, l)
 	case *parser.AggregateExpr:
 		switch {
 		case e.Op == parser.COUNT_VALUES:
@@ -210,12 +199,12 @@ func valueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 				return anything
 			}
 		case e.Op == parser.TOPK || e.Op == parser.BOTTOMK || e.Op == parser.LIMITK || e.Op == parser.LIMIT_RATIO:
-			return valueConstraint(e.Expr, l)
+			return ValueConstraint(e.Expr, l)
 		}
 		if slices.Contains(e.Grouping, l) == e.Without {
 			return anything
 		}
-		return valueConstraint(e.Expr, l)
+		return ValueConstraint(e.Expr, l)
 	case *parser.Call:
 		switch e.Func.Name {
 		case "label_replace", "label_join":
@@ -225,7 +214,7 @@ func valueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 			if dst, ok := unparen(e.Args[1]).(*parser.StringLiteral); !ok || dst.Val == l {
 				return anything
 			}
-			return valueConstraint(e.Args[0], l)
+			return ValueConstraint(e.Args[0], l)
 		case "absent", "absent_over_time", "info":
 			return anything
 		case "histogram_quantile", "histogram_fraction":
@@ -235,7 +224,7 @@ func valueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 		}
 		for _, a := range e.Args {
 			if t := a.Type(); t == parser.ValueTypeVector || t == parser.ValueTypeMatrix {
-				return valueConstraint(a, l)
+				return ValueConstraint(a, l)
 			}
 		}
 		return anything
@@ -245,16 +234,20 @@ func valueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 		case lt && rt:
 			return anything
 		case rt:
-			return valueConstraint(e.LHS, l)
+			return ValueConstraint(e.LHS, l)
 		case lt:
-			return valueConstraint(e.RHS, l)
+			return ValueConstraint(e.RHS, l)
 		}
 		vm := e.VectorMatching
 		switch {
 		case e.Op == parser.LOR:
-			return append(valueConstraint(e.LHS, l), valueConstraint(e.RHS, l)...)
+			out := append(ValueConstraint(e.LHS, l), ValueConstraint(e.RHS, l)...)
+			if len(out) > MaxAlternatives {
+				return anything
+			}
+			return out
 		case e.Op == parser.LAND || e.Op == parser.LUNLESS || vm == nil:
-			return valueConstraint(e.LHS, l)
+			return ValueConstraint(e.LHS, l)
 		case slices.Contains(vm.Include, l):
 			return anything
 		case vm.Card == parser.CardOneToOne:
@@ -262,26 +255,30 @@ func valueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 				return anything
 			}
 			// l is matched on: it has the same value on both sides.
+			lhs, rhs := ValueConstraint(e.LHS, l), ValueConstraint(e.RHS, l)
+			if len(lhs)*len(rhs) > MaxAlternatives {
+				return anything
+			}
 			var out [][]*labels.Matcher
-			for _, x := range valueConstraint(e.LHS, l) {
-				for _, y := range valueConstraint(e.RHS, l) {
+			for _, x := range lhs {
+				for _, y := range rhs {
 					out = append(out, slices.Concat(x, y))
 				}
 			}
 			return out
 		case vm.Card == parser.CardOneToMany:
-			return valueConstraint(e.RHS, l)
+			return ValueConstraint(e.RHS, l)
 		}
-		return valueConstraint(e.LHS, l)
+		return ValueConstraint(e.LHS, l)
 	}
 	return anything
 }
 
-// disjointMatchers reports whether certainly no value matches all of ms.
+// DisjointMatchers reports whether certainly no value matches all of ms.
 // It decides only where that is exact: a fixed list of values one matcher
 // allows (= or =~"a|b|c") that another rejects, or two = and =~ matchers
 // whose regular expressions match no string in common.
-func disjointMatchers(ms []*labels.Matcher) bool {
+func DisjointMatchers(ms []*labels.Matcher) bool {
 	for _, m := range ms {
 		vals, ok := fixedValues(m)
 		if !ok {
@@ -307,7 +304,7 @@ func disjointMatchers(ms []*labels.Matcher) bool {
 	}
 	for i, m := range ms {
 		for _, n := range ms[i+1:] {
-			if positive(m) && positive(n) && regexpsDisjoint(asRegexp(m), asRegexp(n)) {
+			if positive(m) && positive(n) && RegexpsDisjoint(asRegexp(m), asRegexp(n)) {
 				return true
 			}
 		}
@@ -344,11 +341,12 @@ func fixedValues(m *labels.Matcher) ([]string, bool) {
 	return nil, false
 }
 
-// regexpsDisjoint reports whether no string matches both regular
+// RegexpsDisjoint reports whether no string matches both regular
 // expressions, anchored at both ends as PromQL anchors them. It walks the
 // product of their automata, and answers false (not known) for what it
-// does not follow: assertions such as ^ or \b, or too many states.
-func regexpsDisjoint(a, b string) bool {
+// does not follow: assertions such as ^ or \b, or more than
+// MaxRegexpStates states.
+func RegexpsDisjoint(a, b string) bool {
 	pa, ok := compileMatcherRegexp(a)
 	if !ok {
 		return false
@@ -380,7 +378,7 @@ func regexpsDisjoint(a, b string) bool {
 	}
 	push(sa, sb)
 	for len(queue) > 0 {
-		if len(seen) > 10000 {
+		if len(seen) > MaxRegexpStates {
 			return false
 		}
 		s := queue[0]
@@ -488,4 +486,15 @@ func runesOverlap(a, b []rune) bool {
 		}
 	}
 	return false
+}
+
+// unparen returns e without the parentheses around it.
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
 }

@@ -1,0 +1,117 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oomguard/oomguard/lint"
+)
+
+// TestErrors: whatever section is wrong, the file is refused at the line
+// and column of what is wrong, in the words of the file.
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"yaml", "lint:\n  disable: [\n", "cfg.yaml:3:1: yaml:"},
+		{"not a mapping", "- lint\n", "cfg.yaml:1:1: the config must be a mapping of sections"},
+		{"unknown section", "lint: {}\ngenerat:\n  x: 1\n", `cfg.yaml:2:1: unknown section "generat" (known: generate, lint, test, convert)`},
+		{"section twice", "lint: {}\nlint: {}\n", `cfg.yaml:2:1: section "lint" is set twice`},
+		{"lint not a mapping", "lint: [1]\n", "cfg.yaml:1:7: lint: want a mapping, not a list"},
+		{"lint unknown key", "lint:\n  disable: []\n  disabel: []\n", `cfg.yaml:3:3: lint: unknown key "disabel" (known: disable, enable, severity,`},
+		{"lint key twice", "lint:\n  minFor: 1m\n  minFor: 2m\n", "cfg.yaml:3:3: lint: minFor is set twice"},
+		{"lint unknown check", "lint:\n  disable: [alerts/short-for, identity/alertname]\n", `cfg.yaml:2:31: lint: unknown check "identity/alertname"`},
+		{"lint list", "lint:\n  enable: alerts/short-for\n", `cfg.yaml:2:11: lint: enable: want a list of check IDs, not "alerts/short-for"`},
+		{"lint list of lists", "lint:\n  include: [[a]]\n", "cfg.yaml:2:13: lint: include: want a list of globs, not a list of a list"},
+		{"lint severity", "lint:\n  severity: {alerts/short-for: loud}\n", `cfg.yaml:2:32: lint: severity: alerts/short-for: want info, warning or error, not "loud"`},
+		{"lint severity check", "lint:\n  severity:\n    alerts/shortfor: info\n", `cfg.yaml:3:5: lint: unknown check "alerts/shortfor"`},
+		{"lint ignore key", "lint:\n  ignore:\n    - {check: alerts/short-for, rule: r, reason: x, because: y}\n", `cfg.yaml:3:53: lint: ignore: unknown key "because" (known: check, files, group, rule, reason)`},
+		{"lint ignore glob", "lint:\n  ignore:\n    - {check: alerts/short-for, files: [''], reason: x}\n", `cfg.yaml:3:41: lint: ignore: files: "": empty glob`},
+		{"lint ruleSelector", "lint:\n  ruleSelector: [a]\n", "cfg.yaml:2:17: lint: ruleSelector: want a label selector string"},
+		{"test takes nothing", "test:\n  timeout: 1m\n", `cfg.yaml:2:3: test: unknown key "timeout" (oomguard test takes no settings from the config)`},
+		{"convert not a mapping", "convert: 1\n", `cfg.yaml:1:10: convert: want a mapping of settings, not "1"`},
+		{"generate unknown key", "generate:\n  showMulticluster: true\n", "cfg.yaml:2:3: unknown key showMulticluster"},
+		{"generate wrong type", "generate:\n  showMultiCluster: [1]\n", "cfg.yaml:2:21: showMultiCluster must be a boolean"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("cfg.yaml", []byte(tc.src))
+			var ce *Error
+			if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an *Error starting %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestLint reads every setting of the lint section.
+func TestLint(t *testing.T) {
+	f, err := Parse("cfg.yaml", []byte(`# comment
+lint:
+  disable: [annotations/required]
+  severity:
+    identity/alert-name: info
+  severityLabelValues: [page, ticket]
+  requiredAnnotations: []
+  ruleSelector: prometheus=k8s
+  scrapeInterval: 15s
+  minScrapesPerWindow: 3
+  minFor: 5m
+  evaluationInterval: 1m
+  include: ["**/*.rules.yaml"]
+  exclude: ["vendor/**"]
+  ignore:
+    - check: labels/severity
+      files: ["generated/*.yaml"]
+      rule: R
+      reason: generated
+test: {}
+convert:
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Lint
+	switch {
+	case !c.Disabled["annotations/required"] || c.Disabled["identity/alert-name"]:
+		t.Errorf("disabled: %v", c.Disabled)
+	case c.Severity["identity/alert-name"] != lint.Info:
+		t.Errorf("severity: %v", c.Severity)
+	case strings.Join(c.SeverityLabelValues, ",") != "page,ticket" || len(c.RequiredAnnotations) != 0:
+		t.Errorf("values %v, annotations %#v", c.SeverityLabelValues, c.RequiredAnnotations)
+	case c.RuleSelectorText != "prometheus=k8s":
+		t.Errorf("rule selector %q", c.RuleSelectorText)
+	case c.ScrapeInterval != 15*time.Second || c.MinScrapesPerWindow != 3 || c.MinFor != 5*time.Minute || c.EvaluationInterval != time.Minute:
+		t.Errorf("durations %v %v %v %v", c.ScrapeInterval, c.MinScrapesPerWindow, c.MinFor, c.EvaluationInterval)
+	case !c.Selects("a/b.rules.yaml") || c.Selects("vendor/x.rules.yaml") || c.Selects("b.yaml"):
+		t.Error("include and exclude")
+	case len(c.Ignores) != 1 || c.Ignores[0].Rule != "R" || c.Ignores[0].Pos.Line != 16 || len(c.Ignores[0].Files) != 1:
+		t.Errorf("ignores %+v", c.Ignores)
+	}
+
+	// enable turns off every other check.
+	f, err = Parse("cfg.yaml", []byte("lint:\n  enable: [alerts/short-for]\n"))
+	if err != nil || f.Lint.Disabled["alerts/short-for"] || !f.Lint.Disabled["identity/alert-name"] {
+		t.Errorf("enable: %v %v", err, f.Lint.Disabled)
+	}
+}
+
+// TestLoad: the default file is read when it exists; a file named must
+// exist.
+func TestLoad(t *testing.T) {
+	t.Chdir(t.TempDir())
+	f, err := Load("")
+	if err != nil || f.Path != "" || f.Lint.MinFor != time.Minute {
+		t.Fatalf("no default file: %+v %v", f, err)
+	}
+	if _, err := Load("missing.yaml"); err == nil || !strings.HasPrefix(err.Error(), "missing.yaml: ") {
+		t.Errorf("missing file: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(".", DefaultPath), []byte("lint:\n  minFor: 2m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f, err = Load(""); err != nil || f.Path != DefaultPath || f.Lint.MinFor != 2*time.Minute {
+		t.Errorf("default file: %+v %v", f, err)
+	}
+}

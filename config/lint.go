@@ -1,0 +1,286 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	yaml "go.yaml.in/yaml/v4"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// lintKeys are the settings of the lint section.
+var lintKeys = []string{
+	"disable", "enable", "severity", "severityLabelValues", "requiredAnnotations", "ruleSelector",
+	"scrapeInterval", "minScrapesPerWindow", "minFor", "evaluationInterval", "metrics", "ignore", "include", "exclude",
+}
+
+// ignoreKeys are the keys of an entry of the lint section's ignore list.
+var ignoreKeys = []string{"check", "files", "group", "rule", "reason"}
+
+// lint reads the lint section, n, into cfg.
+func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
+	if isNull(n) {
+		return nil
+	}
+	pairs, err := r.mapping(n, "lint", lintKeys)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	var ids []string
+	for _, c := range checks.All() {
+		known[c.ID] = true
+		ids = append(ids, c.ID)
+	}
+	checkIDs := func(key string, v *yaml.Node) ([]string, error) {
+		list, nodes, err := r.strings(v, "lint: "+key, "check IDs")
+		if err != nil {
+			return nil, err
+		}
+		for i, id := range list {
+			if !known[id] {
+				return nil, r.errorf(nodes[i], "lint: unknown check %q", id)
+			}
+		}
+		return list, nil
+	}
+	cfg.Disabled = map[string]bool{}
+	cfg.Severity = map[string]lint.Severity{}
+	var enable []string
+	for _, p := range pairs {
+		k, v := p.key.Value, p.value
+		switch k {
+		case "disable":
+			list, err := checkIDs(k, v)
+			if err != nil {
+				return err
+			}
+			for _, id := range list {
+				cfg.Disabled[id] = true
+			}
+		case "enable":
+			if enable, err = checkIDs(k, v); err != nil {
+				return err
+			}
+		case "severity":
+			if isNull(v) {
+				continue
+			}
+			if v.Kind != yaml.MappingNode {
+				return r.errorf(v, "lint: severity: want a mapping of check IDs to severities, not %s", kindName(v))
+			}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				id, s := v.Content[i], resolve(v.Content[i+1])
+				if !known[id.Value] {
+					return r.errorf(id, "lint: unknown check %q", id.Value)
+				}
+				sev, err := lint.ParseSeverity(s.Value)
+				if s.Kind != yaml.ScalarNode || err != nil {
+					return r.errorf(s, "lint: severity: %s: want info, warning or error, not %s", id.Value, kindName(s))
+				}
+				cfg.Severity[id.Value] = sev
+			}
+		case "severityLabelValues":
+			list, _, err := r.strings(v, "lint: "+k, "values")
+			if err != nil {
+				return err
+			}
+			if len(list) > 0 {
+				cfg.SeverityLabelValues = list
+			}
+		case "requiredAnnotations":
+			list, _, err := r.strings(v, "lint: "+k, "annotation names")
+			if err != nil {
+				return err
+			}
+			if !isNull(v) {
+				cfg.RequiredAnnotations = list
+			}
+		case "ruleSelector":
+			if isNull(v) {
+				continue
+			}
+			sel, text, err := ruleSelector(v)
+			if err != nil {
+				return r.errorf(v, "lint: ruleSelector: %v", err)
+			}
+			cfg.RuleSelector, cfg.RuleSelectorText = sel, text
+		case "scrapeInterval", "minFor", "evaluationInterval":
+			if isNull(v) {
+				continue
+			}
+			d, err := model.ParseDuration(v.Value)
+			if v.Kind != yaml.ScalarNode || err != nil {
+				return r.errorf(v, "lint: %s: want a duration such as 30s, not %s", k, kindName(v))
+			}
+			if k != "minFor" && d == 0 {
+				return r.errorf(v, "lint: %s: must be above 0", k)
+			}
+			switch k {
+			case "scrapeInterval":
+				cfg.ScrapeInterval = time.Duration(d)
+			case "minFor":
+				cfg.MinFor = time.Duration(d)
+			case "evaluationInterval":
+				cfg.EvaluationInterval = time.Duration(d)
+			}
+		case "minScrapesPerWindow":
+			if isNull(v) {
+				continue
+			}
+			n, err := strconv.Atoi(v.Value)
+			if v.Kind != yaml.ScalarNode || err != nil || n < 1 {
+				return r.errorf(v, "lint: minScrapesPerWindow: want a whole number above 0, not %s", kindName(v))
+			}
+			cfg.MinScrapesPerWindow = n
+		case "metrics":
+			if isNull(v) {
+				continue
+			}
+			ms, err := catalog.Entries(v)
+			if err != nil {
+				var ce *catalog.Error
+				if errors.As(err, &ce) {
+					return &Error{File: r.file, Line: ce.Line, Col: ce.Col, Msg: "lint: metrics: " + ce.Msg}
+				}
+				return r.errorf(v, "lint: metrics: %v", err)
+			}
+			cfg.Metrics = cfg.Metrics.With(ms)
+		case "include", "exclude":
+			list, nodes, err := r.strings(v, "lint: "+k, "globs")
+			if err != nil {
+				return err
+			}
+			for i, g := range list {
+				glob, err := lint.ParseGlob(g)
+				if err != nil {
+					return r.errorf(nodes[i], "lint: %s: %q: %v", k, g, err)
+				}
+				if k == "include" {
+					cfg.Include = append(cfg.Include, glob)
+				} else {
+					cfg.Exclude = append(cfg.Exclude, glob)
+				}
+			}
+		case "ignore":
+			if err := r.ignores(cfg, v, known); err != nil {
+				return err
+			}
+		}
+	}
+	if len(enable) > 0 {
+		for _, id := range ids {
+			if !contains(enable, id) {
+				cfg.Disabled[id] = true
+			}
+		}
+	}
+	return nil
+}
+
+// ignores reads the lint section's ignore list, n.
+func (r *reader) ignores(cfg *lint.Config, n *yaml.Node, known map[string]bool) error {
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return r.errorf(n, "lint: ignore: want a list of {%s}, not %s", strings.Join(ignoreKeys, ", "), kindName(n))
+	}
+	for _, item := range n.Content {
+		item = resolve(item)
+		pairs, err := r.mapping(item, "lint: ignore", ignoreKeys)
+		if err != nil {
+			return err
+		}
+		ig := lint.Ignore{File: r.file, Pos: rules.Pos{Line: item.Line, Col: item.Column}}
+		var files []string
+		var fileNodes []*yaml.Node
+		for _, p := range pairs {
+			v := p.value
+			if p.key.Value == "files" {
+				if files, fileNodes, err = r.strings(v, "lint: ignore: files", "globs"); err != nil {
+					return err
+				}
+				continue
+			}
+			if !isNull(v) && v.Kind != yaml.ScalarNode {
+				return r.errorf(v, "lint: ignore: %s: want a string, not %s", p.key.Value, kindName(v))
+			}
+			switch p.key.Value {
+			case "check":
+				ig.Check = v.Value
+			case "group":
+				ig.Group = v.Value
+			case "rule":
+				ig.Rule = v.Value
+			case "reason":
+				ig.Reason = v.Value
+			}
+		}
+		switch {
+		case ig.Check == "":
+			return r.errorf(item, "lint: ignore: an entry needs the check it suppresses")
+		case !known[ig.Check]:
+			return r.errorf(item, "lint: ignore: unknown check %q", ig.Check)
+		case strings.TrimSpace(ig.Reason) == "":
+			return r.errorf(item, "lint: ignore: an entry needs a reason")
+		case len(files) == 0 && ig.Group == "" && ig.Rule == "":
+			return r.errorf(item, "lint: ignore: an entry needs files, a group or a rule: to turn a check off everywhere, disable it")
+		}
+		for i, g := range files {
+			glob, err := lint.ParseGlob(g)
+			if err != nil {
+				return r.errorf(fileNodes[i], "lint: ignore: files: %q: %v", g, err)
+			}
+			ig.Files = append(ig.Files, glob)
+		}
+		cfg.Ignores = append(cfg.Ignores, ig)
+	}
+	return nil
+}
+
+// ruleSelector reads a label selector written as a string or as the
+// object of a Kubernetes resource.
+func ruleSelector(n *yaml.Node) (labels.Selector, string, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		sel, err := labels.Parse(n.Value)
+		if err != nil {
+			return nil, "", err
+		}
+		return sel, sel.String(), nil
+	case yaml.MappingNode:
+		var raw any
+		if err := n.Load(&raw); err != nil {
+			return nil, "", err
+		}
+		j, err := json.Marshal(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		var ls metav1.LabelSelector
+		dec := json.NewDecoder(bytes.NewReader(j))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ls); err != nil {
+			return nil, "", fmt.Errorf("want matchLabels and matchExpressions: %v", err)
+		}
+		sel, err := metav1.LabelSelectorAsSelector(&ls)
+		if err != nil {
+			return nil, "", err
+		}
+		return sel, sel.String(), nil
+	}
+	return nil, "", errors.New("want a label selector string or an object with matchLabels and matchExpressions")
+}

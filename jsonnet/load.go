@@ -1,0 +1,212 @@
+package jsonnet
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/oomguard/oomguard/rules"
+)
+
+// EvalError is a mixin that does not evaluate, or whose output is not a
+// rule file. Error gives jsonnet's whole message; File, Pos and Msg its
+// first line, at the first position it names.
+type EvalError struct {
+	// File and Pos are the first position of jsonnet's message, the
+	// first frame of its trace, where it went wrong; else the mixin at
+	// 1:1.
+	File string
+	Pos  rules.Pos
+	// Msg is the first line of the message, without positions.
+	Msg string
+	err error
+}
+
+func (e *EvalError) Error() string { return e.err.Error() }
+func (e *EvalError) Unwrap() error { return e.err }
+
+// errPos finds the first file:line:col of a jsonnet error message.
+var errPos = regexp.MustCompile(`(\S+?):(\d+):(\d+)`)
+
+// errSpan is a file:line:col(-col) inside a jsonnet message.
+var errSpan = regexp.MustCompile(`\S+:\d+:\d+(-\d+)?(:)?\s*`)
+
+func evalError(path string, err error) *EvalError {
+	msg := strings.TrimSpace(err.Error())
+	// jsonnet's message is its first line; the stack trace follows.
+	first, _, _ := strings.Cut(msg, "\n")
+	e := &EvalError{File: path, Pos: rules.Pos{Line: 1, Col: 1}, Msg: strings.TrimSpace(errSpan.ReplaceAllString(first, "")), err: err}
+	if at := errPos.FindStringSubmatch(msg); at != nil {
+		line, _ := strconv.Atoi(at[2])
+		col, _ := strconv.Atoi(at[3])
+		e.File, e.Pos = displayPath(at[1]), rules.Pos{Line: line, Col: col}
+	}
+	return e
+}
+
+// LoadMixin evaluates the prometheusRules and prometheusAlerts of the
+// mixin at path (EvaluateMixin) and loads them as one rule file of that
+// path, with the loader's errors. The file's Origin holds the jsonnet
+// files the evaluation read, so that Locate finds where a rule is written;
+// positions in the file are in the evaluated rules. A mixin that does not
+// evaluate, or whose output is not a rule file, is an *EvalError.
+func LoadMixin(path string, opts MixinOptions) (*rules.File, rules.ErrorList, error) {
+	m, err := EvaluateMixin(path, opts)
+	if err != nil {
+		return nil, nil, evalError(path, err)
+	}
+	data, err := MergeGroups(m.Rules, m.Alerts)
+	if err != nil {
+		return nil, nil, evalError(path, err)
+	}
+	origin := &rules.Origin{}
+	for _, f := range m.Files {
+		if src, err := os.ReadFile(f); err == nil {
+			origin.Sources = append(origin.Sources, rules.Source{Path: displayPath(f), Text: src})
+		}
+	}
+	f, errs := rules.Parse(path, data, rules.Options{})
+	f.Origin = origin
+	return f, errs, nil
+}
+
+// Location is where the text something in a mixin's evaluated rules is
+// about is written in its jsonnet.
+type Location struct {
+	File     string
+	Pos, End rules.Pos
+	// Group and Rule are the group and rule located.
+	Group, Rule string
+	// Note says what the location stands for when it is not where the
+	// rule's name is written: " (rule X of this group)".
+	Note string
+}
+
+// Locate returns where a rule of a mixin loaded with LoadMixin is written
+// in its jsonnet: where its name is written as a string literal, else the
+// name of its group. The rule is given by its group and name, or when the
+// name is "" by a position in the evaluated rules. jsonnet keeps no trace of
+// where a value came from, so a name that is built (by concatenation or
+// formatting) cannot be found: the location is then the mixin file, with a
+// note that says which rule it is about.
+func Locate(f *rules.File, group, rule string, at rules.Pos) Location {
+	if rule == "" {
+		group, rule = ruleAt(f, at)
+	}
+	if rule != "" {
+		if file, pos, ok := find(f.Origin, rule, "alert", "record"); ok {
+			return Location{File: file, Pos: pos, End: endOf(pos, rule), Group: group, Rule: rule}
+		}
+	}
+	if group != "" {
+		if file, pos, ok := find(f.Origin, group, "name"); ok {
+			loc := Location{File: file, Pos: pos, End: endOf(pos, group), Group: group, Rule: rule}
+			if rule != "" {
+				loc.Note = fmt.Sprintf(" (rule %s of this group)", rule)
+			}
+			return loc
+		}
+	}
+	loc := Location{File: f.Path, Pos: rules.Pos{Line: 1, Col: 1}, Group: group, Rule: rule}
+	loc.End = loc.Pos
+	switch {
+	case rule != "":
+		loc.Note = fmt.Sprintf(" (rule %s of group %s, in the evaluated mixin)", rule, group)
+	case group != "":
+		loc.Note = fmt.Sprintf(" (group %s, in the evaluated mixin)", group)
+	}
+	return loc
+}
+
+// ruleAt returns the group and rule of the evaluated rules a position is
+// in: the last to start at or before it.
+func ruleAt(f *rules.File, p rules.Pos) (group, rule string) {
+	for _, g := range f.Groups() {
+		if p.Less(g.Pos) {
+			break
+		}
+		group, rule = g.Name.Value, ""
+		for _, r := range g.Rules {
+			if p.Less(r.Pos) {
+				break
+			}
+			rule = r.Alert.Value + r.Record.Value
+		}
+	}
+	return group, rule
+}
+
+// endOf is the end of name written at pos.
+func endOf(pos rules.Pos, name string) rules.Pos {
+	return rules.Pos{Line: pos.Line, Col: pos.Col + utf8.RuneCountInString(name)}
+}
+
+// find returns where name is written as a string literal in the sources,
+// preferring a line that also holds one of the keys.
+func find(o *rules.Origin, name string, keys ...string) (string, rules.Pos, bool) {
+	if o == nil {
+		return "", rules.Pos{}, false
+	}
+	var fallback *struct {
+		file string
+		pos  rules.Pos
+	}
+	for _, s := range o.Sources {
+		src := s.Text
+		for _, q := range []string{"'", `"`} {
+			lit := []byte(q + name + q)
+			for off := 0; ; {
+				i := bytes.Index(src[off:], lit)
+				if i < 0 {
+					break
+				}
+				at := off + i
+				off = at + len(lit)
+				lineStart := bytes.LastIndexByte(src[:at], '\n') + 1
+				lineEnd := bytes.IndexByte(src[at:], '\n')
+				if lineEnd < 0 {
+					lineEnd = len(src) - at
+				}
+				line := string(src[lineStart : at+lineEnd])
+				pos := rules.Pos{Line: bytes.Count(src[:at], []byte("\n")) + 1, Col: utf8.RuneCount(src[lineStart:at]) + 2}
+				for _, k := range keys {
+					if strings.Contains(line, k) {
+						return s.Path, pos, true
+					}
+				}
+				if fallback == nil {
+					fallback = &struct {
+						file string
+						pos  rules.Pos
+					}{s.Path, pos}
+				}
+			}
+		}
+	}
+	if fallback != nil {
+		return fallback.file, fallback.pos, true
+	}
+	return "", rules.Pos{}, false
+}
+
+// displayPath shows an absolute path relative to the working directory
+// when it is below it.
+func displayPath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return p
+	}
+	return rel
+}

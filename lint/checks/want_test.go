@@ -1,0 +1,99 @@
+package checks_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/oomguard/oomguard/config"
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// The checks are tested from outside the package, with the config as
+// package config reads it.
+
+func fileOf(id string) string { return strings.NewReplacer("/", "_", "-", "_").Replace(id) }
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+var wantRE = regexp.MustCompile(`# want (".*")\s*$`)
+
+// TestChecks runs every check over each check's testdata and compares the
+// findings of that check, line by line, with the # want comments there.
+func TestChecks(t *testing.T) {
+	for _, c := range checks.All() {
+		t.Run(c.ID, func(t *testing.T) {
+			path := filepath.Join("testdata", fileOf(c.ID)+".yaml")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wants := map[int][]*regexp.Regexp{}
+			sc := bufio.NewScanner(bytes.NewReader(data))
+			for line := 1; sc.Scan(); line++ {
+				if m := wantRE.FindStringSubmatch(sc.Text()); m != nil {
+					s, err := strconv.Unquote(m[1])
+					if err != nil {
+						t.Fatalf("line %d: bad want: %v", line, err)
+					}
+					wants[line] = append(wants[line], regexp.MustCompile(s))
+				}
+			}
+			if len(wants) == 0 {
+				t.Fatal("testdata has no # want")
+			}
+			// A check that needs settings finds them beside its testdata.
+			var cfg *lint.Config
+			if cfgPath := filepath.Join("testdata", fileOf(c.ID)+".oomguard.yaml"); fileExists(cfgPath) {
+				file, err := config.Load(cfgPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg = file.Lint
+			}
+			f, errs := rules.Parse(path, data, rules.Options{})
+			var got []lint.Diagnostic
+			for _, d := range lint.Run([]*rules.File{f}, errs, checks.All(), cfg) {
+				if d.Check == c.ID {
+					got = append(got, d)
+				}
+			}
+			for _, d := range got {
+				matched := false
+				for i, re := range wants[d.Pos.Line] {
+					if re != nil && re.MatchString(d.Message) {
+						wants[d.Pos.Line][i] = nil
+						matched = true
+						break
+					}
+				}
+				if !matched {
+					t.Errorf("unexpected finding %v", d)
+				}
+				if d.Check != c.ID {
+					t.Errorf("finding of %s reported as %s", c.ID, d.Check)
+				}
+				if !d.End.IsValid() || d.End.Less(d.Pos) {
+					t.Errorf("%v: end %v is not at or after the start", d, d.End)
+				}
+			}
+			for line, res := range wants {
+				for _, re := range res {
+					if re != nil {
+						t.Errorf("%s:%d: no finding matches %q", path, line, re)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,246 @@
+package lint
+
+import (
+	"errors"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/oomguard/oomguard/internal/atomicfile"
+	"github.com/oomguard/oomguard/jsonnet"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// Options of a lint run over inputs (Inputs).
+type Options struct {
+	// Inputs are rule files, directories (their .yaml and .yml files),
+	// globs, "-" for Stdin, and jsonnet mixins (.jsonnet, .libsonnet).
+	Inputs []string
+	Stdin  io.Reader
+	// Checks are the checks to run; Config configures them (nil:
+	// DefaultConfig).
+	Checks []*Check
+	Config *Config
+	// Mixin bounds the evaluation of jsonnet inputs.
+	Mixin jsonnet.MixinOptions
+	// Since, a git ref, keeps only the findings on lines changed since
+	// then (in a rule of which a line changed, for a finding in a rule).
+	Since string
+	// Baseline, when set, drops the findings it holds.
+	Baseline *Baseline
+	// Fix makes the safe fixes of the findings in the files, round after
+	// round, then reports what is left; OnFix, when set, is told of each
+	// file as it is written.
+	Fix   bool
+	OnFix func(path string, fixed int)
+	// Source keeps the text of the files, for Result.Source.
+	Source bool
+}
+
+// Result is what a lint run found.
+type Result struct {
+	// Diagnostics are the findings, sorted by file, line, column and
+	// check.
+	Diagnostics []Diagnostic
+	// Accepted is the number of findings the baseline held; Gone the
+	// number of its entries no finding matched any more.
+	Accepted, Gone int
+	// Source returns line n of a file linted, or of the jsonnet of a
+	// mixin, with Options.Source; else nil.
+	Source func(file string, n int) ([]byte, bool)
+}
+
+// ErrNoFiles is a run whose directories and globs find no file the
+// config's include and exclude globs let through, and nothing else.
+var ErrNoFiles = errors.New("no file left to lint after the config's include and exclude")
+
+// maxFixRounds bounds the rounds of Options.Fix: each round makes the fixes
+// that do not overlap, then lints again.
+const maxFixRounds = 10
+
+// Inputs lints the inputs: it loads them (evaluating jsonnet mixins and
+// moving the findings in them to their jsonnet), runs the checks file by
+// file, keeps the findings Since and Baseline select, makes the fixes with
+// Fix, and returns the findings sorted. Inputs that cannot be read are a
+// *rules.InputError; a git ref Since cannot use a *SinceError.
+func Inputs(o Options) (*Result, error) {
+	// Collecting more often keeps peak memory near what is live, for some
+	// 10% of time. GOGC, when set, decides.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
+	cfg := o.Config
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	var changed *changes
+	if o.Since != "" {
+		var err error
+		if changed, err = changedLines(o.Since); err != nil {
+			return nil, err
+		}
+	}
+	// Files are let go as they are checked, unless fixes or --since need
+	// them afterwards, or source lines are shown.
+	keep := keepNone
+	switch {
+	case o.Fix || changed != nil:
+		keep = keepAll
+	case o.Source:
+		keep = keepSource
+	}
+	res := &Result{}
+	// The findings to report: on changed lines with Since, and not in the
+	// baseline.
+	selected := func(ds []Diagnostic, files []*rules.File) []Diagnostic {
+		if changed != nil {
+			ds = changed.filter(ds, files)
+		}
+		if o.Baseline != nil {
+			before := len(ds)
+			ds, res.Gone = o.Baseline.Filter(ds)
+			res.Accepted = before - len(ds)
+		}
+		return ds
+	}
+	ds, files, err := lintInputs(o, cfg, keep)
+	if err != nil {
+		return nil, err
+	}
+	ds = selected(ds, files)
+	if o.Fix {
+		// A fix can wait for another (edits that overlap are made one at
+		// a time): fix, lint again, until nothing is left to fix.
+		for round := 0; round < maxFixRounds; round++ {
+			fixed := 0
+			for _, f := range files {
+				if f.Origin != nil {
+					continue // an evaluated mixin: its jsonnet is not ours to edit
+				}
+				out, done, err := ApplyFixes(f, ds)
+				if err != nil {
+					return nil, err
+				}
+				if len(done) == 0 {
+					continue
+				}
+				if err := atomicfile.Write(f.Path, out); err != nil {
+					return nil, err
+				}
+				if o.OnFix != nil {
+					o.OnFix(f.Path, len(done))
+				}
+				fixed += len(done)
+			}
+			if fixed == 0 {
+				break
+			}
+			// Report what the fixed files still have.
+			if ds, files, err = lintInputs(o, cfg, keep); err != nil {
+				return nil, err
+			}
+			if changed != nil {
+				// The fixes changed lines too.
+				if changed, err = changedLines(o.Since); err != nil {
+					return nil, err
+				}
+			}
+			ds = selected(ds, files)
+		}
+	}
+	res.Diagnostics = ds
+	if o.Source {
+		res.Source = sourceLine(files)
+	}
+	return res, nil
+}
+
+// lintInputs loads the inputs (jsonnet mixins evaluated) and lints them,
+// file by file: each file is let go once it is checked, unless keep says
+// to return the files (whole, or their text alone for showing source
+// lines).
+func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.File, error) {
+	// jsonnet mixins are evaluated; everything else is for the loader.
+	var ruleInputs []string
+	var files []*rules.File
+	linter := NewLinter(o.Checks, cfg)
+	n, evaluated := 0, 0
+	for _, in := range o.Inputs {
+		if !isJsonnet(in) {
+			ruleInputs = append(ruleInputs, in)
+			continue
+		}
+		if _, err := os.Stat(in); err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, nil, &rules.InputError{Arg: in, Err: err}
+		}
+		f, errs := loadMixin(in, o.Mixin)
+		linter.Add(n, f, errs)
+		n++
+		if f != nil {
+			evaluated++
+			if keep != keepNone {
+				files = append(files, keep.of(f))
+			}
+		}
+	}
+	if len(ruleInputs) > 0 {
+		// Files found in directories and globs go through the config's
+		// include and exclude globs; files named on the command line are
+		// linted whatever they say.
+		named := map[string]bool{}
+		for _, in := range ruleInputs {
+			named[in] = true
+		}
+		paths, err := rules.Expand(ruleInputs)
+		if err != nil {
+			return nil, nil, err
+		}
+		ruleInputs = ruleInputs[:0]
+		for _, p := range paths {
+			if named[p] || cfg.Selects(p) {
+				ruleInputs = append(ruleInputs, p)
+			}
+		}
+		if len(ruleInputs) == 0 && evaluated == 0 {
+			return nil, nil, ErrNoFiles
+		}
+	}
+	if len(ruleInputs) > 0 {
+		loaded := make([]*rules.File, len(ruleInputs))
+		err := rules.EachFile(ruleInputs, o.Stdin, rules.Options{}, func(i int, f *rules.File, errs rules.ErrorList) {
+			linter.Add(n+i, f, errs)
+			if keep != keepNone {
+				loaded[i] = keep.of(f)
+			}
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range loaded {
+			if f != nil {
+				files = append(files, f)
+			}
+		}
+	}
+	return linter.Finish(), files, nil
+}
+
+// keepFiles says what lintInputs returns of the files it lints.
+type keepFiles int
+
+const (
+	keepNone   keepFiles = iota
+	keepSource           // their text, for showing lines
+	keepAll              // all of them, for fixes and Since
+)
+
+func (k keepFiles) of(f *rules.File) *rules.File {
+	if k == keepSource {
+		return f.SourceOnly()
+	}
+	return f
+}
