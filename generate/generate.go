@@ -3,10 +3,9 @@ package generate
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
+	"testing/fstest"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"sigs.k8s.io/yaml"
@@ -152,21 +151,14 @@ func RenderPerGroup(groups []*rules.Group, format string, enc rules.Encoding, me
 	return files, nil
 }
 
-// runTests runs the pack's unit tests against the rule file.
+// runTests runs the pack's unit tests against the rule file, in memory,
+// under the names --tests writes them with.
 func runTests(ruleFile, tests []byte) (*ruletest.Report, error) {
-	dir, err := os.MkdirTemp("", "oomguard-generate-")
-	if err != nil {
-		return nil, err
+	fsys := fstest.MapFS{
+		"rules.yaml":     {Data: ruleFile, Mode: 0o444},
+		"pack_test.yaml": {Data: tests, Mode: 0o444},
 	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), ruleFile, 0o644); err != nil {
-		return nil, err
-	}
-	testFile := filepath.Join(dir, "pack_test.yaml")
-	if err := os.WriteFile(testFile, tests, 0o644); err != nil {
-		return nil, err
-	}
-	return ruletest.Run([]string{testFile}, ruletest.Options{})
+	return ruletest.RunFS(fsys, []string{"pack_test.yaml"}, ruletest.Options{})
 }
 
 // BuildMixin evaluates another mixin's prometheusRules and

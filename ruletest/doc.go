@@ -9,4 +9,8 @@
 // differences, measures rule coverage, runs test groups in parallel and
 // allows numeric tolerance and NaN in expected samples. Options.Compat turns
 // the extra checks off, for promtool's exact leniency.
+//
+// Run reads test files and their rule files from disk and names them by
+// their paths; RunFS reads them from an fs.FS (tests and rules held in
+// memory, as generate holds the pack's) and names them by their names there.
 package ruletest

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -167,10 +166,11 @@ type config struct {
 	engineParser   parser.Parser
 	delayedNameRem bool
 	rules          *ruleCache
+	src            source
 }
 
-func newConfig(opts Options) (*config, error) {
-	c := &config{opts: opts}
+func newConfig(src source, opts Options) (*config, error) {
+	c := &config{opts: opts, src: src}
 	if len(opts.Run) > 0 {
 		re, err := regexp.Compile(strings.Join(opts.Run, "|"))
 		if err != nil {
@@ -198,17 +198,30 @@ func newConfig(opts Options) (*config, error) {
 	}
 	c.parser = parser.NewParser(po)
 	c.engineParser = newCachingParser(c.parser)
-	c.rules = &ruleCache{files: map[string]*ruleFile{}, opts: rules.Options{
+	c.rules = &ruleCache{src: src, files: map[string]*ruleFile{}, opts: rules.Options{
 		IgnoreUnknownFields: opts.IgnoreUnknownFields,
 		Parser:              c.parser,
 	}}
 	return c, nil
 }
 
-// Run runs the test files. It returns an error only when the options are
-// invalid; everything that goes wrong in a file is in the report.
+// Run runs the test files at paths on disk, and the rule files they name.
+// It returns an error only when the options are invalid; everything that
+// goes wrong in a file is in the report, which names files by their paths.
 func Run(paths []string, opts Options) (*Report, error) {
-	c, err := newConfig(opts)
+	return run(disk{}, paths, opts)
+}
+
+// RunFS runs the test files at paths in fsys, and the rule files they name
+// in fsys (relative to the test file, as on disk): a caller that holds its
+// tests and rules in memory runs them without writing them out. The report
+// names files by their names in fsys.
+func RunFS(fsys fs.FS, paths []string, opts Options) (*Report, error) {
+	return run(fsSource{fsys}, paths, opts)
+}
+
+func run(src source, paths []string, opts Options) (*Report, error) {
+	c, err := newConfig(src, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +297,7 @@ type preparedFile struct {
 
 func (c *config) prepareFile(path string) (*FileReport, []*groupJob) {
 	fr := &FileReport{Path: path}
-	data, err := os.ReadFile(path)
+	data, err := c.src.read(path, c.rules.opts)
 	if err != nil {
 		fr.Err = err
 		return fr, nil
@@ -309,12 +322,8 @@ func (c *config) prepareFile(path string) (*FileReport, []*groupJob) {
 	}
 
 	// Rule files: relative to the test file, globs expanded.
-	dir := filepath.Dir(path)
 	for _, pattern := range tf.RuleFiles {
-		if pattern != "" && !filepath.IsAbs(pattern) {
-			pattern = filepath.Join(dir, pattern)
-		}
-		matches, err := filepath.Glob(pattern)
+		pattern, matches, err := c.src.ruleFiles(path, pattern)
 		if err != nil {
 			fr.Err = fmt.Errorf("rule_files: %w", err)
 			return fr, nil
@@ -361,6 +370,7 @@ func (c *config) prepareFile(path string) (*FileReport, []*groupJob) {
 // ruleCache loads each rule file once per run, whatever the number of test
 // files and groups that read it.
 type ruleCache struct {
+	src   source
 	mu    sync.Mutex
 	files map[string]*ruleFile
 	opts  rules.Options
@@ -391,12 +401,12 @@ func (c *ruleCache) load(path string) *ruleFile {
 	}
 	rf := &ruleFile{path: path, groups: map[string]*rulefmt.RuleGroups{}, exprs: map[string]parser.Expr{}}
 	c.files[path] = rf
-	name, data, err := rules.ReadFile(path, nil, c.opts)
+	data, err := c.src.read(path, c.opts)
 	if err != nil {
 		rf.errs = append(rf.errs, err.Error())
 		return rf
 	}
-	f, errs := rules.Parse(name, data, c.opts)
+	f, errs := rules.Parse(path, data, c.opts)
 	rf.model = f
 	for _, e := range errs {
 		rf.errs = append(rf.errs, e.Error())
