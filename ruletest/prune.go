@@ -1,6 +1,8 @@
 package ruletest
 
 import (
+	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/schema"
 
 	"github.com/oomguard/oomguard/rules"
 )
@@ -46,9 +49,9 @@ type ruleRef struct {
 type pruneInfo struct {
 	input []labels.Labels
 	// recorders are the recording rules by the name they record;
-	// recorded caches the label sets they can write (nil: unknown).
+	// recorded caches the label sets they can write.
 	recorders map[string][]*rules.Rule
-	recorded  map[string][]labels.Labels
+	recorded  map[string]recorded
 	visiting  map[string]bool
 	// interval is the spacing of the input samples; subqueries without a
 	// step use evalInterval.
@@ -59,7 +62,7 @@ type pruneInfo struct {
 // and the number of rules left out; nil to keep everything.
 func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt.RuleGroups, int) {
 	info := &pruneInfo{interval: time.Duration(tg.Interval), evalInterval: pf.evalInterval,
-		recorders: map[string][]*rules.Rule{}, recorded: map[string][]labels.Labels{}, visiting: map[string]bool{}}
+		recorders: map[string][]*rules.Rule{}, recorded: map[string]recorded{}, visiting: map[string]bool{}}
 	if info.interval <= 0 {
 		return nil, 0
 	}
@@ -247,6 +250,13 @@ func (info *pruneInfo) cannotFail(r ruleRef) bool {
 	return ok && !hasDuplicates(sets)
 }
 
+// recorded is what a recording rule can write: known is false when that
+// cannot be worked out; known with no sets, when it writes nothing.
+type recorded struct {
+	sets  []labels.Labels
+	known bool
+}
+
 // withRuleLabels returns the label sets a rule writes for results of
 // label sets in: the recorded name or the alert name, and the rule's
 // labels; false when a label is a template, which varies with the sample.
@@ -285,24 +295,29 @@ func (info *pruneInfo) series(vs *parser.VectorSelector) ([]labels.Labels, bool)
 		if len(rs) > 1 {
 			return nil, false
 		}
-		sets, ok := info.recorded[name]
+		rec, ok := info.recorded[name]
 		if !ok {
 			if info.visiting[name] {
 				return nil, false // a rule reading its own output
 			}
 			info.visiting[name] = true
-			if s, possible := info.possible(rs[0].Parsed); possible && !s.scalar {
+			if s, possible := info.possible(rs[0].Parsed); possible {
+				if s.scalar {
+					// The rules manager records a scalar as one
+					// series without labels.
+					s.sets = []labels.Labels{labels.EmptyLabels()}
+				}
 				if w, ok := withRuleLabels(rs[0], s.sets); ok && !hasDuplicates(w) {
-					sets = w
+					rec = recorded{sets: w, known: true}
 				}
 			}
 			info.visiting[name] = false
-			info.recorded[name] = sets
+			info.recorded[name] = rec
 		}
-		if sets == nil {
+		if !rec.known {
 			return nil, false
 		}
-		pool = sets
+		pool = rec.sets
 	}
 	var out []labels.Labels
 	for _, l := range append(slices.Clip(info.input), pool...) {
@@ -411,10 +426,10 @@ func dropName(s shape) (shape, bool) {
 }
 
 // Functions whose result is not the labels of their argument minus the
-// name; possible gives up on them.
+// name, and that possibleCall does not work out either; possible gives up
+// on them.
 var unknownCalls = map[string]bool{
-	"label_replace": true, "label_join": true, "info": true, "count_values": true,
-	"histogram_quantile": true, "histogram_fraction": true, "sort_by_label": true, "sort_by_label_desc": true,
+	"info": true, "histogram_fraction": true,
 }
 
 func (info *pruneInfo) possibleCall(n *parser.Call) (shape, bool) {
@@ -423,10 +438,44 @@ func (info *pruneInfo) possibleCall(n *parser.Call) (shape, bool) {
 	}
 	switch n.Func.Name {
 	case "vector":
+		if _, ok := info.possible(n.Args[0]); !ok {
+			return shape{}, false
+		}
 		return shape{sets: []labels.Labels{labels.EmptyLabels()}}, true
 	case "absent", "absent_over_time":
-		// At most one series, of the selector's equality labels.
-		return shape{sets: []labels.Labels{labels.EmptyLabels()}}, true
+		// At most one series, of the selector's equality labels, as the
+		// engine makes it.
+		if _, ok := info.possible(n.Args[0]); !ok {
+			return shape{}, false
+		}
+		return shape{sets: []labels.Labels{absentLabels(n.Args[0])}}, true
+	case "label_replace", "label_join":
+		return info.possibleLabelCall(n)
+	case "sort_by_label", "sort_by_label_desc":
+		// The argument's series, sorted.
+		for _, a := range n.Args[1:] {
+			if _, ok := info.possible(a); !ok {
+				return shape{}, false
+			}
+		}
+		return info.possible(n.Args[0])
+	case "histogram_quantile":
+		// Classic buckets grouped by their labels but le, the name dropped
+		// (native histograms keep possible from being asked).
+		if _, ok := info.possible(n.Args[0]); !ok {
+			return shape{}, false
+		}
+		in, ok := info.possible(n.Args[1])
+		if !ok || in.scalar {
+			return shape{}, false
+		}
+		var out []labels.Labels
+		for _, l := range in.sets {
+			if l.Has(model.BucketLabel) {
+				out = append(out, l.DropReserved(func(n string) bool { return n == model.MetricNameLabel || n == model.BucketLabel }))
+			}
+		}
+		return shape{sets: dedupe(out)}, true
 	}
 	if n.Func.ReturnType == parser.ValueTypeScalar || n.Func.ReturnType == parser.ValueTypeString {
 		for _, a := range n.Args {
@@ -454,6 +503,121 @@ func (info *pruneInfo) possibleCall(n *parser.Call) (shape, bool) {
 	return dropName(*arg)
 }
 
+// absentLabels are the labels absent gives its series: the equality
+// matchers of its selector, but the name and a label matched twice.
+func absentLabels(e parser.Expr) labels.Labels {
+	if ms, ok := e.(*parser.MatrixSelector); ok {
+		e = ms.VectorSelector
+	}
+	vs, ok := e.(*parser.VectorSelector)
+	if !ok {
+		return labels.EmptyLabels()
+	}
+	b := labels.NewBuilder(labels.EmptyLabels())
+	has := map[string]bool{}
+	for _, m := range vs.LabelMatchers {
+		if schema.IsMetadataLabel(m.Name) {
+			continue
+		}
+		if m.Type == labels.MatchEqual && !has[m.Name] {
+			b.Set(m.Name, m.Value)
+			has[m.Name] = true
+		} else {
+			b.Del(m.Name)
+		}
+	}
+	return b.Labels()
+}
+
+// possibleLabelCall works out label_replace and label_join exactly, label
+// set by label set: false when an argument would make the engine fail (an
+// invalid regular expression or label name), or when two series come out
+// with one label set, which fails unless their samples never overlap.
+func (info *pruneInfo) possibleLabelCall(n *parser.Call) (shape, bool) {
+	in, ok := info.possible(n.Args[0])
+	if !ok || in.scalar {
+		return shape{}, false
+	}
+	args := make([]string, len(n.Args)-1)
+	for i, a := range n.Args[1:] {
+		s, ok := stringArg(a)
+		if !ok {
+			return shape{}, false
+		}
+		args[i] = s
+	}
+	valid := model.UTF8Validation.IsValidLabelName
+	if !valid(args[0]) {
+		return shape{}, false
+	}
+	out := make([]labels.Labels, 0, len(in.sets))
+	if n.Func.Name == "label_replace" {
+		repl, src := args[1], args[2]
+		re, err := regexp.Compile("^(?s:" + args[3] + ")$")
+		if err != nil {
+			return shape{}, false
+		}
+		for _, l := range in.sets {
+			v := l.Get(src)
+			if idx := re.FindStringSubmatchIndex(v); idx != nil {
+				b := labels.NewBuilder(l)
+				b.Set(args[0], string(re.ExpandString(nil, repl, v, idx)))
+				l = b.Labels()
+			}
+			out = append(out, l)
+		}
+	} else {
+		sep, srcs := args[1], args[2:]
+		for _, src := range srcs {
+			if !valid(src) {
+				return shape{}, false
+			}
+		}
+		vals := make([]string, len(srcs))
+		for _, l := range in.sets {
+			for i, src := range srcs {
+				vals[i] = l.Get(src)
+			}
+			b := labels.NewBuilder(l)
+			b.Set(args[0], strings.Join(vals, sep))
+			out = append(out, b.Labels())
+		}
+	}
+	return shape{sets: out}, !hasDuplicates(out)
+}
+
+// numberArg returns the value of a number argument written as a literal.
+func numberArg(e parser.Expr) (float64, bool) {
+	switch n := e.(type) {
+	case *parser.NumberLiteral:
+		return n.Val, true
+	case *parser.ParenExpr:
+		return numberArg(n.Expr)
+	case *parser.StepInvariantExpr:
+		return numberArg(n.Expr)
+	case *parser.UnaryExpr:
+		v, ok := numberArg(n.Expr)
+		if n.Op == parser.SUB {
+			v = -v
+		}
+		return v, ok
+	}
+	return 0, false
+}
+
+// stringArg returns the value of a string argument written as a literal.
+func stringArg(e parser.Expr) (string, bool) {
+	switch n := e.(type) {
+	case *parser.StringLiteral:
+		return n.Val, true
+	case *parser.ParenExpr:
+		return stringArg(n.Expr)
+	case *parser.StepInvariantExpr:
+		return stringArg(n.Expr)
+	}
+	return "", false
+}
+
 func (info *pruneInfo) possibleAggregate(n *parser.AggregateExpr) (shape, bool) {
 	if n.Param != nil {
 		if _, ok := info.possible(n.Param); !ok {
@@ -466,6 +630,12 @@ func (info *pruneInfo) possibleAggregate(n *parser.AggregateExpr) (shape, bool) 
 	}
 	switch n.Op {
 	case parser.TOPK, parser.BOTTOMK, parser.LIMITK, parser.LIMIT_RATIO:
+		// The engine fails on a NaN parameter, and on a count out of
+		// int64's range, whatever the input: only a literal is sure.
+		k, ok := numberArg(n.Param)
+		if !ok || math.IsNaN(k) || (n.Op != parser.LIMIT_RATIO && (k <= math.MinInt64 || k >= math.MaxInt64)) {
+			return shape{}, false
+		}
 		return in, true
 	case parser.COUNT_VALUES:
 		return shape{}, false

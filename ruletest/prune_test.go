@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -56,6 +58,8 @@ func outcome(r *Report) string {
 	return b.String()
 }
 
+var leftOutName = regexp.MustCompile(`\(left out (\d+)\)`)
+
 // TestPruneKeepsVerdicts runs every test file with and without leaving out
 // rules, and requires the same report, failure messages included; in
 // testdata/prune, each group's verdict is the one its name says, rules are
@@ -94,6 +98,10 @@ func TestPruneKeepsVerdicts(t *testing.T) {
 					}
 					if strings.HasPrefix(filepath.Base(f), "safe") && g.LeftOut != 3 {
 						t.Errorf("group %q: %d rules left out, want the 3 of safe.rules.yml", g.Name, g.LeftOut)
+					}
+					// A group named "... (left out N)" has N rules left out.
+					if m := leftOutName.FindStringSubmatch(g.Name); m != nil && m[1] != strconv.Itoa(g.LeftOut) {
+						t.Errorf("group %q: %d rules left out", g.Name, g.LeftOut)
 					}
 				}
 			}

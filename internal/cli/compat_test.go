@@ -78,7 +78,8 @@ func TestPromtoolCompat(t *testing.T) {
 // TestPromtoolGroupVerdicts runs test files with promtool 3.16 and with
 // oomguard test, both writing JUnit, and requires the same verdict for
 // every test group: every test file of promtool's corpus, the test files
-// of testdata/verdicts (whose group names say the verdict they must get),
+// of testdata/verdicts and ruletest/testdata/prune (whose group names say
+// the verdict they must get),
 // and the pack's own unit tests as oomguard generate --tests writes them.
 func TestPromtoolGroupVerdicts(t *testing.T) {
 	bin := os.Getenv("OOMGUARD_PROMTOOL")
@@ -101,6 +102,11 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 	if err != nil || len(own) == 0 {
 		t.Fatalf("testdata/verdicts: %v, %d files", err, len(own))
 	}
+	prune, err := filepath.Glob("../../ruletest/testdata/prune/*_test.yml")
+	if err != nil || len(prune) == 0 {
+		t.Fatalf("ruletest/testdata/prune: %v, %d files", err, len(prune))
+	}
+	own = append(own, prune...)
 	for _, f := range own {
 		dir, _ := filepath.Abs(filepath.Dir(f))
 		files = append(files, testFile{dir, filepath.Base(f)})
@@ -118,7 +124,7 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 		if f.dir == packDir {
 			name = "pack/" + name
 		} else if f.dir != corpus {
-			name = "verdicts/" + name
+			name = filepath.Base(f.dir) + "/" + name
 		}
 		t.Run(name, func(t *testing.T) {
 			tmp := t.TempDir()
