@@ -5,8 +5,10 @@
 //     100,000 rules shaped like kube-prometheus's (and lint alone on the
 //     same rules as PrometheusRule manifests);
 //   - `oomguard test` against `promtool test rules`, on unit-test suites of
-//     1 to 100 test groups over 6 or 24 hours of one-minute data, with the
-//     verdict of every test group compared from both tools' JUnit reports;
+//     1 to 100 test groups over 6 or 24 hours of one-minute data, and on the
+//     plain suite (20 recording rules and 20 alerts, each group feeding one
+//     rule's input and asserting that rule and its alert), with the verdict
+//     of every test group compared from both tools' JUnit reports;
 //   - `oomguard generate` of the pack, and `generate --mixin` of a large
 //     synthetic mixin, against the jsonnet CLI evaluating the same mixin.
 //
@@ -36,6 +38,7 @@ func main() {
 	only := flag.String("only", "lint,test,generate", "what to measure: lint, test, generate, comma-separated")
 	ruleSizes := flag.String("rules", "100,1000,10000,100000", "rule-set sizes for lint, comma-separated")
 	suites := flag.String("suites", "1x6h,20x6h,100x6h,1x24h,20x24h", "unit-test suites: GROUPSxHOURSh, comma-separated")
+	plain := flag.String("plain", "20x6h,100x6h,20x24h,100x24h", "plain unit-test suites (one rule asserted per group): GROUPSxHOURSh, comma-separated")
 	mixinRules := flag.Int("mixin-rules", 1000, "rules of the large synthetic mixin")
 	keep := flag.String("keep", "", "write the inputs to `DIR` and keep them (for profiling a tool on them), instead of a temporary directory")
 	flag.Parse()
@@ -96,6 +99,21 @@ func main() {
 			p := timeRuns(*runs, sdir, *promtool, "test", "rules", "--junit="+pJunit, testFile)
 			o := timeRuns(*runs, sdir, *oomguard, "test", "--junit", oJunit, testFile)
 			row(fmt.Sprintf("test: %s, %dh of 1m data", plural(groups, "group"), hours), "promtool test rules", &p, o,
+				"verdicts "+sameVerdicts(pJunit, oJunit))
+		}
+		for _, spec := range strings.Split(*plain, ",") {
+			var groups, hours int
+			if _, err := fmt.Sscanf(spec, "%dx%dh", &groups, &hours); err != nil {
+				check(fmt.Errorf("plain suite %q: want GROUPSxHOURSh", spec))
+			}
+			sdir := filepath.Join(dir, "plain-"+spec)
+			check(os.MkdirAll(sdir, 0o755))
+			testFile := writePlainSuite(sdir, groups, hours)
+			pJunit := filepath.Join(sdir, "promtool.xml")
+			oJunit := filepath.Join(sdir, "oomguard.xml")
+			p := timeRuns(*runs, sdir, *promtool, "test", "rules", "--junit="+pJunit, testFile)
+			o := timeRuns(*runs, sdir, *oomguard, "test", "--junit", oJunit, testFile)
+			row(fmt.Sprintf("test, plain: %s, %dh of 1m data", plural(groups, "group"), hours), "promtool test rules", &p, o,
 				"verdicts "+sameVerdicts(pJunit, oJunit))
 		}
 	}
