@@ -52,6 +52,8 @@ type pruneInfo struct {
 	// recorded caches the label sets they can write.
 	recorders map[string][]*rules.Rule
 	recorded  map[string]recorded
+	// alertNames counts the alerting rules of each name.
+	alertNames map[string]int
 	visiting  map[string]bool
 	// interval is the spacing of the input samples; subqueries without a
 	// step use evalInterval.
@@ -62,7 +64,7 @@ type pruneInfo struct {
 // and the number of rules left out; nil to keep everything.
 func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt.RuleGroups, int) {
 	info := &pruneInfo{interval: time.Duration(tg.Interval), evalInterval: pf.evalInterval,
-		recorders: map[string][]*rules.Rule{}, recorded: map[string]recorded{}, visiting: map[string]bool{}}
+		recorders: map[string][]*rules.Rule{}, recorded: map[string]recorded{}, alertNames: map[string]int{}, visiting: map[string]bool{}}
 	if info.interval <= 0 {
 		return nil, 0
 	}
@@ -99,6 +101,7 @@ func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt
 						info.recorders[r.Record.Value] = append(info.recorders[r.Record.Value], r)
 					} else {
 						alerting = append(alerting, i)
+						info.alertNames[r.Alert.Value]++
 					}
 				}
 			}
@@ -245,9 +248,44 @@ func (info *pruneInfo) cannotFail(r ruleRef) bool {
 	if !ok {
 		return false
 	}
+	if out.scalar {
+		out.sets = []labels.Labels{labels.EmptyLabels()} // recorded as one series
+	}
 	// The rules manager's own check, after the rule's labels.
 	sets, ok := withRuleLabels(r.rule, out.sets)
-	return ok && !hasDuplicates(sets)
+	return ok && !hasDuplicates(sets) && !info.mayCollide(r.rule, sets)
+}
+
+// mayCollide reports whether a rule may write a series that something else
+// writes at the same time: the storage refuses a second sample of another
+// value, and the rules manager makes that the rule's error. Input series are
+// known exactly; another rule of the same name may write anything.
+func (info *pruneInfo) mayCollide(r *rules.Rule, sets []labels.Labels) bool {
+	if r.Record.Value != "" && len(info.recorders[r.Record.Value]) > 1 {
+		return true
+	}
+	if r.Alert.Value != "" {
+		if info.alertNames[r.Alert.Value] > 1 {
+			return true
+		}
+		// ALERTS and ALERTS_FOR_STATE, by name and alertname.
+		for _, l := range info.input {
+			if n := l.Get(model.MetricNameLabel); (n == "ALERTS" || n == "ALERTS_FOR_STATE") && l.Get(labels.AlertName) == r.Alert.Value {
+				return true
+			}
+		}
+		return false
+	}
+	in := make(map[string]bool, len(info.input))
+	for _, l := range info.input {
+		in[l.String()] = true
+	}
+	for _, l := range sets {
+		if in[l.String()] {
+			return true
+		}
+	}
+	return false
 }
 
 // recorded is what a recording rule can write: known is false when that
