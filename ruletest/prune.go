@@ -48,13 +48,13 @@ type ruleRef struct {
 // pruneInfo is what prune needs of a test group.
 type pruneInfo struct {
 	input []labels.Labels
-	// recorders are the recording rules by the name they record;
-	// recorded caches the label sets they can write.
+	// recorders are the recording rules by the name they record, alerts
+	// the alerting rules by name; outputs caches the label sets each rule
+	// can write.
 	recorders map[string][]*rules.Rule
-	recorded  map[string]recorded
-	// alertNames counts the alerting rules of each name.
-	alertNames map[string]int
-	visiting  map[string]bool
+	alerts    map[string][]*rules.Rule
+	outputs   map[*rules.Rule]output
+	visiting  map[*rules.Rule]bool
 	// interval is the spacing of the input samples; subqueries without a
 	// step use evalInterval.
 	interval, evalInterval time.Duration
@@ -64,7 +64,8 @@ type pruneInfo struct {
 // and the number of rules left out; nil to keep everything.
 func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt.RuleGroups, int) {
 	info := &pruneInfo{interval: time.Duration(tg.Interval), evalInterval: pf.evalInterval,
-		recorders: map[string][]*rules.Rule{}, recorded: map[string]recorded{}, alertNames: map[string]int{}, visiting: map[string]bool{}}
+		recorders: map[string][]*rules.Rule{}, alerts: map[string][]*rules.Rule{},
+		outputs: map[*rules.Rule]output{}, visiting: map[*rules.Rule]bool{}}
 	if info.interval <= 0 {
 		return nil, 0
 	}
@@ -101,7 +102,7 @@ func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt
 						info.recorders[r.Record.Value] = append(info.recorders[r.Record.Value], r)
 					} else {
 						alerting = append(alerting, i)
-						info.alertNames[r.Alert.Value]++
+						info.alerts[r.Alert.Value] = append(info.alerts[r.Alert.Value], r)
 					}
 				}
 			}
@@ -244,55 +245,82 @@ func (info *pruneInfo) cannotFail(r ruleRef) bool {
 	if !known || samples*(countNodes(e)+1) >= maxSamples {
 		return false
 	}
-	out, ok := info.possible(e)
-	if !ok {
-		return false
+	out := info.output(r.rule)
+	return out.known && !info.mayCollide(r.rule, out.sets)
+}
+
+// output is what a rule can write: label sets after the rule's labels (for
+// an alert, those of its ALERTS series but the name and alertstate).
+// known is false when that cannot be worked out, or when one evaluation
+// could write two series of one label set (the rules manager fails it);
+// known with no sets, when it writes nothing.
+type output struct {
+	sets  []labels.Labels
+	known bool
+}
+
+func (info *pruneInfo) output(r *rules.Rule) output {
+	if out, ok := info.outputs[r]; ok {
+		return out
 	}
-	if out.scalar {
-		out.sets = []labels.Labels{labels.EmptyLabels()} // recorded as one series
+	if info.visiting[r] {
+		return output{} // a rule reading its own output
 	}
-	// The rules manager's own check, after the rule's labels.
-	sets, ok := withRuleLabels(r.rule, out.sets)
-	return ok && !hasDuplicates(sets) && !info.mayCollide(r.rule, sets)
+	info.visiting[r] = true
+	defer func() { info.visiting[r] = false }()
+	var out output
+	if s, ok := info.possible(r.Parsed); ok {
+		if s.scalar {
+			// The rules manager records a scalar as one series
+			// without labels.
+			s.sets = []labels.Labels{labels.EmptyLabels()}
+		}
+		if w, ok := withRuleLabels(r, s.sets); ok && !hasDuplicates(w) {
+			out = output{sets: w, known: true}
+		}
+	}
+	info.outputs[r] = out
+	return out
 }
 
 // mayCollide reports whether a rule may write a series that something else
 // writes at the same time: the storage refuses a second sample of another
 // value, and the rules manager makes that the rule's error. Input series are
-// known exactly; another rule of the same name may write anything.
+// known exactly; other rules of the same name by what they can write.
 func (info *pruneInfo) mayCollide(r *rules.Rule, sets []labels.Labels) bool {
-	if r.Record.Value != "" && len(info.recorders[r.Record.Value]) > 1 {
-		return true
+	mine := make(map[string]bool, len(sets))
+	for _, l := range sets {
+		mine[l.String()] = true
 	}
-	if r.Alert.Value != "" {
-		if info.alertNames[r.Alert.Value] > 1 {
-			return true
-		}
-		// ALERTS and ALERTS_FOR_STATE, by name and alertname.
-		for _, l := range info.input {
-			if n := l.Get(model.MetricNameLabel); (n == "ALERTS" || n == "ALERTS_FOR_STATE") && l.Get(labels.AlertName) == r.Alert.Value {
+	meets := func(other []labels.Labels) bool {
+		for _, l := range other {
+			if mine[l.String()] {
 				return true
 			}
 		}
 		return false
 	}
-	in := make(map[string]bool, len(info.input))
-	for _, l := range info.input {
-		in[l.String()] = true
+	same := info.recorders[r.Record.Value]
+	if r.IsAlert() {
+		same = info.alerts[r.Alert.Value]
+		// ALERTS and ALERTS_FOR_STATE, by alertname.
+		for _, l := range info.input {
+			if n := l.Get(model.MetricNameLabel); (n == "ALERTS" || n == "ALERTS_FOR_STATE") && l.Get(labels.AlertName) == r.Alert.Value {
+				return true
+			}
+		}
+	} else if meets(info.input) {
+		return true
 	}
-	for _, l := range sets {
-		if in[l.String()] {
+	for _, o := range same {
+		if o == r {
+			continue
+		}
+		if out := info.output(o); !out.known || meets(out.sets) {
 			return true
 		}
 	}
 	return false
-}
-
-// recorded is what a recording rule can write: known is false when that
-// cannot be worked out; known with no sets, when it writes nothing.
-type recorded struct {
-	sets  []labels.Labels
-	known bool
 }
 
 // withRuleLabels returns the label sets a rule writes for results of
@@ -329,33 +357,12 @@ func (info *pruneInfo) series(vs *parser.VectorSelector) ([]labels.Labels, bool)
 		return nil, false
 	}
 	var pool []labels.Labels
-	if rs := info.recorders[name]; len(rs) > 0 {
-		if len(rs) > 1 {
+	for _, r := range info.recorders[name] {
+		out := info.output(r)
+		if !out.known {
 			return nil, false
 		}
-		rec, ok := info.recorded[name]
-		if !ok {
-			if info.visiting[name] {
-				return nil, false // a rule reading its own output
-			}
-			info.visiting[name] = true
-			if s, possible := info.possible(rs[0].Parsed); possible {
-				if s.scalar {
-					// The rules manager records a scalar as one
-					// series without labels.
-					s.sets = []labels.Labels{labels.EmptyLabels()}
-				}
-				if w, ok := withRuleLabels(rs[0], s.sets); ok && !hasDuplicates(w) {
-					rec = recorded{sets: w, known: true}
-				}
-			}
-			info.visiting[name] = false
-			info.recorded[name] = rec
-		}
-		if !rec.known {
-			return nil, false
-		}
-		pool = rec.sets
+		pool = append(pool, out.sets...)
 	}
 	var out []labels.Labels
 	for _, l := range append(slices.Clip(info.input), pool...) {
