@@ -209,7 +209,7 @@ func samplesString(ss []sampleOut) string {
 }
 
 // checkExpr evaluates a promql_expr_test and compares its samples.
-func checkExpr(suite *promqltest.LazyLoader, c *config, pt promqlTestCase, mint time.Time, cmpFloat floatCompare) *Failure {
+func checkExpr(suite seriesStore, c *config, pt promqlTestCase, mint time.Time, cmpFloat floatCompare) *Failure {
 	evalTime := time.Duration(pt.EvalTime)
 	newFail := func(msg, diff string) *Failure {
 		return &Failure{Kind: FailExpr, EvalTime: evalTime, Expr: pt.Expr, Message: msg, Diff: diff}

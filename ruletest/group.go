@@ -15,73 +15,138 @@ import (
 	promrules "github.com/prometheus/prometheus/rules"
 )
 
-// run evaluates one test group the way promtool does: input series are
-// appended up to each evaluation time, every rule group is evaluated at
-// every step of the evaluation interval, alerts are compared at the step
-// that covers their eval_time, and expressions are queried at the end.
+// run evaluates one test group. The verdict and the report are promtool's
+// whichever way it goes: by default the rules no assertion needs are left
+// out (prune) and the rest evaluated over the whole range where that gives
+// what step-by-step evaluation gives (passes); --exhaustive and --debug
+// evaluate every rule at every step, as promtool does.
 func (j *groupJob) run(c *config) []*Failure {
+	if len(j.file.loadErrs) > 0 {
+		var fails []*Failure
+		for _, e := range j.file.loadErrs {
+			fails = append(fails, &Failure{Kind: FailLoad, Message: e})
+		}
+		return fails
+	}
+	switch {
+	case c.opts.Exhaustive:
+		j.report.StepByStep = []StepByStep{{Reason: "--exhaustive evaluates every rule at every step"}}
+		return j.runSteps(c, false)
+	case c.opts.Debug:
+		j.report.StepByStep = []StepByStep{{Reason: "--debug evaluates every rule at every step, as promtool does"}}
+		return j.runSteps(c, false)
+	}
+	if fails, ok := j.runPasses(c); ok {
+		return fails
+	}
+	return j.runSteps(c, true)
+}
+
+// session is one evaluation of a test group: its storage with the input,
+// its rules loaded into the rules manager in promtool's order, and its
+// assertions by time.
+type session struct {
+	j          *groupJob
+	c          *config
+	suite      seriesStore
+	opts       *promrules.ManagerOptions
+	groups     []*promrules.Group
+	mint, maxt time.Time
+	// alertTests are the alert assertions by evaluation time, in order;
+	// alertNames the alerts each time asserts.
+	alertTests map[model.Duration][]alertTestCase
+	alertNames map[model.Duration]map[string]bool
+	evalTimes  []model.Duration
+	compare    floatCompare
+	// cache holds rule expressions evaluated over the whole range, by
+	// query string; the rules manager's queries are answered from it.
+	cache map[string]*rangeResult
+}
+
+// newSession loads the input and the rules (pruned or not) and reads the
+// assertions. It returns the failures found so far, and false when the
+// group cannot run further. wide is for passes (see store).
+func (j *groupJob) newSession(c *config, pruned, wide bool) (*session, []*Failure, bool) {
 	pf, tg := j.file, j.group
 	var fails []*Failure
 	fail := func(kind, format string, args ...any) {
 		fails = append(fails, &Failure{Kind: kind, Message: fmt.Sprintf(format, args...)})
 	}
-	if len(pf.loadErrs) > 0 {
-		for _, e := range pf.loadErrs {
-			fail(FailLoad, "%s", e)
-		}
-		return fails
-	}
+	j.exercised = nil
+	j.report.LeftOut = 0
 
-	suite, err := promqltest.NewLazyLoader(seriesLoadingString(tg), promqltest.LazyLoaderOpts{
-		EnableAtModifier:         true,
-		EnableNegativeOffset:     true,
-		EnableDelayedNameRemoval: c.delayedNameRem,
-		StartTime:                tg.StartTimestamp.Time,
-		Parser:                   c.engineParser,
-	})
-	if err != nil {
-		fail(FailLoad, "input_series: %v", err)
-		return fails
+	var suite seriesStore
+	input, dup, parsed := parseInput(tg, c.opts.Compat)
+	switch {
+	case dup != "":
+		fail(FailLoad, "%s", dup)
+		return nil, fails, false
+	case parsed:
+		st, err := openStore(input, pf.engine(c), wide)
+		if err != nil {
+			fail(FailLoad, "%v", err)
+			return nil, fails, false
+		}
+		suite = st
+	case wide:
+		// Passes need the store; the LazyLoader is for promtool's
+		// message, step by step.
+		return nil, nil, false
+	default:
+		ll, err := promqltest.NewLazyLoader(seriesLoadingString(tg), promqltest.LazyLoaderOpts{
+			EnableAtModifier:         true,
+			EnableNegativeOffset:     true,
+			EnableDelayedNameRemoval: c.delayedNameRem,
+			StartTime:                tg.StartTimestamp.Time,
+			Parser:                   c.engineParser,
+		})
+		if err != nil {
+			fail(FailLoad, "input_series: %v", err)
+			return nil, fails, false
+		}
+		ll.SubqueryInterval = pf.evalInterval
+		suite = ll
 	}
-	defer suite.Close()
-	suite.SubqueryInterval = pf.evalInterval
+	s := &session{j: j, c: c, suite: suite}
 
 	loader, ids := pf.loader(c.parser)
-	if !c.opts.Exhaustive && !c.opts.Debug {
-		if pruned, left := prune(pf, tg, c.parser); pruned != nil {
-			loader.byID = pruned
+	if pruned {
+		if kept, left := prune(pf, tg, c.parser); kept != nil {
+			loader.byID = kept
 			j.report.LeftOut = left
 		}
 	}
-	m := promrules.NewManager(&promrules.ManagerOptions{
-		QueryFunc:    promrules.EngineQueryFunc(suite.QueryEngine(), suite.Storage()),
+	s.opts = &promrules.ManagerOptions{
+		QueryFunc:    s.query,
 		AppendableV2: suite.Storage(),
 		Context:      context.Background(),
 		NotifyFunc:   func(context.Context, string, ...*promrules.Alert) {},
 		Logger:       nopLogger,
 		Parser:       c.parser,
 		GroupLoader:  loader,
-	})
+	}
+	m := promrules.NewManager(s.opts)
 	groupsMap, errs := m.LoadGroups(time.Duration(tg.Interval), tg.ExternalLabels, tg.ExternalURL, nil, c.opts.IgnoreUnknownFields, ids...)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fail(FailLoad, "%v", e)
 		}
-		return fails
+		s.close()
+		return nil, fails, false
 	}
-	groups := orderedGroups(groupsMap, pf.groupOrder, loader, ids)
+	s.groups = orderedGroups(groupsMap, pf.groupOrder, loader, ids)
 
-	mint := time.Unix(0, 0).UTC()
+	s.mint = time.Unix(0, 0).UTC()
 	if !tg.StartTimestamp.IsZero() {
-		mint = tg.StartTimestamp.Time
+		s.mint = tg.StartTimestamp.Time
 	}
-	maxt := mint.Add(maxEvalTime(tg))
+	s.maxt = s.mint.Add(maxEvalTime(tg))
 
 	// Alert assertions by evaluation time.
-	alertTests := map[model.Duration][]alertTestCase{}
-	alertNames := map[model.Duration]map[string]bool{}
+	s.alertTests = map[model.Duration][]alertTestCase{}
+	s.alertNames = map[model.Duration]map[string]bool{}
 	defined := map[string]bool{}
-	for _, g := range groups {
+	for _, g := range s.groups {
 		for _, r := range g.Rules() {
 			if ar, ok := r.(*promrules.AlertingRule); ok {
 				defined[ar.Name()] = true
@@ -98,100 +163,166 @@ func (j *groupJob) run(c *config) []*Failure {
 				where = fmt.Sprintf(" (in TestGroup %s)", tg.Name)
 			}
 			fail(FailLoad, "%v at eval_time %v%s", errNoAlertname, at.EvalTime, where)
-			return fails
+			s.close()
+			return nil, fails, false
 		}
 		if !defined[at.Alertname] && !c.opts.Compat {
 			fail(FailCheck, "alertname %q at eval_time %v: no alerting rule of the rule files defines it, so this assertion can only pass in silence (--compat allows it)", at.Alertname, at.EvalTime)
 		}
-		if alertNames[at.EvalTime] == nil {
-			alertNames[at.EvalTime] = map[string]bool{}
+		if s.alertNames[at.EvalTime] == nil {
+			s.alertNames[at.EvalTime] = map[string]bool{}
 		}
-		alertNames[at.EvalTime][at.Alertname] = true
-		alertTests[at.EvalTime] = append(alertTests[at.EvalTime], at)
+		s.alertNames[at.EvalTime][at.Alertname] = true
+		s.alertTests[at.EvalTime] = append(s.alertTests[at.EvalTime], at)
 		j.exercised = append(j.exercised, "alert:"+at.Alertname)
 	}
-	evalTimes := make([]model.Duration, 0, len(alertTests))
-	for t := range alertTests {
-		evalTimes = append(evalTimes, t)
+	for t := range s.alertTests {
+		s.evalTimes = append(s.evalTimes, t)
 	}
-	slices.Sort(evalTimes)
+	slices.Sort(s.evalTimes)
 
-	compareFloat := exactFloat
+	s.compare = exactFloat
 	if pf.fuzzy {
-		compareFloat = fuzzyFloat
+		s.compare = fuzzyFloat
 	}
+	return s, fails, true
+}
 
+func (s *session) close() { s.suite.Close() }
+
+// query answers the rules manager: from the range results of the current
+// pass where it holds one for the query and time, from the engine
+// otherwise.
+func (s *session) query(ctx context.Context, qs string, t time.Time) (promql.Vector, error) {
+	if r := s.cache[qs]; r != nil {
+		if v, ok := r.at(t); ok {
+			return v, nil
+		}
+	}
+	return query(ctx, qs, t, s.suite)
+}
+
+// evalError is a rule that failed to evaluate at a step, with promtool's
+// message.
+func (s *session) evalErrors(groups []*promrules.Group, ts time.Time) []*Failure {
+	var errs []*Failure
+	for _, g := range groups {
+		for _, r := range g.Rules() {
+			if err := r.LastError(); err != nil {
+				at := ts.Sub(time.Unix(0, 0).UTC())
+				errs = append(errs, &Failure{Kind: FailEval, EvalTime: at,
+					Message: fmt.Sprintf("rule: %s, time: %s, err: %v", r.Name(), at, err)})
+			}
+		}
+	}
+	return errs
+}
+
+// firing adds the firing alerts of the groups' rules that time t asserts
+// to got.
+func (s *session) firing(groups []*promrules.Group, t model.Duration, got map[string][]alertSample) {
+	for _, g := range groups {
+		for _, r := range g.Rules() {
+			ar, ok := r.(*promrules.AlertingRule)
+			if !ok || !s.alertNames[t][ar.Name()] {
+				continue
+			}
+			for _, a := range ar.ActiveAlerts() {
+				if a.State == promrules.StateFiring {
+					got[ar.Name()] = append(got[ar.Name()], alertSample{Labels: a.Labels.Copy(), Annotations: a.Annotations.Copy()})
+				}
+			}
+		}
+	}
+}
+
+// stepAt returns the evaluation times asserted at the step of ts: those in
+// [ts, ts+interval) from the start.
+func (s *session) stepAt(ts time.Time, from int) (first, end int) {
+	interval := s.j.file.evalInterval
+	end = from
+	for end < len(s.evalTimes) && ts.Sub(s.mint) <= time.Duration(s.evalTimes[end]) &&
+		time.Duration(s.evalTimes[end]) < ts.Add(interval).Sub(s.mint) {
+		end++
+	}
+	return from, end
+}
+
+// compareAlerts compares the firing alerts got at time t with the
+// expected ones.
+func (s *session) compareAlerts(t model.Duration, got map[string][]alertSample) []*Failure {
+	var fails []*Failure
+	for _, at := range s.alertTests[t] {
+		var exp []alertSample
+		for _, a := range at.ExpAlerts {
+			lbls := map[string]string{}
+			for k, v := range a.ExpLabels {
+				lbls[k] = v
+			}
+			lbls[labels.AlertName] = at.Alertname
+			exp = append(exp, alertSample{Labels: labels.FromMap(lbls), Annotations: labels.FromMap(a.ExpAnnotations)})
+		}
+		if f := compareAlerts(at, exp, got[at.Alertname], s.compare, s.c.opts.Diff, s.j.group.Name); f != nil {
+			fails = append(fails, f)
+		}
+	}
+	return fails
+}
+
+// checkExprs runs the expression assertions on the storage as the rules
+// left it.
+func (s *session) checkExprs() []*Failure {
+	var fails []*Failure
+	for _, pt := range s.j.group.PromqlExprTests {
+		s.j.exercised = append(s.j.exercised, exprNames(s.c, pt.Expr)...)
+		if f := checkExpr(s.suite, s.c, pt, s.mint, s.compare); f != nil {
+			fails = append(fails, f)
+		}
+	}
+	return fails
+}
+
+// runSteps evaluates the group the way promtool does: input series are
+// appended up to each evaluation time, every rule group is evaluated at
+// every step of the evaluation interval, alerts are compared at the step
+// that covers their eval_time, and expressions are queried at the end.
+func (j *groupJob) runSteps(c *config, pruned bool) []*Failure {
+	s, fails, ok := j.newSession(c, pruned, false)
+	if !ok {
+		return fails
+	}
+	defer s.close()
 	curr := 0
-	evalInterval := pf.evalInterval
-	for ts := mint; !ts.After(maxt); ts = ts.Add(evalInterval) {
+	for ts := s.mint; !ts.After(s.maxt); ts = ts.Add(j.file.evalInterval) {
 		var evalErrs []*Failure
 		var appendErr error
-		suite.WithSamplesTill(ts, func(err error) {
+		s.suite.WithSamplesTill(ts, func(err error) {
 			if err != nil {
 				appendErr = err
 				return
 			}
-			for _, g := range groups {
-				g.Eval(suite.Context(), ts)
-				for _, r := range g.Rules() {
-					if err := r.LastError(); err != nil {
-						evalErrs = append(evalErrs, &Failure{Kind: FailEval, EvalTime: ts.Sub(time.Unix(0, 0).UTC()),
-							Message: fmt.Sprintf("rule: %s, time: %s, err: %v", r.Name(), ts.Sub(time.Unix(0, 0).UTC()), err)})
-					}
-				}
+			for _, g := range s.groups {
+				g.Eval(s.suite.Context(), ts)
+				evalErrs = append(evalErrs, s.evalErrors([]*promrules.Group{g}, ts)...)
 			}
 		})
 		if appendErr != nil {
-			fail(FailLoad, "input_series: %v", appendErr)
+			fails = append(fails, &Failure{Kind: FailLoad, Message: fmt.Sprintf("input_series: %v", appendErr)})
 		}
 		if len(evalErrs) > 0 {
 			return append(fails, evalErrs...)
 		}
-
-		for curr < len(evalTimes) && ts.Sub(mint) <= time.Duration(evalTimes[curr]) &&
-			time.Duration(evalTimes[curr]) < ts.Add(evalInterval).Sub(mint) {
-			t := evalTimes[curr]
+		var first int
+		first, curr = s.stepAt(ts, curr)
+		for _, t := range s.evalTimes[first:curr] {
 			got := map[string][]alertSample{}
-			for _, g := range groups {
-				for _, r := range g.Rules() {
-					ar, ok := r.(*promrules.AlertingRule)
-					if !ok || !alertNames[t][ar.Name()] {
-						continue
-					}
-					for _, a := range ar.ActiveAlerts() {
-						if a.State == promrules.StateFiring {
-							got[ar.Name()] = append(got[ar.Name()], alertSample{Labels: a.Labels.Copy(), Annotations: a.Annotations.Copy()})
-						}
-					}
-				}
-			}
-			for _, at := range alertTests[t] {
-				var exp []alertSample
-				for _, a := range at.ExpAlerts {
-					lbls := map[string]string{}
-					for k, v := range a.ExpLabels {
-						lbls[k] = v
-					}
-					lbls[labels.AlertName] = at.Alertname
-					exp = append(exp, alertSample{Labels: labels.FromMap(lbls), Annotations: labels.FromMap(a.ExpAnnotations)})
-				}
-				if f := compareAlerts(at, exp, got[at.Alertname], compareFloat, c.opts.Diff, tg.Name); f != nil {
-					fails = append(fails, f)
-				}
-			}
-			curr++
+			s.firing(s.groups, t, got)
+			fails = append(fails, s.compareAlerts(t, got)...)
 		}
 	}
-
-	for _, pt := range tg.PromqlExprTests {
-		j.exercised = append(j.exercised, exprNames(c, pt.Expr)...)
-		if f := checkExpr(suite, c, pt, mint, compareFloat); f != nil {
-			fails = append(fails, f)
-		}
-	}
-
+	fails = append(fails, s.checkExprs()...)
 	if c.opts.Debug {
-		j.debug = debugDump(suite, tg, mint)
+		j.debug = debugDump(s.suite, j.group, s.mint)
 	}
 	return fails
 }
@@ -256,7 +387,7 @@ func maxEvalTime(tg testGroup) time.Duration {
 
 // query runs an instant query; a scalar result is one sample without
 // labels, as promtool treats it.
-func query(ctx context.Context, qs string, t time.Time, suite *promqltest.LazyLoader) (promql.Vector, error) {
+func query(ctx context.Context, qs string, t time.Time, suite seriesStore) (promql.Vector, error) {
 	q, err := suite.QueryEngine().NewInstantQuery(ctx, suite.Queryable(), nil, qs, t)
 	if err != nil {
 		return nil, err
@@ -275,7 +406,7 @@ func query(ctx context.Context, qs string, t time.Time, suite *promqltest.LazyLo
 	return nil, fmt.Errorf("rule result is not a vector or scalar")
 }
 
-func debugDump(suite *promqltest.LazyLoader, tg testGroup, mint time.Time) string {
+func debugDump(suite seriesStore, tg testGroup, mint time.Time) string {
 	ts := (maxEvalTime(tg) + time.Second).Truncate(time.Second)
 	expr := fmt.Sprintf(`{__name__=~".+"}[%v]`, ts)
 	q, err := suite.QueryEngine().NewInstantQuery(context.Background(), suite.Queryable(), nil, expr, mint.Add(ts))

@@ -103,6 +103,10 @@ func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt
 					} else {
 						alerting = append(alerting, i)
 						info.alerts[r.Alert.Value] = append(info.alerts[r.Alert.Value], r)
+						if ruleTemplatesQuery(r) {
+							// Its template may read any rule's output.
+							return nil, 0
+						}
 					}
 				}
 			}
@@ -204,6 +208,19 @@ func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt
 		}
 	}
 	return out, len(all) - kept
+}
+
+// ruleTemplatesQuery reports whether a rule's labels or annotations may
+// call the query template function.
+func ruleTemplatesQuery(r *rules.Rule) bool {
+	for _, m := range []rules.Map{r.Labels, r.Annotations} {
+		for _, p := range m {
+			if strings.Contains(p.Value.Value, "{{") && strings.Contains(p.Value.Value, "query") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fixedName returns the metric name a selector selects by equality.

@@ -13,7 +13,9 @@ import (
 
 // testFiles are every unit-test file at hand: promtool's own corpus,
 // testdata/prune (unread rules that can and cannot fail, groups named for
-// their verdict) and the verdict files of the CLI's tests.
+// their verdict), testdata/passes (rules that read each other within and
+// across steps, and what evaluation over the range cannot prove) and the
+// verdict files of the CLI's tests.
 func testFiles(t *testing.T) []string {
 	t.Helper()
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/prometheus/prometheus").Output()
@@ -24,6 +26,7 @@ func testFiles(t *testing.T) []string {
 	for _, pattern := range []string{
 		filepath.Join(strings.TrimSpace(string(out)), "cmd", "promtool", "testdata", "*.yml"),
 		"testdata/prune/*_test.yml",
+		"testdata/passes/*_test.yml",
 		"../internal/cli/testdata/verdicts/*_test.yml",
 	} {
 		m, err := filepath.Glob(pattern)
@@ -58,7 +61,10 @@ func outcome(r *Report) string {
 	return b.String()
 }
 
-var leftOutName = regexp.MustCompile(`\(left out (\d+)\)`)
+var (
+	leftOutName = regexp.MustCompile(`\(left out (\d+)\)`)
+	rangedName  = regexp.MustCompile(`\[ranged (\d+)\]`)
+)
 
 // TestPruneKeepsVerdicts runs every test file with and without leaving out
 // rules, and requires the same report, failure messages included; in
@@ -84,7 +90,7 @@ func TestPruneKeepsVerdicts(t *testing.T) {
 						t.Errorf("--exhaustive left out %d rules of %q", g.LeftOut, g.Name)
 					}
 				}
-				if !strings.Contains(f, "prune") {
+				if !strings.Contains(f, "prune") && !strings.Contains(f, "passes") {
 					continue
 				}
 				for _, g := range pruned.Files[0].Groups {
@@ -99,9 +105,17 @@ func TestPruneKeepsVerdicts(t *testing.T) {
 					if strings.HasPrefix(filepath.Base(f), "safe") && g.LeftOut != 3 {
 						t.Errorf("group %q: %d rules left out, want the 3 of safe.rules.yml", g.Name, g.LeftOut)
 					}
-					// A group named "... (left out N)" has N rules left out.
+					// A group named "... (left out N)" has N rules left out;
+					// "[ranged N]", N rules evaluated over the range; "[step
+					// by step]", the whole group step by step.
 					if m := leftOutName.FindStringSubmatch(g.Name); m != nil && m[1] != strconv.Itoa(g.LeftOut) {
 						t.Errorf("group %q: %d rules left out", g.Name, g.LeftOut)
+					}
+					if m := rangedName.FindStringSubmatch(g.Name); m != nil && m[1] != strconv.Itoa(g.Ranged) {
+						t.Errorf("group %q: %d rules over the range, step by step: %v", g.Name, g.Ranged, g.StepByStep)
+					}
+					if whole := len(g.StepByStep) == 1 && g.StepByStep[0].Rule == ""; strings.Contains(g.Name, "[step by step]") && !whole {
+						t.Errorf("group %q: step by step: %v", g.Name, g.StepByStep)
 					}
 				}
 			}

@@ -11,10 +11,26 @@ import (
 	"github.com/prometheus/prometheus/util/junitxml"
 )
 
-// WriteText writes the report for people: a line per test file, the
-// failures of each failed group with what differs, then a summary. It holds
-// no timings, so the same run writes the same bytes.
+// TextOptions choose what WriteText adds to the failures.
+type TextOptions struct {
+	// Coverage lists, per rule file, the rules no assertion exercised.
+	Coverage bool
+	// Evaluation says, per test group, how many rules were left out,
+	// evaluated over the whole range and step by step, and why each of
+	// the last.
+	Evaluation bool
+}
+
+// WriteText writes the report for people, with the rules no assertion
+// exercised if withCoverage (see TextOptions.Write).
 func WriteText(w io.Writer, r *Report, withCoverage bool) error {
+	return TextOptions{Coverage: withCoverage}.Write(w, r)
+}
+
+// Write writes the report for people: a line per test file, the failures
+// of each failed group with what differs, then a summary. It holds no
+// timings, so the same run writes the same bytes.
+func (o TextOptions) Write(w io.Writer, r *Report) error {
 	var b strings.Builder
 	for _, f := range r.Files {
 		for _, warn := range f.Warnings {
@@ -36,6 +52,9 @@ func WriteText(w io.Writer, r *Report, withCoverage bool) error {
 			fmt.Fprintf(&b, "FAIL  %s: %d of %s failed\n", f.Path, failed, groupCount(len(f.Groups)))
 		}
 		for _, g := range f.Groups {
+			if o.Evaluation {
+				writeEvaluation(&b, g)
+			}
 			if !g.Failed() {
 				continue
 			}
@@ -50,7 +69,7 @@ func WriteText(w io.Writer, r *Report, withCoverage bool) error {
 				}
 			}
 		}
-		if withCoverage {
+		if o.Coverage {
 			for _, fc := range f.Coverage {
 				ex, total := fc.Covered()
 				fmt.Fprintf(&b, "  coverage of %s: %d of %d rules exercised (%s)\n", fc.Path, ex, total, percent(ex, total))
@@ -66,6 +85,27 @@ func WriteText(w io.Writer, r *Report, withCoverage bool) error {
 	fmt.Fprintf(&b, "oomguard test: %s passed, %d failed\n", groupCount(passed), failed)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeEvaluation says how a group's rules were evaluated.
+func writeEvaluation(b *strings.Builder, g *GroupReport) {
+	if len(g.StepByStep) == 1 && g.StepByStep[0].Rule == "" {
+		fmt.Fprintf(b, "  evaluation of group %s (tests[%d]): %s left out, the others step by step: %s\n",
+			g.Name, g.Index, ruleCount(g.LeftOut), g.StepByStep[0].Reason)
+		return
+	}
+	fmt.Fprintf(b, "  evaluation of group %s (tests[%d]): %s left out, %d over the whole range, %d step by step\n",
+		g.Name, g.Index, ruleCount(g.LeftOut), g.Ranged, len(g.StepByStep))
+	for _, s := range g.StepByStep {
+		fmt.Fprintf(b, "    step by step: %s (rule group %s): %s\n", s.Rule, s.RuleGroup, s.Reason)
+	}
+}
+
+func ruleCount(n int) string {
+	if n == 1 {
+		return "1 rule"
+	}
+	return fmt.Sprintf("%d rules", n)
 }
 
 func groupCount(n int) string {
@@ -168,6 +208,10 @@ type jsonGroup struct {
 	Passed     bool          `json:"passed"`
 	DurationMS float64       `json:"duration_ms"`
 	Failures   []jsonFailure `json:"failures,omitempty"`
+	// How the rules were evaluated (see GroupReport).
+	LeftOut    int          `json:"rules_left_out"`
+	Ranged     int          `json:"rules_over_range"`
+	StepByStep []StepByStep `json:"step_by_step,omitempty"`
 }
 
 type jsonFailure struct {
@@ -189,7 +233,8 @@ func WriteJSON(w io.Writer, r *Report) error {
 			jf.Error = f.Err.Error()
 		}
 		for _, g := range f.Groups {
-			jg := jsonGroup{Name: g.Name, Index: g.Index, Passed: !g.Failed(), DurationMS: ms(g.Duration)}
+			jg := jsonGroup{Name: g.Name, Index: g.Index, Passed: !g.Failed(), DurationMS: ms(g.Duration),
+				LeftOut: g.LeftOut, Ranged: g.Ranged, StepByStep: g.StepByStep}
 			for _, fl := range g.Failures {
 				jfl := jsonFailure{Kind: fl.Kind, Alertname: fl.Alertname, Expr: fl.Expr, Message: fl.Message, Diff: fl.Diff}
 				if fl.Kind == FailAlert || fl.Kind == FailExpr || fl.Kind == FailEval {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/rules"
@@ -120,6 +121,12 @@ type GroupReport struct {
 	// LeftOut is the number of rules not evaluated because no assertion
 	// reads them and they cannot fail (see prune).
 	LeftOut int
+	// Ranged is the number of rules evaluated over the whole range at
+	// once; StepByStep the rules evaluated at every step instead, and
+	// why (see passes). With --exhaustive and --debug, every rule is
+	// evaluated step by step, and neither is set.
+	Ranged     int
+	StepByStep []StepByStep
 }
 
 // Failed reports whether the group failed.
@@ -293,6 +300,28 @@ type preparedFile struct {
 	// when its rules manager cannot load the files.
 	loadErrs []string
 	jobs     []*groupJob
+
+	// The engines of the file's groups, made once: the engine of
+	// promtool's tests, and one for range queries (see passes).
+	engineOnce      sync.Once
+	instant, ranged *promql.Engine
+}
+
+func (pf *preparedFile) engines(c *config) {
+	pf.engineOnce.Do(func() {
+		pf.instant = testEngine(c, pf.evalInterval, maxSamples, false)
+		pf.ranged = testEngine(c, pf.evalInterval, rangeMaxSamples, true)
+	})
+}
+
+func (pf *preparedFile) engine(c *config) *promql.Engine {
+	pf.engines(c)
+	return pf.instant
+}
+
+func (pf *preparedFile) rangeEngine(c *config) *promql.Engine {
+	pf.engines(c)
+	return pf.ranged
 }
 
 func (c *config) prepareFile(path string) (*FileReport, []*groupJob) {

@@ -78,8 +78,8 @@ func TestPromtoolCompat(t *testing.T) {
 // TestPromtoolGroupVerdicts runs test files with promtool 3.16 and with
 // oomguard test, both writing JUnit, and requires the same verdict for
 // every test group: every test file of promtool's corpus, the test files
-// of testdata/verdicts and ruletest/testdata/prune (whose group names say
-// the verdict they must get),
+// of testdata/verdicts and ruletest/testdata/prune and passes (whose group
+// names say the verdict they must get),
 // and the pack's own unit tests as oomguard generate --tests writes them.
 func TestPromtoolGroupVerdicts(t *testing.T) {
 	bin := os.Getenv("OOMGUARD_PROMTOOL")
@@ -102,11 +102,13 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 	if err != nil || len(own) == 0 {
 		t.Fatalf("testdata/verdicts: %v, %d files", err, len(own))
 	}
-	prune, err := filepath.Glob("../../ruletest/testdata/prune/*_test.yml")
-	if err != nil || len(prune) == 0 {
-		t.Fatalf("ruletest/testdata/prune: %v, %d files", err, len(prune))
+	for _, dir := range []string{"prune", "passes"} {
+		m, err := filepath.Glob("../../ruletest/testdata/" + dir + "/*_test.yml")
+		if err != nil || len(m) == 0 {
+			t.Fatalf("ruletest/testdata/%s: %v, %d files", dir, err, len(m))
+		}
+		own = append(own, m...)
 	}
-	own = append(own, prune...)
 	for _, f := range own {
 		dir, _ := filepath.Abs(filepath.Dir(f))
 		files = append(files, testFile{dir, filepath.Base(f)})

@@ -27,6 +27,7 @@ type testOptions struct {
 	MinCoverage         float64
 	Jobs                int
 	Exhaustive          bool
+	ExplainEval         bool
 	Files               []string
 }
 
@@ -43,10 +44,14 @@ multi-document rule files.
 
 Unlike promtool, test fails a test file that would pass in silence: a
 rule_files pattern that matches nothing, a rule file with no rule, a document
-of another kind, an alert_rule_test of an alert no rule defines. --compat
-restores promtool's leniency. Test groups run in parallel (-j); results are
-reported in file order. Expected samples may set tolerance (absolute) or
-relative_tolerance, and value: .nan matches NaN.
+of another kind, an alert_rule_test of an alert no rule defines, a series fed
+twice in one test group. --compat restores promtool's leniency. Test groups run in parallel (-j); results are
+reported in file order. Rules no assertion needs and that cannot fail are
+left out, and the others evaluated over the whole range where that gives
+what step-by-step evaluation gives (--explain-eval says which were not, and
+why); --exhaustive evaluates every rule at every step, as promtool does.
+Expected samples may set tolerance (absolute) or relative_tolerance, and
+value: .nan matches NaN.
 
 Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 (as promtool); 2 bad flags.`),
@@ -90,6 +95,7 @@ Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 	f.BoolVar(&o.IgnoreUnknownFields, "ignore-unknown-fields", false, "accept unknown keys in rule files")
 	f.StringArrayVar(&o.Features, "enable-feature", nil, "enable a PromQL `feature`, as promtool's --enable-feature (repeatable, comma-separated)")
 	f.BoolVar(&o.Exhaustive, "exhaustive", false, "evaluate every rule at every step, as promtool does, also those no assertion reads and that cannot fail (same verdicts, slower)")
+	f.BoolVar(&o.ExplainEval, "explain-eval", false, "say, for each test group, how many rules were left out, evaluated over the whole range and step by step, and why each rule was evaluated step by step")
 	f.BoolVar(&o.Compat, "compat", false, "promtool's leniency: no checks for tests that pass in silence")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.Coverage, "coverage", false, "list, per rule file, the rules some assertion exercised and those none did")
@@ -124,7 +130,7 @@ func runTest(s Streams, o *testOptions) error {
 	case "json":
 		err = ruletest.WriteJSON(s.Out, report)
 	default:
-		err = ruletest.WriteText(s.Out, report, o.Coverage || o.MinCoverage > 0)
+		err = ruletest.TextOptions{Coverage: o.Coverage || o.MinCoverage > 0, Evaluation: o.ExplainEval}.Write(s.Out, report)
 	}
 	if err != nil {
 		return err

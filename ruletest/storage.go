@@ -1,0 +1,215 @@
+package ruletest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/promql/promqltest"
+	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/tsdb/chunks"
+)
+
+// series is where a test group's series live: its input, appended up to a
+// time, and what its rules write. promqltest's LazyLoader is one (promtool
+// uses it); store is oomguard's own.
+type seriesStore interface {
+	WithSamplesTill(ts time.Time, fn func(error))
+	Storage() storage.Storage
+	Queryable() storage.Queryable
+	QueryEngine() *promql.Engine
+	Context() context.Context
+	Close() error
+}
+
+// store holds a test group's series as promqltest's LazyLoader does, in a
+// TSDB of the same options, without what a test never uses and costs at
+// every group: a write-ahead log on disk, an exemplar buffer of 100,000
+// entries allocated up front, stripes and a chunk write buffer (4 MiB)
+// sized for a server. With wide set, the TSDB takes samples over
+// the whole span of the test in any order of time across series, as the
+// passes append them (see passes); the LazyLoader's refuses samples older
+// than 12 hours behind its newest, which step-by-step evaluation never
+// appends.
+type store struct {
+	db     *tsdb.DB
+	dir    string
+	engine *promql.Engine
+	ctx    context.Context
+	cancel context.CancelFunc
+	// input is the input series, each with its samples in time order;
+	// next the first sample of each not appended yet.
+	input []inputSeries
+	next  []int
+}
+
+type inputSeries struct {
+	labels  labels.Labels
+	samples []promql.Sample
+}
+
+// wideBlock is a block duration longer than any test: the head takes
+// samples this far (halved) behind its newest.
+const wideBlock = int64(1) << 50
+
+// seriesParser parses input series as promqltest does.
+var seriesParser = parser.NewParser(promqltest.TestParserOpts)
+
+// parseInput reads a test group's input series as promqltest's load
+// command does: start time, then one sample every interval, _ skipped. A
+// series given twice is an error unless compat, where the last one counts,
+// as in promtool. It returns false when promqltest would refuse the input:
+// the LazyLoader then runs, for promtool's message.
+func parseInput(tg testGroup, compat bool) ([]inputSeries, string, bool) {
+	start := tg.StartTimestamp.Time
+	if start.IsZero() {
+		start = time.Unix(0, 0).UTC()
+	}
+	gap := time.Duration(tg.Interval)
+	var out []inputSeries
+	index := map[string]int{}
+	entry := map[string]int{}
+	for i, s := range tg.InputSeries {
+		line := s.Series + " " + s.Values
+		// The load command is line-based: what it would read otherwise
+		// is left to it.
+		if strings.ContainsAny(line, "\n\r#") || strings.TrimSpace(s.Series) == "" || tg.Interval <= 0 {
+			return nil, "", false
+		}
+		if first, _, _ := strings.Cut(strings.TrimSpace(line), " "); strings.HasSuffix(first, "@st") {
+			return nil, "", false // a start-time line, to promqltest
+		}
+		lbls, vals, err := seriesParser.ParseSeriesDesc(strings.TrimSpace(line))
+		if err != nil {
+			return nil, "", false
+		}
+		in := inputSeries{labels: lbls}
+		ts := start
+		for _, v := range vals {
+			if !v.Omitted {
+				in.samples = append(in.samples, promql.Sample{T: ts.UnixNano() / int64(time.Millisecond), F: v.Value, H: v.Histogram})
+			}
+			ts = ts.Add(gap)
+		}
+		key := lbls.String()
+		if j, dup := index[key]; dup {
+			if !compat {
+				return nil, fmt.Sprintf("input_series: %s is fed twice, by entries %d and %d; promtool keeps the last one and drops the other in silence (--compat does the same)", seriesString(lbls), entry[key], i), true
+			}
+			out[j] = in
+			entry[key] = i
+			continue
+		}
+		index[key] = len(out)
+		entry[key] = i
+		out = append(out, in)
+	}
+	return out, "", true
+}
+
+// openStore makes a group's storage for the input. wide makes the TSDB
+// take samples anywhere in the test's span (see store).
+func openStore(input []inputSeries, engine *promql.Engine, wide bool) (*store, error) {
+	opts := tsdb.DefaultOptions()
+	opts.MinBlockDuration = int64(24 * time.Hour / time.Millisecond)
+	opts.MaxBlockDuration = opts.MinBlockDuration
+	if wide {
+		opts.MinBlockDuration, opts.MaxBlockDuration = wideBlock, wideBlock
+	}
+	opts.RetentionDuration = 0
+	opts.OutOfOrderTimeWindow = 0
+	opts.WALSegmentSize = -1
+	opts.NoLockfile = true
+	// A test has a few series: the default stripes (16,384 maps and locks)
+	// took more time to allocate than most groups take to run.
+	opts.StripeSize = 256
+	opts.HeadChunksWriteBufferSize = chunks.MinWriteBufferSize
+	dir, err := os.MkdirTemp("", "oomguard-test-")
+	if err != nil {
+		return nil, fmt.Errorf("opening test storage: %w", err)
+	}
+	db, err := tsdb.Open(dir, nopLogger, nil, opts, nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("opening test storage: %w", err)
+	}
+	s := &store{db: db, dir: dir, engine: engine, input: input, next: make([]int, len(input))}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// WithSamplesTill appends the input samples up to ts, and calls fn with
+// the error, if any.
+func (s *store) WithSamplesTill(ts time.Time, fn func(error)) {
+	fn(s.appendTill(ts.UnixNano() / int64(time.Millisecond)))
+}
+
+func (s *store) appendTill(t int64) error {
+	app := s.db.AppenderV2(s.ctx)
+	for i, in := range s.input {
+		for s.next[i] < len(in.samples) && in.samples[s.next[i]].T <= t {
+			smp := in.samples[s.next[i]]
+			var err error
+			if smp.H != nil {
+				_, err = app.Append(0, in.labels, 0, smp.T, 0, nil, smp.H, storage.AppendV2Options{})
+			} else {
+				_, err = app.Append(0, in.labels, 0, smp.T, smp.F, nil, nil, storage.AppendV2Options{})
+			}
+			if err != nil {
+				_ = app.Rollback()
+				return err
+			}
+			s.next[i]++
+		}
+	}
+	return app.Commit()
+}
+
+// lastInput is the time of the last input sample.
+func (s *store) lastInput() int64 {
+	last := int64(math.MinInt64)
+	for _, in := range s.input {
+		if n := len(in.samples); n > 0 {
+			last = max(last, in.samples[n-1].T)
+		}
+	}
+	return last
+}
+
+func (s *store) Storage() storage.Storage     { return s.db }
+func (s *store) Queryable() storage.Queryable { return s.db }
+func (s *store) QueryEngine() *promql.Engine  { return s.engine }
+func (s *store) Context() context.Context     { return s.ctx }
+
+func (s *store) Close() error {
+	s.cancel()
+	err := s.db.Close()
+	if rerr := os.RemoveAll(s.dir); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// testEngine is an engine as promqltest's LazyLoader makes for a test: its
+// timeout and features, subqueries without a step at the evaluation
+// interval; with the sample limit given (promqltest's for instant queries),
+// and per-step statistics for range queries.
+func testEngine(c *config, interval time.Duration, limit int, perStep bool) *promql.Engine {
+	return promql.NewEngine(promql.EngineOpts{
+		MaxSamples:               limit,
+		EnablePerStepStats:       perStep,
+		Timeout:                  100 * time.Second,
+		NoStepSubqueryIntervalFn: func(int64) int64 { return interval.Milliseconds() },
+		EnableAtModifier:         true,
+		EnableNegativeOffset:     true,
+		EnableDelayedNameRemoval: c.delayedNameRem,
+		Parser:                   c.engineParser,
+	})
+}
