@@ -46,8 +46,9 @@ import (
 // fails to evaluate (then the group runs again step by step, so that the
 // messages are promtool's).
 
-// rangeMaxSamples bounds the samples a range query may hold; beyond it the
-// rule is evaluated step by step, within the engine's per-step limit.
+// rangeMaxSamples bounds the samples a range query may hold, and the range
+// results a pass keeps; beyond it a rule is evaluated step by step, within
+// the engine's per-step limit.
 const rangeMaxSamples = 5_000_000
 
 // StepByStep is a rule evaluated at every step rather than over the whole
@@ -338,6 +339,7 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 			queries[n.rule.Query().String()]++
 		}
 		s.cache = map[string]*rangeResult{}
+		held := 0
 		for i, n := range p.nodes {
 			if p.pass[i] != pass || n.why != "" {
 				continue
@@ -345,6 +347,10 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 			qs := n.rule.Query().String()
 			if queries[qs] > 1 {
 				n.why = "another rule of its pass has the same expression"
+				continue
+			}
+			if held >= rangeMaxSamples {
+				n.why = fmt.Sprintf("the range results of its pass hold %d samples already", held)
 				continue
 			}
 			r, why, err := s.evalRange(engine, n.rule.Query(), qs, 0)
@@ -355,6 +361,7 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 				n.why = why
 				continue
 			}
+			held += r.points()
 			s.cache[qs] = r
 		}
 
@@ -391,24 +398,52 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 	return fails, true
 }
 
-// rangeResult is an expression's value at every step of a range.
+// rangeResult is an expression's value at every step of a range, as the
+// engine returned it: series by series, each with a cursor on the next
+// point, since the rules manager asks for the steps in order.
 type rangeResult struct {
-	start, step int64 // milliseconds
-	steps       []promql.Vector
+	series promql.Matrix
+	next   []int
 }
 
-// at returns a fresh copy of the vector at t, if t is a step of the range:
-// the rules manager writes into what it gets.
+// at returns the vector at t: a fresh one, since the rules manager writes
+// into what it gets.
 func (r *rangeResult) at(t time.Time) (promql.Vector, bool) {
 	ms := t.UnixMilli()
-	if ms < r.start || (ms-r.start)%r.step != 0 {
-		return nil, false
+	var v promql.Vector
+	for i, s := range r.series {
+		if s.Histograms != nil {
+			for r.next[i] > 0 && s.Histograms[r.next[i]-1].T >= ms {
+				r.next[i]-- // asked again for an earlier time
+			}
+			for r.next[i] < len(s.Histograms) && s.Histograms[r.next[i]].T < ms {
+				r.next[i]++
+			}
+			if r.next[i] < len(s.Histograms) && s.Histograms[r.next[i]].T == ms {
+				v = append(v, promql.Sample{Metric: s.Metric, T: ms, H: s.Histograms[r.next[i]].H})
+				continue
+			}
+		}
+		for r.next[i] > 0 && r.next[i] <= len(s.Floats) && s.Floats[r.next[i]-1].T >= ms {
+			r.next[i]--
+		}
+		for r.next[i] < len(s.Floats) && s.Floats[r.next[i]].T < ms {
+			r.next[i]++
+		}
+		if r.next[i] < len(s.Floats) && s.Floats[r.next[i]].T == ms {
+			v = append(v, promql.Sample{Metric: s.Metric, T: ms, F: s.Floats[r.next[i]].F})
+		}
 	}
-	k := (ms - r.start) / r.step
-	if k >= int64(len(r.steps)) {
-		return nil, false
+	return v, true
+}
+
+// points is the number of points a range result holds.
+func (r *rangeResult) points() int {
+	n := 0
+	for _, s := range r.series {
+		n += len(s.Floats) + len(s.Histograms)
 	}
-	return slices.Clone(r.steps[k]), true
+	return n
 }
 
 // evalRange evaluates a rule's expression at every step of the group, as
@@ -449,19 +484,15 @@ func (s *session) evalRange(engine *promql.Engine, e parser.Expr, qs string, off
 	if !ok {
 		return nil, "", fmt.Errorf("rule result is not a vector or scalar")
 	}
-	steps := int((end.Sub(start))/interval) + 1
-	r := &rangeResult{start: start.UnixMilli(), step: interval.Milliseconds(), steps: make([]promql.Vector, steps)}
-	for _, ser := range m {
-		for _, pt := range ser.Floats {
-			k := (pt.T - r.start) / r.step
-			r.steps[k] = append(r.steps[k], promql.Sample{Metric: ser.Metric, T: pt.T, F: pt.F})
-		}
-		for _, pt := range ser.Histograms {
-			k := (pt.T - r.start) / r.step
-			r.steps[k] = append(r.steps[k], promql.Sample{Metric: ser.Metric, T: pt.T, H: pt.H})
+	// Closing the query gives its points back to the engine's pools.
+	kept := make(promql.Matrix, len(m))
+	for i, ser := range m {
+		kept[i] = promql.Series{Metric: ser.Metric, Floats: slices.Clone(ser.Floats), Histograms: slices.Clone(ser.Histograms)}
+		for j := range kept[i].Histograms {
+			kept[i].Histograms[j].H = kept[i].Histograms[j].H.Copy()
 		}
 	}
-	return r, "", nil
+	return &rangeResult{series: kept, next: make([]int, len(m))}, "", nil
 }
 
 // unionFind groups rules that must share a pass.
