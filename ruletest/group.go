@@ -28,6 +28,16 @@ func (j *groupJob) run(c *config) []*Failure {
 		}
 		return fails
 	}
+	if len(j.file.limitErrs) > 0 {
+		var fails []*Failure
+		for _, e := range j.file.limitErrs {
+			fails = append(fails, &Failure{Kind: FailLimit, Message: fmt.Sprintf("test group %s: %s", j.report.Name, e)})
+		}
+		return fails
+	}
+	if msg := c.groupLimit(j.file, j.group, j.report.Name); msg != "" {
+		return []*Failure{{Kind: FailLimit, Message: msg}}
+	}
 	switch {
 	case c.opts.Exhaustive:
 		j.report.StepByStep = []StepByStep{{Reason: "--exhaustive evaluates every rule at every step"}}

@@ -121,8 +121,7 @@ func templatesQuery(ls ...labels.Labels) bool {
 // expand runs a label or annotation template as the rules manager does.
 func (r *replayAlert) expand(ctx context.Context, text string, smpl promql.Sample, ts time.Time, query promrules.QueryFunc) string {
 	data := template.AlertTemplateData(smpl.Metric.Map(), r.externalLabels, r.externalURL, smpl)
-	defs := "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
-	tmpl := template.NewTemplateExpander(ctx, defs+text, "__alert_"+r.rule.Name(), data,
+	tmpl := template.NewTemplateExpander(ctx, templateDefs+text, "__alert_"+r.rule.Name(), data,
 		model.Time(timestamp.FromTime(ts)), template.QueryFunc(query), nil, nil)
 	result, err := tmpl.Expand()
 	if err != nil {

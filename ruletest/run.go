@@ -44,6 +44,9 @@ type Options struct {
 	// Jobs is the number of test groups run at once; 0 means one per
 	// core.
 	Jobs int
+	// Limits bound the work of a test group; a group over them fails
+	// before it runs.
+	Limits Limits
 	// Exhaustive evaluates every rule at every step, as promtool does,
 	// instead of leaving out the rules no assertion reads that provably
 	// cannot fail (see prune). Verdicts are the same either way.
@@ -139,6 +142,7 @@ const (
 	FailAlert = "alert" // alerts differ from the expected ones
 	FailExpr  = "expr"  // an expression's result differs
 	FailCheck = "check" // a test that would pass in silence
+	FailLimit = "limit" // a test group over the limits on its work
 )
 
 // Failure is one failed assertion or one error of a test group.
@@ -172,12 +176,13 @@ type config struct {
 	// once per run.
 	engineParser   parser.Parser
 	delayedNameRem bool
+	limits         Limits
 	rules          *ruleCache
 	src            source
 }
 
 func newConfig(src source, opts Options) (*config, error) {
-	c := &config{opts: opts, src: src}
+	c := &config{opts: opts, src: src, limits: opts.Limits.withDefaults()}
 	if len(opts.Run) > 0 {
 		re, err := regexp.Compile(strings.Join(opts.Run, "|"))
 		if err != nil {
@@ -297,9 +302,11 @@ type preparedFile struct {
 	fuzzy        bool
 	ruleFiles    []*ruleFile
 	// loadErrs fail every test group that runs, as promtool fails them
-	// when its rules manager cannot load the files.
-	loadErrs []string
-	jobs     []*groupJob
+	// when its rules manager cannot load the files; limitErrs are
+	// templates over the limits, which fail them too.
+	loadErrs  []string
+	limitErrs []string
+	jobs      []*groupJob
 
 	// The engines of the file's groups, made once: the engine of
 	// promtool's tests, and one for range queries (see passes).
@@ -368,6 +375,9 @@ func (c *config) prepareFile(path string) (*FileReport, []*groupJob) {
 			rf := c.rules.load(m)
 			pf.ruleFiles = append(pf.ruleFiles, rf)
 			pf.loadErrs = append(pf.loadErrs, rf.errs...)
+			if rf.model != nil {
+				pf.limitErrs = append(pf.limitErrs, c.templateLimits(rf.model)...)
+			}
 			if !c.opts.Compat {
 				pf.loadErrs = append(pf.loadErrs, rf.strictErrs...)
 			}

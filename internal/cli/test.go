@@ -28,6 +28,7 @@ type testOptions struct {
 	Jobs                int
 	Exhaustive          bool
 	ExplainEval         bool
+	Limits              ruletest.Limits
 	Files               []string
 }
 
@@ -81,6 +82,15 @@ Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 			if o.Jobs < 0 {
 				return usagef("-j %d: give a positive number, or 0 for one per core", o.Jobs)
 			}
+			for _, l := range []struct {
+				flag string
+				n    int
+			}{{"--max-input-samples", o.Limits.InputSamples}, {"--max-eval-steps", o.Limits.EvalSteps},
+				{"--max-template-steps", o.Limits.TemplateSteps}, {"--max-template-bytes", o.Limits.TemplateBytes}} {
+				if l.n < 1 {
+					return usagef("%s %d: give a positive number", l.flag, l.n)
+				}
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -101,6 +111,10 @@ Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 	f.BoolVar(&o.Coverage, "coverage", false, "list, per rule file, the rules some assertion exercised and those none did")
 	f.Float64Var(&o.MinCoverage, "min-coverage", 0, "fail when fewer than this `percent` of the rules are exercised")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "test groups run at once (0: one per core)")
+	f.IntVar(&o.Limits.InputSamples, "max-input-samples", ruletest.DefaultInputSamples, "fail a test group whose input series expand to more `samples`")
+	f.IntVar(&o.Limits.EvalSteps, "max-eval-steps", ruletest.DefaultEvalSteps, "fail a test group that takes more evaluation `steps` (last eval_time over evaluation_interval)")
+	f.IntVar(&o.Limits.TemplateSteps, "max-template-steps", ruletest.DefaultTemplateSteps, "fail the test groups of an alert whose label or annotation template can take more `steps` at worst")
+	f.IntVar(&o.Limits.TemplateBytes, "max-template-bytes", ruletest.DefaultTemplateBytes, "fail the test groups of an alert whose label or annotation template can write more `bytes` of text at worst")
 	return cmd
 }
 
@@ -122,6 +136,7 @@ func runTest(s Streams, o *testOptions) error {
 		Compat:              o.Compat,
 		Jobs:                o.Jobs,
 		Exhaustive:          o.Exhaustive,
+		Limits:              o.Limits,
 	})
 	if err != nil {
 		return &usageError{err}
