@@ -121,7 +121,7 @@ func (j *groupJob) newSession(c *config, pruned, wide bool) (*session, []*Failur
 
 	loader, ids := pf.loader(c.parser)
 	if pruned {
-		if kept, left := prune(pf, tg, c.parser); kept != nil {
+		if kept, left := prune(pf, tg, input, c.parser); kept != nil {
 			loader.byID = kept
 			j.report.LeftOut = left
 		}

@@ -61,25 +61,25 @@ type pruneInfo struct {
 }
 
 // prune returns the loader's groups with only the rules the group needs,
-// and the number of rules left out; nil to keep everything.
-func prune(pf *preparedFile, tg testGroup, p parser.Parser) (map[string]*rulefmt.RuleGroups, int) {
+// and the number of rules left out; nil to keep everything. input is the
+// group's input series, as parseInput read them.
+func prune(pf *preparedFile, tg testGroup, input []inputSeries, p parser.Parser) (map[string]*rulefmt.RuleGroups, int) {
 	info := &pruneInfo{interval: time.Duration(tg.Interval), evalInterval: pf.evalInterval,
 		recorders: map[string][]*rules.Rule{}, alerts: map[string][]*rules.Rule{},
 		outputs: map[*rules.Rule]output{}, visiting: map[*rules.Rule]bool{}}
 	if info.interval <= 0 {
 		return nil, 0
 	}
-	for _, s := range tg.InputSeries {
-		lbls, vals, err := p.ParseSeriesDesc(s.Series + " " + s.Values)
-		if err != nil {
-			return nil, 0
-		}
-		for _, v := range vals {
+	if input == nil && len(tg.InputSeries) > 0 {
+		return nil, 0 // not read: promqltest refuses it
+	}
+	for _, in := range input {
+		for _, v := range in.values {
 			if v.Histogram != nil {
 				return nil, 0 // histogram samples weigh more against the limit
 			}
 		}
-		info.input = append(info.input, lbls)
+		info.input = append(info.input, in.labels)
 	}
 
 	var all []ruleRef

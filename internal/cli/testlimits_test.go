@@ -29,10 +29,7 @@ const limitRules = `groups:
 // guard kills a child that runs for minutes: a guard against a hang, not a
 // measure of speed.
 func TestTestLimits(t *testing.T) {
-	bin, err := exec.LookPath("oomguard")
-	if err != nil {
-		t.Fatalf("oomguard not set up by TestMain: %v", err)
-	}
+	bin := plainBinary(t)
 	fine := `  - name: fine
     input_series:
       - series: up
@@ -45,6 +42,15 @@ func TestTestLimits(t *testing.T) {
 	var many strings.Builder
 	for i := range 5000 {
 		fmt.Fprintf(&many, "  - name: g%d\n    input_series:\n      - series: up\n        values: '1x10'\n    promql_expr_test:\n      - expr: doubled\n        eval_time: 5m\n        exp_samples: [{labels: doubled, value: 2}]\n", i)
+	}
+	// Two groups at the input limit, run side by side.
+	var atLimit strings.Builder
+	for g := range 2 {
+		fmt.Fprintf(&atLimit, "  - name: full%d\n    input_series:\n", g)
+		for i := range 100 {
+			fmt.Fprintf(&atLimit, "      - series: 'up{i=\"%d\"}'\n        values: '0+1x49999'\n", i)
+		}
+		atLimit.WriteString("    promql_expr_test:\n      - expr: count(up)\n        eval_time: 34d\n        exp_samples: [{value: 100}]\n")
 	}
 	var bomb strings.Builder
 	for i := range 30 {
@@ -82,6 +88,7 @@ func TestTestLimits(t *testing.T) {
         eval_time: 1h
 `, 1, "test group millisecond: evaluating it up to 1h every 1ms takes 3600001 steps, more than the limit of 100000 (--max-eval-steps raises it)"},
 		{"5,000 test groups", limitRules, many.String(), 0, "oomguard test: 5000 test groups passed, 0 failed"},
+		{"two groups at the input limit", limitRules, atLimit.String(), 0, "oomguard test: 2 test groups passed, 0 failed"},
 		{"a template looping a billion times", alert(`{{ range 1000000000 }}x{{ end }}`), fine, 1,
 			"test group fine: rules.yaml:9:20: alert Runaway, annotation summary: the template can take 2000000010 steps, more than the limit of 1000000 (--max-template-steps raises it)"},
 		{"a template-define bomb", alert(bomb.String()), fine, 1,
@@ -114,6 +121,19 @@ func TestTestLimits(t *testing.T) {
 			t.Logf("peak RSS %d MiB", rss>>20)
 		})
 	}
+}
+
+// plainBinary builds oomguard without the race detector, whatever the
+// test binary was built with: the race detector multiplies memory, and the
+// limits are for the binary users run.
+func plainBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "oomguard")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/oomguard/oomguard/cmd/oomguard").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // runGuarded runs a command in dir, killed after five minutes, and returns
