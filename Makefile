@@ -5,7 +5,7 @@ SHELL := bash
 
 # Pinned external tools (tools/NAME/go.mod), built into BIN by tools/build.sh.
 BIN := $(CURDIR)/.cache/bin
-TOOLS := promtool prometheus staticcheck controller-gen jsonnet etcd kube-apiserver kubectl
+TOOLS := promtool prometheus staticcheck controller-gen jsonnet etcd kube-apiserver kubectl kube-state-metrics kubelet-cadvisor
 # Tests find the tools on PATH; tests comparing with promtool also read
 # OOMGUARD_PROMTOOL.
 export PATH := $(BIN):$(PATH)
@@ -15,6 +15,8 @@ export OOMGUARD_PROMETHEUS := $(BIN)/prometheus
 export OOMGUARD_ETCD := $(BIN)/etcd
 export OOMGUARD_KUBE_APISERVER := $(BIN)/kube-apiserver
 export OOMGUARD_KUBECTL := $(BIN)/kubectl
+export OOMGUARD_KUBE_STATE_METRICS := $(BIN)/kube-state-metrics
+export OOMGUARD_KUBELET_CADVISOR := $(BIN)/kubelet-cadvisor
 
 # Go files of the repository, tracked or new, but not ignored.
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
@@ -25,7 +27,7 @@ GOLDEN_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' 'flag\.Bool."u
 
 .PHONY: help
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: build
 build: ## build bin/oomguard
@@ -41,12 +43,21 @@ fmt-check: ## fail on Go files gofmt would change
 	if [[ -n "$$out" ]]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 .PHONY: vet
-vet: ## go vet
+vet: ## go vet, here and in the tool modules with code of our own
 	go vet ./...
+	for m in $(TOOL_MODULES); do (cd $$m && go vet ./...); done
+
+# Tool modules with code of our own, vetted and tested like the rest.
+TOOL_MODULES := tools/kubelet-cadvisor
 
 .PHONY: test
 test: tools fmt-check vet ## what CI runs: formatting, vet, then every test with the race detector
 	go test -race -count=1 ./...
+	for m in $(TOOL_MODULES); do (cd $$m && go test -race -count=1 ./...); done
+
+.PHONY: e2e
+e2e: tools ## the end-to-end tests alone, verbose (the kernel tests need root and cgroup v1)
+	go test -count=1 -v ./e2e/
 
 .PHONY: bench
 bench: tools build ## oomguard against promtool on the same inputs, then the Go benchmarks

@@ -2,7 +2,9 @@
 # Builds a pinned external tool into .cache/bin/NAME from its module under
 # tools/NAME, whose go.mod pins the version. .cache/bin/NAME.version records
 # the module@version the binary was built from; while it names the pinned
-# version, the binary is reused.
+# version, the binary is reused. kubelet-cadvisor is our own program around
+# a pinned library: its stamp adds a hash of its source, so that a change
+# to the program rebuilds it too.
 #
 #   tools/build.sh NAME...
 set -euo pipefail
@@ -21,6 +23,8 @@ build() {
     kube-apiserver) module=k8s.io/kubernetes;                pkg=$module/cmd/kube-apiserver ;;
     kubectl)        module=k8s.io/kubernetes;                pkg=$module/cmd/kubectl ;;
     etcd)           module=go.etcd.io/etcd/server/v3;        pkg=./etcd ;;
+    kube-state-metrics) module=k8s.io/kube-state-metrics/v2;  pkg=$module ;;
+    kubelet-cadvisor)   module=github.com/google/cadvisor/lib; pkg=. ;;
     *) echo "tools/build.sh: unknown tool $name" >&2; return 2 ;;
   esac
   local dir="$root/tools/$name"
@@ -28,6 +32,9 @@ build() {
   local version stamp
   version=$(go list -C "$dir" -m -f '{{.Version}}' "$module")
   stamp="$module@$version"
+  if [[ "$name" == kubelet-cadvisor ]]; then
+    stamp+=" source:$(cd "$dir" && cat go.mod go.sum $(ls *.go | grep -v _test.go | sort) | sha256sum | cut -c1-16)"
+  fi
 
   if [[ -x "$bin/$name" && "$(cat "$bin/$name.version" 2>/dev/null)" == "$stamp" ]]; then
     return 0
@@ -53,6 +60,13 @@ build() {
     for p in $v $c; do
       ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitCommit=$version -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
     done
+  fi
+  if [[ "$module" == k8s.io/kube-state-metrics/v2 ]]; then
+    # As its release Makefile stamps it, minus host and time.
+    local v=github.com/prometheus/common/version
+    local clientgo
+    clientgo=$(go list -C "$dir" -m -f '{{.Version}}' k8s.io/client-go)
+    ldflags="-X $v.Version=$version -X $v.Revision=$version -X $v.Branch=release -X $v.BuildUser=oomguard -X $v.BuildDate=19700101-00:00:00 -X $module/pkg/app.ClientGoVersion=$clientgo"
   fi
   if [[ "$name" == etcd ]]; then
     ldflags="-X go.etcd.io/etcd/api/v3/version.GitSHA=$version"
