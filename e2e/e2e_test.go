@@ -64,7 +64,9 @@ func startProcess(t *testing.T, name, bin string, args ...string) *process {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	running.add(p.cmd)
 	t.Cleanup(func() {
+		running.remove(p.cmd)
 		_ = p.cmd.Process.Kill()
 		_ = p.cmd.Wait()
 		if t.Failed() {
@@ -74,6 +76,40 @@ func startProcess(t *testing.T, name, bin string, args ...string) *process {
 		}
 	})
 	return p
+}
+
+// running holds the servers started and not yet stopped, for a signal
+// handler that must stop them itself (the testing package runs no cleanup
+// on a signal).
+var running = &processSet{}
+
+type processSet struct {
+	mu    sync.Mutex
+	procs map[*exec.Cmd]bool
+}
+
+func (s *processSet) add(c *exec.Cmd) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.procs == nil {
+		s.procs = map[*exec.Cmd]bool{}
+	}
+	s.procs[c] = true
+}
+
+func (s *processSet) remove(c *exec.Cmd) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.procs, c)
+}
+
+// stopAllProcesses kills every server still running.
+func stopAllProcesses() {
+	running.mu.Lock()
+	defer running.mu.Unlock()
+	for c := range running.procs {
+		_ = c.Process.Kill()
+	}
 }
 
 func freePort(t *testing.T) string {
