@@ -75,8 +75,10 @@ build() {
   echo "tools: building $name from $stamp" >&2
   mkdir -p "$bin"
   local start=$SECONDS
-  go build -C "$dir" -trimpath -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg"
-  mv "$bin/$name.tmp" "$bin/$name"
+  # A temporary name of this process's own: worktrees share .cache/bin and
+  # may build the same tool at once.
+  go build -C "$dir" -trimpath -ldflags "$ldflags" -o "$bin/$name.tmp.$$" "$pkg"
+  mv "$bin/$name.tmp.$$" "$bin/$name"
   echo "$stamp" > "$bin/$name.version"
   echo "tools: built $name in $((SECONDS - start))s" >&2
 }
