@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/oomguard/oomguard/generate"
+	"github.com/oomguard/oomguard/jsonnet"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -90,6 +91,17 @@ func TestKernel(t *testing.T) {
 	ksmBin := tool(t, "OOMGUARD_KUBE_STATE_METRICS", "kube-state-metrics")
 	cadvisorBin := tool(t, "OOMGUARD_KUBELET_CADVISOR", "kubelet-cadvisor")
 	dir := t.TempDir()
+	// generate runs the pack's own tests before it hands out a rule file:
+	// build it while the cluster starts.
+	type built struct {
+		rules []byte
+		err   error
+	}
+	pack := make(chan built, 1)
+	go func() {
+		rules, err := packRuleFile()
+		pack <- built{rules, err}
+	}()
 
 	c := startCluster(t)
 	k := &kubelet{t: t, c: c, s: s, dir: dir, podsFile: filepath.Join(dir, "pods.json"), owners: map[string]map[string]string{}}
@@ -123,7 +135,11 @@ func TestKernel(t *testing.T) {
 	for _, p := range pods {
 		k.startContainer(p)
 	}
-	prom := startPackPrometheus(t, promBin, dir, cadvisor.url, ksm.url)
+	b := <-pack
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	prom := startPackPrometheus(t, promBin, dir, b.rules, cadvisor.url, ksm.url)
 	t.Logf("exporters and Prometheus up after %v", time.Since(start).Round(time.Second))
 
 	q := &promAPI{t: t, url: prom.url}
@@ -772,34 +788,45 @@ func (p *promAPI) value(expr string) float64 {
 	return v
 }
 
-// startPackPrometheus starts Prometheus with the generated pack, every
-// alert's for shortened to 0s and nothing else changed, scraping the two
-// exporters every second as kube-prometheus's ServiceMonitors would label
-// them.
-func startPackPrometheus(t *testing.T, bin, dir, cadvisorURL, ksmURL string) *process {
-	t.Helper()
-	def, err := generate.Build(generate.Overrides{})
+// packRuleFile is the generated pack as a rule file, every alert's for
+// shortened to 0s and nothing else changed.
+func packRuleFile() ([]byte, error) {
+	def, err := jsonnet.Evaluate(nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
+	}
+	var alerts struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `json:"alert"`
+			} `json:"rules"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(def.Alerts, &alerts); err != nil {
+		return nil, err
 	}
 	var overrides generate.Overrides
-	for _, g := range def.Groups {
+	for _, g := range alerts.Groups {
 		for _, r := range g.Rules {
-			if r.Alert.Value != "" {
-				if err := overrides.Set("alerts." + r.Alert.Value + ".for=0s"); err != nil {
-					t.Fatal(err)
+			if r.Alert != "" {
+				if err := overrides.Set("alerts." + r.Alert + ".for=0s"); err != nil {
+					return nil, err
 				}
 			}
 		}
 	}
 	pack, err := generate.Build(overrides)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	ruleFile, err := generate.Render(pack.Groups, generate.FormatRules, rules.YAML, generate.DefaultMeta())
-	if err != nil {
-		t.Fatal(err)
-	}
+	return generate.Render(pack.Groups, generate.FormatRules, rules.YAML, generate.DefaultMeta())
+}
+
+// startPackPrometheus starts Prometheus with the rule file, scraping the
+// two exporters every second as kube-prometheus's ServiceMonitors would
+// label them.
+func startPackPrometheus(t *testing.T, bin, dir string, ruleFile []byte, cadvisorURL, ksmURL string) *process {
+	t.Helper()
 	writeFile(t, filepath.Join(dir, "rules.yaml"), ruleFile)
 	config := fmt.Sprintf(`global:
   scrape_interval: 1s
