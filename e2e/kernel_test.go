@@ -705,26 +705,23 @@ func (l *alertLog) any(alert, pod string) bool {
 
 // pods lists the pods the alert was seen for.
 func (l *alertLog) pods(alert string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for key := range l.seen {
-		if a, pod, _ := strings.Cut(key, "/"); a == alert {
-			out = append(out, pod)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return l.list(func(a, p string) (string, bool) { return p, a == alert })
 }
 
 // alerts lists the alerts seen for the pod.
 func (l *alertLog) alerts(pod string) []string {
+	return l.list(func(a, p string) (string, bool) { return a, p == pod })
+}
+
+// list returns, sorted, what pick takes from each alert/pod pair seen.
+func (l *alertLog) list(pick func(alert, pod string) (string, bool)) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []string
 	for key := range l.seen {
-		if a, p, _ := strings.Cut(key, "/"); p == pod {
-			out = append(out, a)
+		a, p, _ := strings.Cut(key, "/")
+		if v, ok := pick(a, p); ok {
+			out = append(out, v)
 		}
 	}
 	sort.Strings(out)
