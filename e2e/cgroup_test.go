@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -443,7 +442,11 @@ func workloadBinary(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "workload")
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		if root := os.Getenv("GOROOT"); root != "" {
+			goBin = filepath.Join(root, "bin", "go")
+		} else {
+			t.Fatalf("building the workload: no go command on PATH: %v", err)
+		}
 	}
 	cmd := exec.Command(goBin, "build", "-o", path, "./workload")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
