@@ -45,7 +45,18 @@ func findHierarchies() (h hierarchies, v2memory bool, err error) {
 	if err != nil {
 		return h, false, err
 	}
-	for line := range strings.SplitSeq(string(data), "\n") {
+	h, v2memory = parseMountinfo(string(data), func(mountpoint string) []string {
+		c, _ := os.ReadFile(filepath.Join(mountpoint, "cgroup.controllers"))
+		return strings.Fields(string(c))
+	})
+	return h, v2memory, nil
+}
+
+// parseMountinfo finds the cgroup v1 hierarchies in mountinfo text, and
+// whether a cgroup2 mount offers the memory controller (controllers reads
+// a cgroup2 mount's cgroup.controllers).
+func parseMountinfo(data string, controllers func(mountpoint string) []string) (h hierarchies, v2memory bool) {
+	for line := range strings.SplitSeq(data, "\n") {
 		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
 		pre, post, ok := strings.Cut(line, " - ")
 		if !ok {
@@ -69,12 +80,12 @@ func findHierarchies() (h hierarchies, v2memory bool, err error) {
 				}
 			}
 		case "cgroup2":
-			if c, err := os.ReadFile(filepath.Join(mountpoint, "cgroup.controllers")); err == nil && slices.Contains(strings.Fields(string(c)), "memory") {
+			if slices.Contains(controllers(mountpoint), "memory") {
 				v2memory = true
 			}
 		}
 	}
-	return h, v2memory, nil
+	return h, v2memory
 }
 
 // sandbox owns the test's cgroups and workload processes.
