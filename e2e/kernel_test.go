@@ -55,7 +55,8 @@ type kernelPod struct {
 	started              time.Time
 	w                    *workload
 	restarts             int
-	oomKills, failcnt    int64 // read from the cgroup when its process ended
+	oomKills, failcnt    int64          // read from the cgroup when its process ended
+	lastTerminated       map[string]any // the last termination, for the status
 }
 
 const mib = 1 << 20
@@ -480,7 +481,7 @@ func (k *kubelet) startContainer(p *kernelPod) {
 	}
 	p.w = k.s.start(k.t, p.cgroup, p.name, append([]string{"-mode", mode}, args...)...)
 	p.started = time.Now()
-	k.writeRunning(p, nil)
+	k.writeRunning(p, p.lastTerminated)
 }
 
 func (k *kubelet) writeRunning(p *kernelPod, last map[string]any) {
@@ -542,8 +543,8 @@ func (k *kubelet) restartAfterExit(p *kernelPod) {
 	delete(k.owners, old)
 	k.mu.Unlock()
 	p.restarts++
+	p.lastTerminated = last
 	k.startContainer(p)
-	k.writeRunning(p, last)
 }
 
 // cpuacct is a reading of cpuacct.stat, in USER_HZ ticks.
