@@ -52,7 +52,7 @@ TOOL_MODULES := tools/kubelet-cadvisor
 
 .PHONY: test
 test: tools fmt-check vet ## what CI runs: formatting, vet, then every test with the race detector
-	go test -race -count=1 ./...
+	go test -race -count=1 -timeout 30m ./...
 	for m in $(TOOL_MODULES); do (cd $$m && go test -race -count=1 ./...); done
 
 .PHONY: e2e
