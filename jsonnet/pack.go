@@ -15,7 +15,7 @@ import (
 	gojsonnet "github.com/google/go-jsonnet"
 )
 
-//go:embed mixin.libsonnet config.libsonnet jsonnetfile.json lib rules alerts tests
+//go:embed mixin.libsonnet config.libsonnet schema.libsonnet jsonnetfile.json lib rules alerts tests
 var files embed.FS
 
 // Pack is the evaluated pack: each part is JSON.
@@ -34,6 +34,45 @@ type Pack struct {
 // Evaluate evaluates the pack with overrides merged into its _config (as
 // a JSON merge patch: nested objects merge, null removes a key).
 func Evaluate(overrides map[string]any) (*Pack, error) {
+	p, err := evaluate(overrides, "rules", "alerts", "tests", "config")
+	if err != nil {
+		return nil, err
+	}
+	return &Pack{Rules: p["rules"], Alerts: p["alerts"], Tests: p["tests"], Config: p["config"]}, nil
+}
+
+// EvaluateRules is Evaluate for the rules and the alerts only, which cost a
+// fraction of the tests.
+func EvaluateRules(overrides map[string]any) (*Pack, error) {
+	p, err := evaluate(overrides, "rules", "alerts")
+	if err != nil {
+		return nil, err
+	}
+	return &Pack{Rules: p["rules"], Alerts: p["alerts"]}, nil
+}
+
+// Knobs returns the pack's _config with its defaults, and the schema of its
+// knobs (schema.libsonnet): what each may hold.
+func Knobs() (config, schema json.RawMessage, err error) {
+	p, err := evaluate(nil, "config", "schema")
+	if err != nil {
+		return nil, nil, err
+	}
+	return p["config"], p["schema"], nil
+}
+
+// parts are the parts of the pack evaluate can return, by name.
+const parts = `{
+  rules: mixin.prometheusRules,
+  alerts: mixin.prometheusAlerts,
+  tests: mixin.prometheusTests,
+  config: mixin._config,
+  schema: (mixin + (import 'schema.libsonnet'))._configSchema,
+}`
+
+// evaluate evaluates the named parts of the pack only: go-jsonnet is lazy,
+// so what is left out costs nothing.
+func evaluate(overrides map[string]any, names ...string) (map[string]json.RawMessage, error) {
 	if overrides == nil {
 		overrides = map[string]any{}
 	}
@@ -41,6 +80,7 @@ func Evaluate(overrides map[string]any) (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
+	want, _ := json.Marshal(names)
 	vm := gojsonnet.MakeVM()
 	vm.Importer(&embedImporter{})
 	vm.ExtCode("oomguardConfig", string(cfg))
@@ -48,23 +88,14 @@ func Evaluate(overrides map[string]any) (*Pack, error) {
 local mixin = (import 'mixin.libsonnet') + {
   _config:: std.mergePatch(super._config, std.extVar('oomguardConfig')),
 };
-{
-  rules: mixin.prometheusRules,
-  alerts: mixin.prometheusAlerts,
-  tests: mixin.prometheusTests,
-  config: mixin._config,
-}
+local parts = `+parts+`;
+{ [name]: parts[name] for name in `+string(want)+` }
 `)
 	if err != nil {
 		return nil, fmt.Errorf("evaluating the pack: %w", err)
 	}
-	var parts struct {
-		Rules, Alerts, Tests, Config json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(out), &parts); err != nil {
-		return nil, err
-	}
-	return &Pack{Rules: parts.Rules, Alerts: parts.Alerts, Tests: parts.Tests, Config: parts.Config}, nil
+	var p map[string]json.RawMessage
+	return p, json.Unmarshal([]byte(out), &p)
 }
 
 // embedImporter imports from the embedded pack only.
