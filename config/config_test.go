@@ -34,6 +34,11 @@ func TestErrors(t *testing.T) {
 		{"convert not a mapping", "convert: 1\n", `cfg.yaml:1:10: convert: want a mapping of settings, not "1"`},
 		{"generate unknown key", "generate:\n  showMulticluster: true\n", "cfg.yaml:2:3: unknown key showMulticluster"},
 		{"generate wrong type", "generate:\n  showMultiCluster: [1]\n", "cfg.yaml:2:21: showMultiCluster must be a boolean"},
+		// Values, checked against the pack's schema whichever command reads the file.
+		{"generate threshold", "generate:\n  alerts:\n    ContainerMemoryNearLimit: {threshold: 1.5}\n",
+			"cfg.yaml:3:43: alerts.ContainerMemoryNearLimit.threshold must be above 0 and below 1"},
+		{"generate duration", "generate:\n  rateWindow: 5 minutes\n", `cfg.yaml:2:15: rateWindow must be a Prometheus duration such as 15m or 1h30m, not "5 minutes"`},
+		{"generate selector", "generate:\n  cadvisorSelector: 'job=\"kubelet'\n", `cfg.yaml:2:21: cadvisorSelector "job=\"kubelet" is not a selector`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("cfg.yaml", []byte(tc.src))

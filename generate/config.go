@@ -6,152 +6,188 @@ package generate
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 
 	yaml "go.yaml.in/yaml/v4"
-
-	"github.com/oomguard/oomguard/jsonnet"
 )
 
-// ConfigError is a configuration that cannot be used, with the position
-// of the offending key or value when it comes from a file.
+// Origin is where a setting was written: a line and column in a config
+// file, or a --set argument.
+type Origin struct {
+	File      string
+	Line, Col int
+	// Set is the --set argument, key=value, when the setting came from the
+	// command line.
+	Set string
+}
+
+func (o Origin) String() string {
+	switch {
+	case o.Set != "":
+		return "--set " + o.Set
+	case o.Line == 0:
+		return o.File
+	}
+	return fmt.Sprintf("%s:%d:%d", o.File, o.Line, o.Col)
+}
+
+// ConfigError is a configuration that cannot be used, at the position of
+// the offending key or value, or at its --set argument.
 type ConfigError struct {
-	File string
-	Line int
-	Col  int
-	Msg  string
+	Origin
+	Msg string
 }
 
 func (e *ConfigError) Error() string {
-	switch {
-	case e.File == "":
-		return e.Msg
-	case e.Line == 0:
-		return e.File + ": " + e.Msg
+	if at := e.Origin.String(); at != "" {
+		return at + ": " + e.Msg
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	return e.Msg
 }
 
-// Overrides are changes to the pack's _config: a mirror of it where only
-// what differs from the defaults is set.
-type Overrides map[string]any
-
-// defaultConfig returns the pack's _config with its defaults, evaluated
-// once.
-var defaultConfig = sync.OnceValues(func() (map[string]any, error) {
-	p, err := jsonnet.Evaluate(nil)
-	if err != nil {
-		return nil, fmt.Errorf("the pack does not evaluate: %w", err)
-	}
-	var m map[string]any
-	return m, json.Unmarshal(p.Config, &m)
-})
-
-// LoadConfig reads the generate section of an oomguard config file: a YAML
-// mirror of the pack's _config. Unknown keys and values of the wrong type
-// are errors at their position.
-func LoadConfig(name string, data []byte) (Overrides, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		var le *yaml.LoadError
-		if errors.As(err, &le) {
-			return nil, &ConfigError{File: name, Line: le.Mark.Line, Col: le.Mark.Column, Msg: "yaml: " + le.Message}
-		}
-		return nil, &ConfigError{File: name, Msg: err.Error()}
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, &ConfigError{File: name, Line: root.Line, Col: root.Column, Msg: "the config must be a mapping of sections"}
-	}
-	defaults, err := defaultConfig()
-	if err != nil {
-		return nil, err
-	}
-	var out Overrides
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		switch k.Value {
-		case "generate":
-			m, err := mirror(name, v, defaults, "")
-			if err != nil {
-				return nil, err
-			}
-			if m != nil {
-				out = m.(map[string]any)
-			}
-		case "lint", "test", "convert":
-			// Sections of other commands.
-		default:
-			return nil, &ConfigError{File: name, Line: k.Line, Col: k.Column, Msg: fmt.Sprintf("unknown section %q (known: generate, lint, test, convert)", k.Value)}
-		}
-	}
-	return out, nil
+func (o Origin) errorf(format string, args ...any) *ConfigError {
+	return &ConfigError{Origin: o, Msg: fmt.Sprintf(format, args...)}
 }
 
-// mirror decodes n as a value of the _config field whose default is def,
-// checking keys and types against it.
-func mirror(file string, n *yaml.Node, def any, path string) (any, error) {
-	errAt := func(format string, args ...any) error {
-		return &ConfigError{File: file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)}
+// A Setting is one value of the pack's _config as the user wrote it: a
+// leaf of the generate section of .oomguard.yaml, or a --set.
+type Setting struct {
+	// Path is the key, one part per level of _config, each part where it
+	// was written.
+	Path []Key
+	// Value is the value as YAML decodes it: a string, bool, int, float64,
+	// an empty map, or a list (which no knob takes).
+	Value any
+	// At is where the value was written.
+	At Origin
+}
+
+// Key is one part of a setting's key.
+type Key struct {
+	Name string
+	At   Origin
+}
+
+// Key returns the dotted key: alerts.ContainerMemoryNearLimit.for.
+func (s Setting) Key() string { return joinKeys(s.Path, len(s.Path)) }
+
+func joinKeys(path []Key, n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = path[i].Name
 	}
+	return strings.Join(names, ".")
+}
+
+// Overrides are the user's changes to the pack's _config, in the order
+// they were made (a later one wins), each with where it was written.
+// Build checks them (Check) before it evaluates anything.
+type Overrides struct {
+	Settings []Setting
+}
+
+// DecodeSection reads the generate section of an oomguard config file
+// (package config reads the file): n is the section's value, a YAML mirror
+// of the pack's _config, and file the file's name, for positions. Each
+// setting is checked against its knob here (an unknown key, a value of
+// the wrong type, a bad duration, selector or threshold is a *ConfigError
+// at its line and column), whichever command reads the file; Check judges
+// the settings together when the pack is built.
+func DecodeSection(file string, n *yaml.Node) (Overrides, error) {
+	at := func(n *yaml.Node) Origin { return Origin{File: file, Line: n.Line, Col: n.Column} }
+	var o Overrides
+	if err := o.flatten(at, nil, n); err != nil {
+		return Overrides{}, err
+	}
+	k, err := knobs()
+	if err != nil {
+		return Overrides{}, err
+	}
+	for _, s := range o.Settings {
+		if err := k.check(s); err != nil {
+			return Overrides{}, err
+		}
+	}
+	return o, nil
+}
+
+// flatten adds a setting for every leaf of n, a value at path.
+func (o *Overrides) flatten(at func(*yaml.Node) Origin, path []Key, n *yaml.Node) error {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		return nil, nil
-	}
-	switch d := def.(type) {
-	case map[string]any:
-		if n.Kind != yaml.MappingNode {
-			return nil, errAt("%s must be a mapping", describe(path))
-		}
-		out := map[string]any{}
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
+		// Nothing written: the default stays.
+		return nil
+	case n.Kind == yaml.MappingNode && len(n.Content) == 0 && len(path) == 0:
+		return nil
+	case n.Kind == yaml.MappingNode && len(n.Content) > 0:
+		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			key := k.Value
-			sub := joinPath(path, key)
-			if _, dup := out[key]; dup {
-				return nil, &ConfigError{File: file, Line: k.Line, Col: k.Column, Msg: fmt.Sprintf("%s is set twice", sub)}
+			sub := append(path[:len(path):len(path)], Key{Name: k.Value, At: at(k)})
+			if seen[k.Value] {
+				return at(k).errorf("%s is set twice", joinKeys(sub, len(sub)))
 			}
-			dv, known := d[key]
-			if !known && !openMaps[path] {
-				return nil, &ConfigError{File: file, Line: k.Line, Col: k.Column, Msg: fmt.Sprintf("unknown key %s (known: %s)", sub, strings.Join(keysOf(d), ", "))}
+			seen[k.Value] = true
+			if err := o.flatten(at, sub, n.Content[i+1]); err != nil {
+				return err
 			}
-			if openMaps[path] {
-				dv = ""
-			}
-			v, err := mirror(file, n.Content[i+1], dv, sub)
-			if err != nil {
-				return nil, err
-			}
-			out[key] = v
 		}
-		return out, nil
-	case nil:
-		// An open slot (null by default), such as testLabels.cadvisor: a
-		// mapping of strings.
-		return mirror(file, n, map[string]any{}, path+".")
-	}
-	if n.Kind != yaml.ScalarNode {
-		return nil, errAt("%s must be a %s", describe(path), typeName(def))
+		return nil
+	case len(path) == 0:
+		return at(n).errorf("the generate section must be a mapping")
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {
-		return nil, errAt("%s: %v", describe(path), err)
+		return at(n).errorf("%s: %v", joinKeys(path, len(path)), err)
 	}
-	if typeName(v) != typeName(def) {
-		return nil, errAt("%s must be a %s, not %q", describe(path), typeName(def), n.Value)
-	}
-	return v, nil
+	o.Settings = append(o.Settings, Setting{Path: path, Value: v, At: at(n)})
+	return nil
 }
 
+// Set adds a --set key=value: the key is a dotted path into _config, the
+// value a YAML scalar (0.85, true, 15m) unless YAML would read more into
+// it, then a string.
+func (o *Overrides) Set(kv string) error {
+	key, val, ok := strings.Cut(kv, "=")
+	at := Origin{Set: kv}
+	if !ok || key == "" {
+		return at.errorf("want key=value")
+	}
+	var path []Key
+	for _, name := range strings.Split(key, ".") {
+		if name == "" {
+			return at.errorf("%q is not a key: an empty part between dots", key)
+		}
+		path = append(path, Key{Name: name, At: at})
+	}
+	o.Settings = append(o.Settings, Setting{Path: path, Value: scalar(val), At: at})
+	return nil
+}
+
+// scalar reads a --set value: a YAML number or boolean (0.85, true) as
+// such, anything else as the string typed, whatever YAML would read into
+// it (quotes, a " #" comment, a flow mapping).
+func scalar(v string) any {
+	var node yaml.Node
+	if err := yaml.Unmarshal([]byte("x: "+v), &node); err == nil && len(node.Content) == 1 &&
+		node.Content[0].Kind == yaml.MappingNode && len(node.Content[0].Content) == 2 {
+		n := node.Content[0].Content[1]
+		var out any
+		if n.Kind == yaml.ScalarNode && n.Style == 0 && n.LineComment == "" && n.Decode(&out) == nil {
+			switch out.(type) {
+			case bool, int, int64, uint64, float64:
+				return out
+			}
+		}
+	}
+	return v
+}
+
+// typeName names the JSON type of a knob's value, as the messages do.
 func typeName(v any) string {
 	switch v.(type) {
 	case bool:
@@ -162,108 +198,20 @@ func typeName(v any) string {
 		return "number"
 	case map[string]any:
 		return "mapping"
+	case []any:
+		return "list"
 	}
 	return fmt.Sprintf("%T", v)
 }
 
-func describe(path string) string {
-	if path == "" {
-		return "the generate section"
+// show writes a value as the user would have typed it.
+func show(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
 	}
-	return strings.TrimSuffix(path, ".")
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return strings.TrimSuffix(path, ".") + "." + key
-}
-
-func keysOf(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// openMaps are _config fields that take any key.
-var openMaps = map[string]bool{"extraLabels": true, "testLabels.cadvisor.": true, "testLabels.kubeStateMetrics.": true}
-
-// Set applies a --set key=value: the key is a dotted path into _config,
-// the value a YAML scalar (0.85, true, 15m), checked as the config file is.
-func (o *Overrides) Set(kv string) error {
-	key, val, ok := strings.Cut(kv, "=")
-	if !ok || key == "" {
-		return &ConfigError{Msg: fmt.Sprintf("--set %q: want key=value", kv)}
-	}
-	// Build the YAML of the nested key and check it as a config file.
-	parts := strings.Split(key, ".")
-	var b strings.Builder
-	b.WriteString("generate:\n")
-	for i, p := range parts {
-		fmt.Fprintf(&b, "%s%q:", strings.Repeat("  ", i+1), p)
-		if i < len(parts)-1 {
-			b.WriteString("\n")
-		}
-	}
-	fmt.Fprintf(&b, " %s\n", yamlScalar(val))
-	patch, err := LoadConfig("--set "+kv, []byte(b.String()))
+	b, err := json.Marshal(v)
 	if err != nil {
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			return &ConfigError{Msg: "--set " + kv + ": " + ce.Msg}
-		}
-		return err
+		return fmt.Sprint(v)
 	}
-	*o = merge(*o, patch)
-	return nil
-}
-
-// yamlScalar keeps a --set value a plain scalar, so that 0.85 is a number
-// and true a boolean, quoting it only when YAML would read more into it.
-func yamlScalar(v string) string {
-	var node yaml.Node
-	if err := yaml.Unmarshal([]byte("x: "+v), &node); err != nil || len(node.Content) == 0 ||
-		node.Content[0].Kind != yaml.MappingNode || len(node.Content[0].Content) != 2 ||
-		node.Content[0].Content[1].Kind != yaml.ScalarNode {
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	return v
-}
-
-func merge(base, over map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range over {
-		if bm, ok := out[k].(map[string]any); ok {
-			if om, ok := v.(map[string]any); ok {
-				out[k] = merge(bm, om)
-				continue
-			}
-		}
-		out[k] = v
-	}
-	return out
-}
-
-// DecodeSection reads the generate section of an oomguard config file
-// (package config reads the file): n is the section's value, a YAML mirror
-// of the pack's _config. Unknown keys and values of the wrong type are
-// errors at their position in file.
-func DecodeSection(file string, n *yaml.Node) (Overrides, error) {
-	defaults, err := defaultConfig()
-	if err != nil {
-		return nil, err
-	}
-	m, err := mirror(file, n, defaults, "")
-	if err != nil || m == nil {
-		return nil, err
-	}
-	return m.(map[string]any), nil
+	return string(b)
 }

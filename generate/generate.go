@@ -48,13 +48,22 @@ func (e *InvalidError) Error() string {
 	return "the pack's own unit tests fail"
 }
 
-// Build evaluates the pack with the overrides, loads every rule through
-// the rules loader (PromQL parser, Prometheus's validation) and runs the
-// pack's unit tests. It returns a *ConfigError when the pack refuses the
-// configuration, an *InvalidError when its rules do not load or its tests
-// fail.
+// Build checks the overrides (Check), evaluates the pack with them, loads
+// every rule through the rules loader (PromQL parser, Prometheus's
+// validation) and runs the pack's unit tests. It returns a *ConfigError
+// when the configuration cannot be used, an *InvalidError when the pack's
+// rules do not load or its tests fail.
 func Build(o Overrides) (*Pack, error) {
-	p, err := jsonnet.Evaluate(o)
+	c, err := Check(o.Settings)
+	if err != nil {
+		return nil, err
+	}
+	return c.Build()
+}
+
+// Build is Build for a checked configuration.
+func (c *Config) Build() (*Pack, error) {
+	p, err := jsonnet.Evaluate(c.overrides)
 	if err != nil {
 		return nil, &ConfigError{Msg: err.Error()}
 	}

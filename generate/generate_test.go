@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	yaml "go.yaml.in/yaml/v4"
+
 	"github.com/oomguard/oomguard/internal/crd"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
@@ -76,20 +78,7 @@ func promtool(t *testing.T) string {
 func TestPack(t *testing.T) {
 	for _, tc := range configs {
 		t.Run(tc.name, func(t *testing.T) {
-			pack, err := Build(overridesOf(t, tc.sets))
-			if err != nil {
-				var ie *InvalidError
-				if asInvalid(err, &ie) && ie.Report != nil {
-					var b bytes.Buffer
-					_ = writeReport(&b, ie)
-					t.Fatalf("%v\n%s", err, b.String())
-				}
-				t.Fatal(err)
-			}
-			passed, failed := pack.Report.Counts()
-			if failed > 0 || passed < 20 {
-				t.Fatalf("pack tests: %d passed, %d failed", passed, failed)
-			}
+			pack := mustBuild(t, tc.sets)
 			for _, format := range []string{FormatPrometheusRule, FormatRules} {
 				for _, enc := range []rules.Encoding{rules.YAML, rules.JSON} {
 					out, err := Render(pack.Groups, format, enc, DefaultMeta())
@@ -115,31 +104,57 @@ func TestPack(t *testing.T) {
 				t.Errorf("the pack does not lint clean:\n%v", ds)
 			}
 
-			// promtool on the rule file and the pack's tests.
-			bin := promtool(t)
-			dir := t.TempDir()
-			ruleFile, _ := Render(pack.Groups, FormatRules, rules.YAML, DefaultMeta())
-			if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), ruleFile, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "pack_test.yaml"), pack.Tests, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			for _, args := range [][]string{{"check", "rules", "rules.yaml"}, {"test", "rules", "pack_test.yaml"}} {
-				cmd := exec.Command(bin, args...)
-				cmd.Dir = dir
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
-				}
-			}
+			promtoolPasses(t, pack)
 		})
 	}
 }
 
-// TestInvalidPackIsRefused gives the pack a selector that breaks every
-// expression: Build must refuse it with positioned errors.
+// mustBuild builds the pack with --set arguments; its own tests must pass.
+func mustBuild(t *testing.T, sets []string) *Pack {
+	t.Helper()
+	pack, err := Build(overridesOf(t, sets))
+	if err != nil {
+		var ie *InvalidError
+		if asInvalid(err, &ie) && ie.Report != nil {
+			var b bytes.Buffer
+			_ = writeReport(&b, ie)
+			t.Fatalf("%v\n%s", err, b.String())
+		}
+		t.Fatal(err)
+	}
+	if passed, failed := pack.Report.Counts(); failed > 0 || passed < 20 {
+		t.Fatalf("pack tests: %d passed, %d failed", passed, failed)
+	}
+	return pack
+}
+
+// promtoolPasses runs promtool check rules on the pack's rule file and
+// promtool test rules on its tests, as written with --tests.
+func promtoolPasses(t *testing.T, pack *Pack) {
+	t.Helper()
+	bin := promtool(t)
+	dir := t.TempDir()
+	ruleFile, _ := Render(pack.Groups, FormatRules, rules.YAML, DefaultMeta())
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), ruleFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pack_test.yaml"), pack.Tests, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", "rules", "rules.yaml"}, {"test", "rules", "pack_test.yaml"}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// TestInvalidPackIsRefused gives the pack, past Check, a selector that
+// breaks every expression: Build must refuse it with positioned errors.
 func TestInvalidPackIsRefused(t *testing.T) {
-	_, err := Build(overridesOf(t, []string{`cadvisorSelector=job="kubelet`}))
+	c := &Config{overrides: map[string]any{"cadvisorSelector": `job="kubelet`}}
+	_, err := c.Build()
 	var ie *InvalidError
 	if !asInvalid(err, &ie) || len(ie.Errors) == 0 {
 		t.Fatalf("got %v, want the rules refused", err)
@@ -151,6 +166,8 @@ func TestInvalidPackIsRefused(t *testing.T) {
 	}
 }
 
+// TestConfigErrors checks bad config files: one message at the line and
+// column of the key or value.
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
@@ -158,23 +175,56 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown key", "generate:\n  showMulticluster: true\n", "cfg.yaml:2:3: unknown key showMulticluster"},
 		{"wrong type", "generate:\n  alerts:\n    ContainerMemoryNearLimit:\n      threshold: high\n", `cfg.yaml:4:18: alerts.ContainerMemoryNearLimit.threshold must be a number, not "high"`},
 		{"unknown alert", "generate:\n  alerts:\n    ContainerMemoryNear: {threshold: 1}\n", "cfg.yaml:3:5: unknown key alerts.ContainerMemoryNear"},
-		{"unknown section", "generat:\n  x: 1\n", `cfg.yaml:1:1: unknown section "generat"`},
 		{"not a mapping", "generate: [1]\n", "cfg.yaml:1:11: the generate section must be a mapping"},
-		{"yaml error", "generate:\n  x: [\n", "cfg.yaml:3:1: yaml:"},
+		// Values, checked against the pack's schema, whatever their YAML style.
+		{"threshold", "generate:\n  alerts:\n    ContainerMemoryNearLimit:\n      threshold: 1.5\n",
+			"cfg.yaml:4:18: alerts.ContainerMemoryNearLimit.threshold must be above 0 and below 1"},
+		{"flow mapping", "generate:\n  alerts: {ContainerOOMKilled: {window: 10}}\n",
+			"cfg.yaml:2:41: alerts.ContainerOOMKilled.window must be a Prometheus duration"},
+		{"quoted selector", "generate:\n  namespaceSelector: 'namespace=~\"prod-(\"'\n",
+			"cfg.yaml:2:22: namespaceSelector \"namespace=~\\\"prod-(\\\"\" is not a selector: error parsing regexp"},
+		{"block selector", "generate:\n  cadvisorSelector: >-\n    job=\"kubelet\",\n    metrics_path=\"/metrics/cadvisor\",\n",
+			"cfg.yaml:2:21: cadvisorSelector \"job=\\\"kubelet\\\", metrics_path=\\\"/metrics/cadvisor\\\",\" ends with a comma"},
+		{"severity", "generate:\n  alerts:\n    ContainerOOMKilled:\n      severity: page\n",
+			`cfg.yaml:4:17: alerts.ContainerOOMKilled.severity must be info, warning or critical, not "page"`},
+		{"set twice", "generate:\n  rateWindow: 5m\n  rateWindow: 10m\n", "cfg.yaml:3:3: rateWindow is set twice"},
+		{"list", "generate:\n  extraLabels: [a]\n", "cfg.yaml:2:16: extraLabels must be a mapping of label names to values"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := LoadConfig("cfg.yaml", []byte(tc.yaml))
+			o, err := decodeSection(t, tc.yaml)
+			if err == nil {
+				_, err = Check(o.Settings)
+			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
 		})
 	}
 	// Open maps take any key, as strings.
-	o, err := LoadConfig("cfg.yaml", []byte("generate:\n  extraLabels: {team: platform}\n"))
-	if err != nil || o["extraLabels"].(map[string]any)["team"] != "platform" {
-		t.Fatalf("extraLabels: %v %v", o, err)
+	o, err := decodeSection(t, "generate:\n  extraLabels: {team: platform}\n")
+	if err != nil {
+		t.Fatal(err)
 	}
+	c, err := Check(o.Settings)
+	if err != nil || c.overrides["extraLabels"].(map[string]any)["team"] != "platform" {
+		t.Fatalf("extraLabels: %v %v", c, err)
+	}
+}
+
+// decodeSection reads the generate section of a config file named
+// cfg.yaml whose text is src, as package config does.
+func decodeSection(t *testing.T, src string) (Overrides, error) {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
+	}
+	root := doc.Content[0]
+	if len(root.Content) != 2 || root.Content[0].Value != "generate" {
+		t.Fatalf("want a file of one generate section, not %q", src)
+	}
+	return DecodeSection("cfg.yaml", root.Content[1])
 }
 
 func golden(t *testing.T, path string, got []byte) {

@@ -141,7 +141,8 @@ func runGenerate(s Streams, o *generateOptions) error {
 	var ie *generate.InvalidError
 	switch {
 	case errors.As(err, &ce), errors.As(err, &fe):
-		return &usageError{err}
+		// One line at the setting, exit 2: not a usage problem.
+		return err
 	case errors.As(err, &ie):
 		printProblems(s.ErrOut, "error", ie.Errors)
 		if ie.Report != nil {
