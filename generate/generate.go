@@ -67,6 +67,14 @@ func (c *Config) Build() (*Pack, error) {
 	if err != nil {
 		return nil, &ConfigError{Msg: err.Error()}
 	}
+	// Before any test runs: the test series the selectors cannot select.
+	sels, err := c.ruleSelectors()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkTestSeries(p.Tests, sels); err != nil {
+		return nil, err
+	}
 	ruleFile, err := jsonnet.MergeGroups(p.Rules, p.Alerts)
 	if err != nil {
 		return nil, err

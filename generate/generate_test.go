@@ -189,6 +189,8 @@ func TestConfigErrors(t *testing.T) {
 			`cfg.yaml:4:17: alerts.ContainerOOMKilled.severity must be info, warning or critical, not "page"`},
 		{"set twice", "generate:\n  rateWindow: 5m\n  rateWindow: 10m\n", "cfg.yaml:3:3: rateWindow is set twice"},
 		{"list", "generate:\n  extraLabels: [a]\n", "cfg.yaml:2:16: extraLabels must be a mapping of label names to values"},
+		{"contradiction", "generate:\n  namespaceSelector: namespace=\"a\", namespace=\"b\"\n",
+			`cfg.yaml:2:22: namespaceSelector: no series has namespace="a", which namespace="a" asks for and namespace="b" refuses`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

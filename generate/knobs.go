@@ -84,21 +84,26 @@ type Config struct {
 	values map[string]any
 	// set is the last setting of each dotted key.
 	set map[string]Setting
-	// selectors are the parsed selector knobs, by key.
-	selectors map[string][]*labels.Matcher
+	// selectors are the parsed selector knobs, by key, and defaults the
+	// pack's default selectors.
+	selectors, defaults map[string][]*labels.Matcher
+	// tests are the labels of the pack's test series, derived from the
+	// selectors (testlabels.go).
+	tests testLabels
 }
 
 // Check checks settings against the pack's knobs: every key must be a
 // knob, every value of the knob's type and within what the knob may hold
 // (a Prometheus duration, a selector that parses, a threshold in its
-// range, one of an enumeration's values). The first problem is returned as
-// a *ConfigError at the setting's origin.
+// range, one of an enumeration's values), and the selectors must leave the
+// pack's unit tests series they can build. The first problem is returned
+// as a *ConfigError at the setting's origin.
 func Check(settings []Setting) (*Config, error) {
 	k, err := knobs()
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{overrides: map[string]any{}, set: map[string]Setting{}, selectors: map[string][]*labels.Matcher{}}
+	c := &Config{overrides: map[string]any{}, set: map[string]Setting{}, selectors: map[string][]*labels.Matcher{}, defaults: map[string][]*labels.Matcher{}}
 	for _, s := range settings {
 		if err := k.check(s); err != nil {
 			return nil, err
@@ -118,6 +123,13 @@ func Check(settings []Setting) (*Config, error) {
 			return nil, c.at(key).errorf("%s %s", key, msg)
 		}
 		c.selectors[key] = ms
+		text, _ = k.defaults[key].(string)
+		if c.defaults[key], msg = parseSelector(text); msg != "" {
+			return nil, fmt.Errorf("the pack's default %s %s", key, msg)
+		}
+	}
+	if err := c.deriveTestLabels(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
