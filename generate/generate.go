@@ -32,6 +32,9 @@ type Pack struct {
 	Tests []byte
 	// Report is the outcome of those tests.
 	Report *ruletest.Report
+	// Warnings are about the configuration: it works, but may not do
+	// what was meant.
+	Warnings []Warning
 }
 
 // InvalidError says the pack cannot be written: its rules do not load or
@@ -87,7 +90,7 @@ func (c *Config) Build() (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
-	pack := &Pack{Groups: f.Groups(), Tests: append([]byte(Header), tests...)}
+	pack := &Pack{Groups: f.Groups(), Tests: append([]byte(Header), tests...), Warnings: c.warnings(sels)}
 	var plain bytes.Buffer
 	if err := rules.WriteRuleFile(&plain, pack.Groups, rules.WriteOptions{Encoding: rules.YAML}); err != nil {
 		return nil, err

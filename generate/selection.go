@@ -3,6 +3,9 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -165,4 +168,78 @@ func accepts(ms []*labels.Matcher, label, v string) bool {
 		}
 	}
 	return true
+}
+
+// resourceMetrics are the container series the kubelet serves on
+// /metrics/resource (pkg/kubelet/metrics/collectors/resource_metrics.go,
+// Kubernetes 1.37), labelled container, pod and namespace only (and the
+// target's labels from the scrape). The first three are cAdvisor's too.
+var resourceMetrics = []string{
+	"container_cpu_usage_seconds_total",
+	"container_memory_working_set_bytes",
+	"container_start_time_seconds",
+	"container_swap_usage_bytes",
+	"container_swap_limit_bytes",
+}
+
+// cadvisorOnly are labels of cAdvisor's series that /metrics/resource's
+// lack.
+var cadvisorOnly = []string{"id", "image", "name"}
+
+// Warning is a configuration that works but may not do what was meant.
+type Warning struct {
+	Origin
+	Msg string
+}
+
+func (w Warning) String() string {
+	if at := w.Origin.String(); at != "" {
+		return at + ": warning: " + w.Msg
+	}
+	return "warning: " + w.Msg
+}
+
+// warnings looks for what the configuration makes the pack count twice:
+// a cAdvisor selector without metrics_path also selects the series the
+// kubelet serves on /metrics/resource.
+func (c *Config) warnings(sels []ruleSelector) []Warning {
+	sc := c.selectors[cadvisorSelector]
+	for _, m := range sc {
+		if m.Name == "metrics_path" {
+			return nil
+		}
+		// A matcher that needs a label /metrics/resource's series do not
+		// have keeps them out.
+		if slices.Contains(cadvisorOnly, m.Name) && !m.Matches("") {
+			return nil
+		}
+	}
+	read := map[string][]string{}
+	for _, rs := range sels {
+		if !slices.Contains(rs.knobs, cadvisorSelector) || !slices.Contains(resourceMetrics, rs.metric) {
+			continue
+		}
+		series := labels.FromStrings(model.MetricNameLabel, rs.metric, "container", "c", "pod", "p", "namespace", c.tests.Namespace)
+		if rs.selects(series) && !slices.Contains(read[rs.metric], rs.rule) {
+			read[rs.metric] = append(read[rs.metric], rs.rule)
+		}
+	}
+	msg := fmt.Sprintf("%s has no metrics_path matcher: where its job also scrapes the kubelet's /metrics/resource, it selects %s from there too, with only the container, pod and namespace labels, beside cAdvisor's own",
+		cadvisorSelector, strings.Join(resourceMetrics[:3], ", "))
+	if len(read) == 0 {
+		msg += "; the pack's rules keep them out with their own matchers (/metrics/resource has no image or id label), but anything else that uses this selector counts them twice"
+	} else {
+		metrics := make([]string, 0, len(read))
+		for metric := range read {
+			metrics = append(metrics, metric)
+		}
+		sort.Strings(metrics)
+		var what []string
+		for _, metric := range metrics {
+			what = append(what, metric+" in "+strings.Join(read[metric], ", "))
+		}
+		msg += "; the pack counts them twice: " + strings.Join(what, "; ")
+	}
+	msg += `. Add metrics_path="/metrics/cadvisor"`
+	return []Warning{{Origin: c.at(cadvisorSelector), Msg: msg}}
 }

@@ -242,3 +242,42 @@ func TestSelectorsBuild(t *testing.T) {
 		})
 	}
 }
+
+// TestMetricsPathWarning: a cAdvisor selector that would also select the
+// kubelet's /metrics/resource gets a warning at its setting, one that keeps
+// those series out does not.
+func TestMetricsPathWarning(t *testing.T) {
+	tests := []struct {
+		set  string
+		want string // "" for none
+	}{
+		{`cadvisorSelector=job="kubelet"`, `--set cadvisorSelector=job="kubelet": warning: cadvisorSelector has no metrics_path matcher: where its job also scrapes the kubelet's /metrics/resource, it selects container_cpu_usage_seconds_total, container_memory_working_set_bytes, container_start_time_seconds from there too`},
+		{`cadvisorSelector=job="kubelet", metrics_path=~"/metrics/cadvisor|/metrics/resource"`, ""},
+		{`cadvisorSelector=job="kubelet", image!=""`, ""},
+		{`alerts.ContainerOOMKilled.for=1m`, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.set, func(t *testing.T) {
+			c, err := checkSets(tc.set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The rules are evaluated only where a warning is due: without
+			// them a warning would still come, saying the pack keeps the
+			// series out.
+			var sels []ruleSelector
+			if tc.want != "" {
+				if sels, err = c.ruleSelectors(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ws := c.warnings(sels)
+			switch {
+			case tc.want == "" && len(ws) > 0:
+				t.Fatalf("unexpected warning %s", ws[0])
+			case tc.want != "" && (len(ws) != 1 || !strings.HasPrefix(ws[0].String(), tc.want)):
+				t.Fatalf("warnings %v, want one starting %q", ws, tc.want)
+			}
+		})
+	}
+}

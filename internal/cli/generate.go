@@ -152,6 +152,9 @@ func runGenerate(s Streams, o *generateOptions) error {
 	case err != nil:
 		return err
 	}
+	for _, w := range pack.Warnings {
+		fmt.Fprintf(s.ErrOut, "oomguard: %s\n", w)
+	}
 
 	meta := generate.DefaultMeta()
 	if o.Mixin != "" {
