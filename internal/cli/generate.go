@@ -163,6 +163,11 @@ func runGenerate(s Streams, o *generateOptions) error {
 	if o.Name != "" {
 		meta.Name = o.Name
 	}
+	if o.Mixin != "" {
+		// Another project's rules: the PrometheusRule is of that
+		// application, not of oomguard.
+		meta.Labels["app.kubernetes.io/name"] = meta.Name
+	}
 	if o.Namespace != "" {
 		meta.Namespace = o.Namespace
 	}
@@ -205,9 +210,10 @@ func runGenerate(s Streams, o *generateOptions) error {
 		if err != nil {
 			return err
 		}
-		files = append(files,
-			generate.File{Name: filepath.Join(o.TestsDir, "rules.yaml"), Data: plain},
-			generate.File{Name: filepath.Join(o.TestsDir, "pack_test.yaml"), Data: pack.Tests})
+		files = append(files, generate.File{Name: filepath.Join(o.TestsDir, "rules.yaml"), Data: plain})
+		for _, t := range pack.Tests {
+			files = append(files, generate.File{Name: filepath.Join(o.TestsDir, t.Name), Data: t.Data})
+		}
 	}
 
 	if o.Check {
