@@ -31,6 +31,7 @@ type exporter struct {
 type container struct {
 	pod                string
 	workingSet, limit  float64
+	rss                float64 // anonymous memory; the rest of the working set is active page cache
 	user, system       float64 // CPU seconds a second
 	periods, throttled float64 // CFS periods a second
 	oomKilled          bool
@@ -39,11 +40,15 @@ type container struct {
 }
 
 var containers = []container{
-	{pod: "hot", workingSet: 950, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
-	{pod: "oom", workingSet: 100, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2, oomKilled: true, restartAfter: 5},
-	{pod: "kernel", workingSet: 100, limit: 1000, user: 0.2, system: 0.6, periods: 10, cpuLimit: 2},
-	{pod: "throttled", workingSet: 100, limit: 1000, user: 0.05, system: 0.001, periods: 10, throttled: 5, cpuLimit: 2},
-	{pod: "healthy", workingSet: 100, limit: 1000, user: 0.1, system: 0.001, periods: 10, cpuLimit: 2},
+	{pod: "hot", workingSet: 950, rss: 475, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
+	// At the limit with anonymous memory: it will be OOM-killed.
+	{pod: "anon", workingSet: 990, rss: 980, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
+	// At the limit with page cache: in no danger, no page.
+	{pod: "cache", workingSet: 990, rss: 40, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
+	{pod: "oom", workingSet: 100, rss: 50, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2, oomKilled: true, restartAfter: 5},
+	{pod: "kernel", workingSet: 100, rss: 50, limit: 1000, user: 0.2, system: 0.6, periods: 10, cpuLimit: 2},
+	{pod: "throttled", workingSet: 100, rss: 50, limit: 1000, user: 0.05, system: 0.001, periods: 10, throttled: 5, cpuLimit: 2},
+	{pod: "healthy", workingSet: 100, rss: 50, limit: 1000, user: 0.1, system: 0.001, periods: 10, cpuLimit: 2},
 }
 
 func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +67,7 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		metric("container_memory_rss", "gauge")
 		for _, c := range containers {
-			fmt.Fprintf(&b, "container_memory_rss{%s} %g\n", l(c, cad), c.workingSet/2)
+			fmt.Fprintf(&b, "container_memory_rss{%s} %g\n", l(c, cad), c.rss)
 		}
 		metric("container_memory_events_max_total", "counter")
 		for _, c := range containers {
@@ -85,30 +90,39 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "/metrics":
 		scrapes := e.ksmScrapes.Add(1)
+		// kube-state-metrics labels every pod series with the pod's uid.
+		ksm := func(c container, extra string) string { return l(c, `,uid="uid-`+c.pod+`"`+extra) }
 		metric("kube_pod_container_resource_limits", "gauge")
 		for _, c := range containers {
-			fmt.Fprintf(&b, "kube_pod_container_resource_limits{%s} %g\n", l(c, `,resource="memory",unit="byte"`), c.limit)
-			fmt.Fprintf(&b, "kube_pod_container_resource_limits{%s} %g\n", l(c, `,resource="cpu",unit="core"`), c.cpuLimit)
+			fmt.Fprintf(&b, "kube_pod_container_resource_limits{%s} %g\n", ksm(c, `,node="n1",resource="memory",unit="byte"`), c.limit)
+			fmt.Fprintf(&b, "kube_pod_container_resource_limits{%s} %g\n", ksm(c, `,node="n1",resource="cpu",unit="core"`), c.cpuLimit)
 		}
 		metric("kube_pod_container_status_running", "gauge")
 		for _, c := range containers {
-			fmt.Fprintf(&b, "kube_pod_container_status_running{%s} 1\n", l(c, ""))
+			fmt.Fprintf(&b, "kube_pod_container_status_running{%s} 1\n", ksm(c, ""))
 		}
+		// The last termination's series exist once a container has
+		// terminated: after the restart.
+		restarted := func(c container) bool { return c.restartAfter > 0 && scrapes > c.restartAfter }
 		metric("kube_pod_container_status_last_terminated_reason", "gauge")
 		for _, c := range containers {
-			v := 0
-			if c.oomKilled {
-				v = 1
+			if restarted(c) && c.oomKilled {
+				fmt.Fprintf(&b, "kube_pod_container_status_last_terminated_reason{%s} 1\n", ksm(c, `,reason="OOMKilled"`))
 			}
-			fmt.Fprintf(&b, "kube_pod_container_status_last_terminated_reason{%s} %d\n", l(c, `,reason="OOMKilled"`), v)
+		}
+		metric("kube_pod_container_status_last_terminated_timestamp", "gauge")
+		for _, c := range containers {
+			if restarted(c) {
+				fmt.Fprintf(&b, "kube_pod_container_status_last_terminated_timestamp{%s} %d\n", ksm(c, ""), e.start.Unix()+c.restartAfter)
+			}
 		}
 		metric("kube_pod_container_status_restarts_total", "counter")
 		for _, c := range containers {
 			v := 0
-			if c.restartAfter > 0 && scrapes > c.restartAfter {
+			if restarted(c) {
 				v = 1
 			}
-			fmt.Fprintf(&b, "kube_pod_container_status_restarts_total{%s} %d\n", l(c, ""), v)
+			fmt.Fprintf(&b, "kube_pod_container_status_restarts_total{%s} %d\n", ksm(c, ""), v)
 		}
 	default:
 		http.NotFound(w, r)
@@ -196,6 +210,7 @@ scrape_configs:
 
 	want := map[string]string{ // alert name -> pod
 		"ContainerMemoryNearLimit":    "hot",
+		"ContainerMemoryAtLimit":      "anon",
 		"ContainerOOMKilled":          "oom",
 		"ContainerCPUSystemShareHigh": "kernel",
 		"ContainerCPUThrottlingHigh":  "throttled",
@@ -221,6 +236,10 @@ scrape_configs:
 		if strings.HasSuffix(k, "/healthy") {
 			t.Errorf("the healthy container fires %s", k)
 		}
+	}
+	// A limit full of page cache warns (working set) but does not page.
+	if !firing["ContainerMemoryNearLimit/cache"] || firing["ContainerMemoryAtLimit/cache"] {
+		t.Errorf("the page-cache container: want ContainerMemoryNearLimit and no ContainerMemoryAtLimit, firing: %v", firing)
 	}
 
 	// Recording rules give the expected values.

@@ -2,8 +2,10 @@ package generate
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"testing/fstest"
 
@@ -27,9 +29,11 @@ const (
 // Pack is the evaluated, loaded and tested rule pack.
 type Pack struct {
 	Groups []*rules.Group
-	// Tests is the pack's unit-test file (YAML), for a rule file named
-	// rules.yaml beside it.
-	Tests []byte
+	// Tests are the pack's unit-test files (YAML), for a rule file named
+	// rules.yaml beside them: pack_test.yaml, and one file more for each
+	// coarser evaluation step that long durations in the configuration
+	// call for. Sorted by name.
+	Tests []File
 	// Report is the outcome of those tests.
 	Report *ruletest.Report
 	// Warnings are about the configuration: it works, but may not do
@@ -86,11 +90,11 @@ func (c *Config) Build() (*Pack, error) {
 	if len(errs) > 0 {
 		return nil, &InvalidError{Errors: errs}
 	}
-	tests, err := yaml.JSONToYAML(p.Tests)
+	tests, err := testFiles(p.Tests)
 	if err != nil {
 		return nil, err
 	}
-	pack := &Pack{Groups: f.Groups(), Tests: append([]byte(Header), tests...), Warnings: c.warnings(sels)}
+	pack := &Pack{Groups: f.Groups(), Tests: tests, Warnings: c.warnings(sels)}
 	var plain bytes.Buffer
 	if err := rules.WriteRuleFile(&plain, pack.Groups, rules.WriteOptions{Encoding: rules.YAML}); err != nil {
 		return nil, err
@@ -171,14 +175,39 @@ func RenderPerGroup(groups []*rules.Group, format string, enc rules.Encoding, me
 	return files, nil
 }
 
+// testFiles turns the pack's test files, a JSON object by file name, into
+// YAML files sorted by name.
+func testFiles(raw []byte) ([]File, error) {
+	var byName map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &byName); err != nil {
+		return nil, fmt.Errorf("the pack's tests: %w", err)
+	}
+	names := make([]string, 0, len(byName))
+	for name := range byName {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	files := make([]File, 0, len(names))
+	for _, name := range names {
+		data, err := yaml.JSONToYAML(byName[name])
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Name: name, Data: append([]byte(Header), data...)})
+	}
+	return files, nil
+}
+
 // runTests runs the pack's unit tests against the rule file, in memory,
 // under the names --tests writes them with.
-func runTests(ruleFile, tests []byte) (*ruletest.Report, error) {
-	fsys := fstest.MapFS{
-		"rules.yaml":     {Data: ruleFile, Mode: 0o444},
-		"pack_test.yaml": {Data: tests, Mode: 0o444},
+func runTests(ruleFile []byte, tests []File) (*ruletest.Report, error) {
+	fsys := fstest.MapFS{"rules.yaml": {Data: ruleFile, Mode: 0o444}}
+	names := make([]string, 0, len(tests))
+	for _, t := range tests {
+		fsys[t.Name] = &fstest.MapFile{Data: t.Data, Mode: 0o444}
+		names = append(names, t.Name)
 	}
-	return ruletest.RunFS(fsys, []string{"pack_test.yaml"}, ruletest.Options{})
+	return ruletest.RunFS(fsys, names, ruletest.Options{})
 }
 
 // BuildMixin evaluates another mixin's prometheusRules and

@@ -20,16 +20,26 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // configs are the configurations the golden files and the promtool checks
-// cover: the defaults and two that change most knobs.
+// cover: the defaults, multi-cluster, RSS as the memory metric (with the
+// limit from cAdvisor and a longer rate window), selectors with regular
+// expressions and negative matchers, thresholds and durations tuned, and
+// durations long enough to put tests at coarser steps.
 var configs = []struct {
 	name string
 	sets []string
 }{
 	{"default", nil},
-	{"multicluster-rss", []string{
-		"showMultiCluster=true", "clusterLabel=k8s_cluster", "memoryMetric=rss", "rateWindow=10m",
-		"memoryLimitSource=cadvisor", "extraLabels.team=platform", "namespaceSelector=namespace!~\"kube-.*\"",
-		"testLabels.namespace=apps",
+	{"multicluster", []string{
+		"showMultiCluster=true", "clusterLabel=k8s_cluster", "extraLabels.team=platform",
+		"namespaceSelector=namespace!~\"kube-.*\"", "testLabels.namespace=apps",
+	}},
+	{"rss", []string{"memoryMetric=rss", "memoryLimitSource=cadvisor", "rateWindow=10m"}},
+	{"regexp", []string{
+		"cadvisorSelector=job=~\"kubelet|cadvisor\", metrics_path=\"/metrics/cadvisor\"",
+		"kubeStateMetricsSelector=job=~\"kube-state-metrics.*\", namespace!=\"kube-system\"",
+		"namespaceSelector=namespace=~\"prod-.*\"",
+		"testLabels.namespace=prod-shop", "testLabels.cadvisor.job=kubelet", "testLabels.cadvisor.metrics_path=/metrics/cadvisor",
+		"testLabels.kubeStateMetrics.job=kube-state-metrics",
 	}},
 	{"tuned", []string{
 		"cadvisorSelector=job=\"cadvisor\"", "kubeStateMetricsSelector=job=~\"ksm|kube-state-metrics\"",
@@ -40,6 +50,7 @@ var configs = []struct {
 		"alerts.ContainerMemoryLimitHits.threshold=0.05", "alerts.ContainerWithoutMemoryLimit.enabled=false",
 		"runbookURLPattern=https://runbooks.example.com/%s",
 	}},
+	{"long", []string{"alerts.ContainerMemoryNearLimit.for=30d", "alerts.ContainerOOMKilledRepeatedly.window=7d"}},
 }
 
 func overridesOf(t *testing.T, sets []string) Overrides {
@@ -122,7 +133,7 @@ func mustBuild(t *testing.T, sets []string) *Pack {
 		}
 		t.Fatal(err)
 	}
-	if passed, failed := pack.Report.Counts(); failed > 0 || passed < 20 {
+	if passed, failed := pack.Report.Counts(); failed > 0 || passed < 40 {
 		t.Fatalf("pack tests: %d passed, %d failed", passed, failed)
 	}
 	return pack
@@ -138,10 +149,14 @@ func promtoolPasses(t *testing.T, pack *Pack) {
 	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), ruleFile, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "pack_test.yaml"), pack.Tests, 0o644); err != nil {
-		t.Fatal(err)
+	testArgs := []string{"test", "rules"}
+	for _, f := range pack.Tests {
+		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		testArgs = append(testArgs, f.Name)
 	}
-	for _, args := range [][]string{{"check", "rules", "rules.yaml"}, {"test", "rules", "pack_test.yaml"}} {
+	for _, args := range [][]string{{"check", "rules", "rules.yaml"}, testArgs} {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {

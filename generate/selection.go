@@ -3,6 +3,7 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -21,6 +22,7 @@ var markers = map[string]string{
 	cadvisorSelector: "__oomguard_cadvisor",
 	ksmSelector:      "__oomguard_kube_state_metrics",
 	namespaceSel:     "__oomguard_namespace",
+	kubeletSel:       "__oomguard_kubelet",
 }
 
 // ruleSelector is a vector selector of one of the pack's rules.
@@ -108,7 +110,7 @@ func (rs ruleSelector) selects(ls labels.Labels) bool {
 }
 
 // checkTestSeries checks the input series of the pack's tests (the
-// evaluated test file, JSON) against the selectors: a series one of the
+// evaluated test files, JSON by file name) against the selectors: a series one of the
 // pack's rules selects, by its own matchers and the default selectors,
 // must pass the selector knobs joined into that rule. The labels derived
 // from the selectors do by construction; those the tests set themselves
@@ -117,19 +119,25 @@ func (rs ruleSelector) selects(ls labels.Labels) bool {
 // default selectors refuse too is one the tests mean to be left out (the
 // kubelet's /metrics/resource beside /metrics/cadvisor, say).
 func (c *Config) checkTestSeries(tests json.RawMessage, sels []ruleSelector) error {
-	var file struct {
-		Tests []struct {
-			Name        string `json:"name"`
-			InputSeries []struct {
-				Series string `json:"series"`
-			} `json:"input_series"`
-		} `json:"tests"`
+	// The test files by name; their groups in the order of the names.
+	type group struct {
+		Name        string `json:"name"`
+		InputSeries []struct {
+			Series string `json:"series"`
+		} `json:"input_series"`
 	}
-	if err := json.Unmarshal(tests, &file); err != nil {
+	var files map[string]struct {
+		Tests []group `json:"tests"`
+	}
+	if err := json.Unmarshal(tests, &files); err != nil {
 		return err
 	}
+	var groups []group
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		groups = append(groups, files[name].Tests...)
+	}
 	p := parser.NewParser(parser.Options{})
-	for _, group := range file.Tests {
+	for _, group := range groups {
 		for _, in := range group.InputSeries {
 			ls, err := p.ParseMetric(in.Series)
 			if err != nil {

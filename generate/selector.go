@@ -16,9 +16,11 @@ const (
 	cadvisorSelector = "cadvisorSelector"
 	ksmSelector      = "kubeStateMetricsSelector"
 	namespaceSel     = "namespaceSelector"
+	// The kubelet's own /metrics, for kubelet_cgroup_version.
+	kubeletSel = "kubeletSelector"
 )
 
-var selectorKeys = []string{cadvisorSelector, ksmSelector, namespaceSel}
+var selectorKeys = []string{cadvisorSelector, ksmSelector, namespaceSel, kubeletSel}
 
 // parseSelector parses a selector knob, the matchers as written inside
 // {...}, with the PromQL parser. It returns the matchers, or what is wrong

@@ -15,6 +15,7 @@ import (
 type testLabels struct {
 	Cadvisor         map[string]string `json:"cadvisor"`
 	KubeStateMetrics map[string]string `json:"kubeStateMetrics"`
+	Kubelet          map[string]string `json:"kubelet"`
 	Namespace        string            `json:"namespace"`
 	Cluster          string            `json:"cluster"`
 }
@@ -72,6 +73,7 @@ func (c *Config) deriveTestLabels() error {
 	}{
 		{"cadvisor", &c.tests.Cadvisor, []string{cadvisorSelector, namespaceSel}},
 		{"kubeStateMetrics", &c.tests.KubeStateMetrics, []string{ksmSelector, namespaceSel}},
+		{"kubelet", &c.tests.Kubelet, []string{kubeletSel}},
 	} {
 		out := map[string]string{}
 		user, _ := tl[side.field].(map[string]any)
@@ -105,6 +107,7 @@ func (c *Config) deriveTestLabels() error {
 	c.overrides["testLabels"] = map[string]any{
 		"cadvisor":         c.tests.Cadvisor,
 		"kubeStateMetrics": c.tests.KubeStateMetrics,
+		"kubelet":          c.tests.Kubelet,
 		"namespace":        c.tests.Namespace,
 		"cluster":          c.tests.Cluster,
 	}

@@ -15,6 +15,7 @@ import (
 // TestDeriveTestLabels checks the labels chosen for the pack's test
 // series: each selected by the selectors, the defaults kept where they fit.
 func TestDeriveTestLabels(t *testing.T) {
+	defaultKubelet := map[string]string{"job": "kubelet", "metrics_path": "/metrics"}
 	tests := []struct {
 		name string
 		sets []string
@@ -23,16 +24,19 @@ func TestDeriveTestLabels(t *testing.T) {
 		{"defaults", nil, testLabels{
 			Cadvisor:         map[string]string{"job": "kubelet", "metrics_path": "/metrics/cadvisor"},
 			KubeStateMetrics: map[string]string{"job": "kube-state-metrics"},
+			Kubelet:          defaultKubelet,
 			Namespace:        "ns", Cluster: "test-cluster",
 		}},
 		{"regexp namespace", []string{`namespaceSelector=namespace=~"prod-.*"`}, testLabels{
 			Cadvisor:         map[string]string{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "namespace": "prod-"},
 			KubeStateMetrics: map[string]string{"job": "kube-state-metrics", "namespace": "prod-"},
+			Kubelet:          defaultKubelet,
 			Namespace:        "prod-", Cluster: "test-cluster",
 		}},
 		{"negative namespace keeps the default", []string{`namespaceSelector=namespace!~"kube-.*"`}, testLabels{
 			Cadvisor:         map[string]string{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "namespace": "ns"},
 			KubeStateMetrics: map[string]string{"job": "kube-state-metrics", "namespace": "ns"},
+			Kubelet:          defaultKubelet,
 			Namespace:        "ns", Cluster: "test-cluster",
 		}},
 		{"two regexps on one label, several labels", []string{
@@ -40,6 +44,7 @@ func TestDeriveTestLabels(t *testing.T) {
 		}, testLabels{
 			Cadvisor:         map[string]string{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "namespace": "prod-a-eu", "team": "payments"},
 			KubeStateMetrics: map[string]string{"job": "kube-state-metrics", "namespace": "prod-a-eu", "team": "payments"},
+			Kubelet:          defaultKubelet,
 			Namespace:        "prod-a-eu", Cluster: "test-cluster",
 		}},
 		{"regexp jobs, a matcher the empty value passes", []string{
@@ -48,6 +53,7 @@ func TestDeriveTestLabels(t *testing.T) {
 		}, testLabels{
 			Cadvisor:         map[string]string{"job": "kubelet", "metrics_path": "/metrics/cad", "node": "worker-0"},
 			KubeStateMetrics: map[string]string{"job": "kube-state-metrics"},
+			Kubelet:          defaultKubelet,
 			Namespace:        "ns", Cluster: "test-cluster",
 		}},
 		{"the cluster in multi-cluster mode", []string{
@@ -55,6 +61,7 @@ func TestDeriveTestLabels(t *testing.T) {
 		}, testLabels{
 			Cadvisor:         map[string]string{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "k8s_cluster": "eu-"},
 			KubeStateMetrics: map[string]string{"job": "kube-state-metrics", "k8s_cluster": "eu-"},
+			Kubelet:          defaultKubelet,
 			Namespace:        "ns", Cluster: "eu-",
 		}},
 		{"the cluster label without multi-cluster mode is a label like others", []string{
@@ -62,6 +69,7 @@ func TestDeriveTestLabels(t *testing.T) {
 		}, testLabels{
 			Cadvisor:         map[string]string{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "cluster": "eu1"},
 			KubeStateMetrics: map[string]string{"job": "kube-state-metrics"},
+			Kubelet:          defaultKubelet,
 			Namespace:        "ns", Cluster: "test-cluster",
 		}},
 		{"testLabels set by hand stay, and add labels", []string{
@@ -70,6 +78,7 @@ func TestDeriveTestLabels(t *testing.T) {
 		}, testLabels{
 			Cadvisor:         map[string]string{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "namespace": "prod-eu"},
 			KubeStateMetrics: map[string]string{"job": "kube-state-metrics", "instance": "ksm-0", "namespace": "prod-eu"},
+			Kubelet:          defaultKubelet,
 			Namespace:        "prod-eu", Cluster: "test-cluster",
 		}},
 	}
@@ -139,13 +148,13 @@ func TestCheckTestSeries(t *testing.T) {
 		own:   matchers(t, `container!=""`),
 		knobs: []string{cadvisorSelector, namespaceSel},
 	}}
-	tests := `{"tests": [{"name": "g", "input_series": [
+	tests := `{"pack_test.yaml": {"tests": [{"name": "g", "input_series": [
 		{"series": "container_memory_rss{job=\"kubelet\", metrics_path=\"/metrics/cadvisor\", namespace=\"ns\", pod=\"p\", container=\"c\"}"},
 		{"series": "container_memory_rss{job=\"kubelet\", metrics_path=\"/metrics/cadvisor\", namespace=\"ns\", pod=\"p\", container=\"\"}"},
 		{"series": "container_memory_rss{job=\"kubelet\", metrics_path=\"/metrics/resource\", namespace=\"ns\", pod=\"p\", container=\"c\"}"},
 		{"series": "container_memory_rss{job=\"kubelet\", metrics_path=\"/metrics/cadvisor\", namespace=\"ns\", pod=\"p\", container=\"POD\"}"},
 		{"series": "container_memory_cache{job=\"kubelet\", metrics_path=\"/metrics/cadvisor\", namespace=\"ns\", pod=\"web-1\", container=\"c\"}"}
-	]}]}`
+	]}]}}`
 	cases := []struct {
 		set, want string
 	}{

@@ -24,8 +24,9 @@ type Pack struct {
 	// prometheusAlerts: {"groups": [...]}.
 	Rules  json.RawMessage
 	Alerts json.RawMessage
-	// Tests is the pack's promtool-format unit test file, for a rule file
-	// named rules.yaml holding the rules and the alerts.
+	// Tests are the pack's promtool-format unit test files, by name
+	// ({"pack_test.yaml": {...}, ...}: one file per evaluation step), for a
+	// rule file named rules.yaml holding the rules and the alerts.
 	Tests json.RawMessage
 	// Config is the _config the pack was evaluated with.
 	Config json.RawMessage
@@ -65,7 +66,7 @@ func Knobs() (config, schema json.RawMessage, err error) {
 const parts = `{
   rules: mixin.prometheusRules,
   alerts: mixin.prometheusAlerts,
-  tests: mixin.prometheusTests,
+  tests: mixin.prometheusTestFiles,
   config: mixin._config,
   schema: (mixin + (import 'schema.libsonnet'))._configSchema,
 }`

@@ -27,13 +27,15 @@
     local alert(extra) = { 'for': duration, severity: severity } + extra,
     // Labels the recording rules set or aggregate by, which a constant
     // label would overwrite.
-    local identity = ['namespace', 'pod', 'container', 'node', 'source'],
+    local identity = ['namespace', 'pod', 'uid', 'container', 'node', 'source'],
 
     cadvisorSelector: selector,
     kubeStateMetricsSelector: selector,
     namespaceSelector: selector,
+    kubeletSelector: selector,
     clusterLabel: { kind: 'labelName', notIn: identity },
     rateWindow: window,
+    cadvisorSampleMaxAge: window,
     memoryMetric: { kind: 'oneOf', values: ['working_set', 'rss'] },
     memoryLimitSource: { kind: 'oneOf', values: ['kube-state-metrics', 'cadvisor'] },
     runbookURLPattern: { kind: 'urlPattern' },
@@ -43,8 +45,16 @@
       ContainerMemoryNearLimit: alert({ threshold: share('a share of the memory limit') }),
       ContainerMemoryAtLimit: alert({ threshold: share('a share of the memory limit') }),
       ContainerMemoryLimitPredicted: alert({ window: window, horizon: window }),
-      ContainerMemoryLimitHits: alert({ threshold: { kind: 'number', min: 0, what: 'limit hits a second' } }),
+      ContainerMemoryLimitHits: alert({
+        threshold: { kind: 'number', min: 0, what: 'limit hits a second' },
+        // RSS compared with '>=': 0 asks nothing of RSS, 1 a limit full
+        // of anonymous memory.
+        minRSSRatio: { kind: 'number', min: 0, max: 1, what: 'a share of the memory limit' },
+      }),
+      ContainerMemoryPressure: alert({ threshold: share('a share of time') }),
+      ContainerMemoryLimitHitsUncounted: alert({}),
       ContainerOOMKilled: alert({ window: window }),
+      ContainerProbablyOOMKilled: alert({ window: window }),
       ContainerOOMKilledRepeatedly: alert({
         threshold: { kind: 'number', min: 1, integer: true, what: 'restarts in the window' },
         window: window,
@@ -58,11 +68,16 @@
       // burst, accounting), so 1 (at or over the limit) is meaningful.
       ContainerCPUNearLimit: alert({ threshold: { kind: 'number', min: 0, minOpen: true, max: 1, what: 'a share of the CPU limit' } }),
       ContainerWithoutMemoryLimit: alert({}),
+      ContainerCadvisorMetricsMissing: alert({}),
+      ContainerStateMetricsMissing: alert({}),
+      ContainerMemoryLimitsMissing: alert({}),
+      ContainerCPUSplitMissing: alert({}),
     },
 
     testLabels: {
       cadvisor: { kind: 'labels' },
       kubeStateMetrics: { kind: 'labels' },
+      kubelet: { kind: 'labels' },
       namespace: { kind: 'labelValue', nonEmpty: true },
       cluster: { kind: 'labelValue', nonEmpty: true },
     },

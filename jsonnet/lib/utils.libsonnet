@@ -3,10 +3,18 @@
   // selector joins matchers, leaving out empty ones.
   selector(parts):: std.join(', ', std.filter(function(p) p != '', parts)),
 
-  // The labels a container is identified by, cluster first when kept.
-  containerLabels(c):: (if c.showMultiCluster then [c.clusterLabel] else []) + ['namespace', 'pod', 'container'],
-  podLabels(c):: (if c.showMultiCluster then [c.clusterLabel] else []) + ['namespace', 'pod'],
-  nodeLabels(c):: (if c.showMultiCluster then [c.clusterLabel] else []) + ['node'],
+  // The labels a container is identified by, the cluster label first:
+  // kept in every aggregation and join whether or not showMultiCluster is
+  // on, as kubernetes-mixin does, so that two clusters are never merged (a
+  // label the series do not carry is empty and changes nothing).
+  containerLabels(c):: [c.clusterLabel, 'namespace', 'pod', 'container'],
+  // A container of one pod object: a pod deleted and made again under the
+  // same name has a new uid (kube-state-metrics series only).
+  containerUIDLabels(c):: [c.clusterLabel, 'namespace', 'pod', 'uid', 'container'],
+  podLabels(c):: [c.clusterLabel, 'namespace', 'pod'],
+  podUIDLabels(c):: [c.clusterLabel, 'namespace', 'pod', 'uid'],
+  nodeLabels(c):: [c.clusterLabel, 'node'],
+  clusterLabels(c):: [c.clusterLabel],
   list(labels):: std.join(', ', labels),
 
   // seconds parses a Prometheus duration such as 1h30m.
@@ -25,6 +33,16 @@
       else parse(i + 1, num, unit + chars[i], total);
     if d == '0' then 0 else parse(0, '', '', 0),
 
+  // duration writes seconds as a Prometheus duration: 1h, 15m, 90s.
+  duration(secs)::
+    local s = std.floor(secs);
+    if s != secs then error 'not a whole number of seconds: %s' % secs
+    else if s == 0 then '0s'
+    else if s % 86400 == 0 then std.toString(s / 86400) + 'd'
+    else if s % 3600 == 0 then std.toString(s / 3600) + 'h'
+    else if s % 60 == 0 then std.toString(s / 60) + 'm'
+    else std.toString(s) + 's',
+
   // equalityLabels turns a selector of name="value" matchers into labels,
   // for test series; other matchers cannot be turned into a series.
   equalityLabels(sel)::
@@ -39,7 +57,8 @@
   // (the shortest decimal that reads back as the same number).
   num(x)::
     if std.type(x) != 'number' then error 'not a number: %s' % std.toString(x)
-    else if x == std.floor(x) && std.abs(x) < 1e15 then '%d' % x
+    else if x == 0 then '0'
+    else if x == std.floor(x) && std.abs(x) < 1e15 then std.toString(x)
     else
       local try(p) =
         local s = std.format('%.' + p + 'f', x);
