@@ -72,7 +72,7 @@ func Build(o Overrides) (*Pack, error) {
 func (c *Config) Build() (*Pack, error) {
 	p, err := jsonnet.Evaluate(c.overrides)
 	if err != nil {
-		return nil, &ConfigError{Msg: err.Error()}
+		return nil, &ConfigError{Msg: evalMessage(err)}
 	}
 	// Before any test runs: the test series the selectors cannot select.
 	sels, err := c.ruleSelectors()
@@ -106,6 +106,19 @@ func (c *Config) Build() (*Pack, error) {
 		return nil, &InvalidError{Report: pack.Report}
 	}
 	return pack, nil
+}
+
+// evalMessage is the message of an error of the pack's evaluation. The
+// pack raises errors that start with "config: " for configurations it
+// refuses whatever the series (an alert that could never fire): those are
+// the user's, and their message alone is shown, without the stack of
+// embedded files it came from.
+func evalMessage(err error) string {
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	if _, msg, ok := strings.Cut(first, "RUNTIME ERROR: config: "); ok {
+		return msg
+	}
+	return err.Error()
 }
 
 // Meta is the metadata of generated PrometheusRules.

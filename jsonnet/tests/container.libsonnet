@@ -38,6 +38,10 @@ local u = import '../lib/utils.libsonnet';
       [if E == steps[0] then 'pack_test.yaml' else 'pack_test_%s.yaml' % u.duration(60 * E)]: {
         rule_files: ['rules.yaml'],
         evaluation_interval: u.duration(60 * E),
+        // Rates over samples 15s apart (short rate windows) come out one
+        // unit in the last place off the exact figure: accepted, as
+        // promtool's fuzzy_compare does.
+        fuzzy_compare: true,
         // Recording groups first, then the alerts, as in the rule file:
         // promtool orders groups missing from this list at random, and an
         // alert would then read a recording one evaluation late.

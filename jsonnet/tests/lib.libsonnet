@@ -19,6 +19,11 @@ local u = import '../lib/utils.libsonnet';
   steps:: 30,
   // The steps groups are put at, in minutes.
   ladder:: [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080],
+  // The grids samples are written at, in minutes: the ladder, and 15s and
+  // 30s for rate windows of a few minutes or less (binary fractions, so
+  // that the arithmetic on them is exact).
+  finest:: 0.25,
+  grids:: [0.25, 0.5] + $.ladder,
 
   // step chooses E for a group whose story lasts span minutes at E = 1m
   // and that cannot be read coarser than maxStep.
@@ -75,7 +80,7 @@ local u = import '../lib/utils.libsonnet';
             // Each evaluation k*E needs the points in (k*E - width, k*E]:
             // indexes floor((k*E - width) / grid) + 1 to k*E / grid.
             local kFrom = std.ceil(a * grid / E);
-            local kTo = std.floor((b * grid + width - 1) / E);
+            local kTo = std.ceil((b * grid + width) / E) - 1;
             std.flattenArrays([
               local lo = std.max(a, std.floor((k * E - width) / grid) + 1);
               local hi = std.min(b, k * E / grid);
@@ -126,13 +131,14 @@ local u = import '../lib/utils.libsonnet';
           exprs = std.get(b, 'exprs', []),
           times = [t.at for t in alerts] + [t.at for t in exprs];
     // Rates need samples just before each evaluation, five or more in
-    // their window; with gauges alone, one at each evaluation does. The
+    // their window (at least two: a window under a minute is read at a
+    // grid of 15s); with gauges alone, one at each evaluation does. The
     // grid divides E.
     local bursts = [s.burst for s in b.input if s.burst > 0];
-    local fine = std.max(1, std.floor(std.foldl(std.min, bursts, 1e9) / 5));
+    local fine = std.max($.finest, std.foldl(std.min, bursts, 1e9) / 5);
     local grid =
       if std.length(bursts) == 0 || E <= fine then E
-      else std.foldl(std.max, [g for g in $.ladder if g <= fine && E % g == 0], 1);
+      else std.foldl(std.max, [g for g in $.grids if g <= fine && E % g == 0], $.finest);
     if std.length(times) == 0 then null else {
       name: def.name,
       interval: u.duration(60 * grid),

@@ -56,26 +56,45 @@ local l = import 'lib.libsonnet';
     local predicted = a.ContainerMemoryLimitPredicted,
     local predictedWindow = T.minutes(predicted.window),
     local horizon = T.minutes(predicted.horizon),
-    // A container growing by `slope` bytes a minute from 500.
+    // A container growing steadily by `slope` bytes a minute against a
+    // limit of 1000 MiB. It must be predicted past the limit (by 1%) all
+    // along the alert's for while it stays below the near-limit threshold:
+    // at `at` it is 1 MiB under it, and a for earlier it was predicted to
+    // reach 1010 MiB within the horizon. Whole bytes a minute, from a start
+    // that is not below 0 (the series is there a window before the for).
     local predictedGroup(fire) =
       local name = 'ContainerMemoryLimitPredicted';
+      local nearTh = thousandths(a.ContainerMemoryNearLimit.threshold);
       {
         name: if fire then '%s fires for a steady growth' % name else '%s stays silent without growth' % name,
         span: predictedWindow + forOf(name) + 15,
-        // deriv over a quarter of the window needs two evaluations in it.
-        maxStep: predictedWindow / 8,
+        // deriv over a quarter of the window needs two evaluations in it;
+        // the step also costs the growth's lead on the limit (see below).
+        maxStep: std.min(predictedWindow / 8, std.max(1, (horizon - forOf(name)) / 4)),
         build(t)::
+          assert predictedWindow >= 8 : 'config: alerts.%s.window (%s): the growth over its last quarter is measured on a recorded series, which needs two rule evaluations in it; at the usual evaluation interval of 1m a window under 8m never fires' % [name, predicted.window];
           local at = checkTime(t, name, predictedWindow);
-          // A limit of 1000 MiB: from 500 MiB, it reaches 1100 within the
-          // horizon, in whole bytes a minute, while still below the
-          // near-limit threshold now.
           local M = 1048576;
-          local slope = if fire then std.ceil(600 * M / (at + horizon)) else 0;
-          assert 500 * M + slope * at <= 1000 * M * a.ContainerMemoryNearLimit.threshold : 'the prediction test grows past the near-limit threshold';
+          local top = (nearTh - 1) * M;
+          // The alert goes pending at the last evaluation a for before
+          // `at` at the latest.
+          local pending = std.floor((at - forOf(name)) / t.E) * t.E;
+          local lead = horizon - (at - pending);
+          local slope =
+            if !fire then 0
+            else if lead <= 0 then
+              error 'config: alerts.%s.horizon (%s) is not longer than its for (%s): no steady growth can be predicted to reach the limit while it stays below the near-limit threshold for that long, so the alert could never fire; make the horizon longer than the for' % [name, predicted.horizon, a[name]['for']]
+            else std.ceil((1010 * M - top) / lead);
+          local start = top - slope * at;
+          local checked =
+            if start < 0 || pending < predictedWindow then
+              error 'config: alerts.%s: a growth fast enough to reach the limit within the horizon (%s) crosses the near-limit threshold (%s) before the window (%s) and the for (%s) have passed, so the alert could never fire for a steady growth; make the horizon longer or the window shorter' % [name, predicted.horizon, u.num(a.ContainerMemoryNearLimit.threshold), predicted.window, a[name]['for']]
+            else start;
+          local v0 = if fire then checked else 500 * M;
           {
             input: [
-              t.series('container_memory_working_set_bytes', T.cad(p), [l.seg(0, null, 500 * M, slope)]),
-              t.series('container_memory_rss', T.cad(p), [l.seg(0, null, 500 * M, slope)]),
+              t.series('container_memory_working_set_bytes', T.cad(p), [l.seg(0, null, v0, slope)]),
+              t.series('container_memory_rss', T.cad(p), [l.seg(0, null, v0, slope)]),
               t.series('container_spec_memory_limit_bytes', T.cad(p), [l.seg(0, null, 1000 * M)]),
               t.series('kube_pod_container_resource_limits', T.ksm(p, { node: 'n1', resource: 'memory', unit: 'byte' }), [l.seg(0, null, 1000 * M)]),
             ],

@@ -1,0 +1,59 @@
+package generate
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestPackShortAndLongDurations builds the pack, tests included, with
+// durations at both ends of what users set: rate windows of a minute (read
+// at a 15s grid), kill windows of a minute or two, a prediction over 8m or
+// a day. Their own tests must pass: a valid duration never fails the build.
+func TestPackShortAndLongDurations(t *testing.T) {
+	for _, sets := range [][]string{
+		{
+			"rateWindow=1m", "alerts.ContainerOOMKilled.window=1m", "alerts.ContainerOOMKilledRepeatedly.window=2m",
+			"alerts.ContainerProbablyOOMKilled.window=1m", "alerts.ContainerMemoryLimitPredicted.window=8m",
+			"alerts.ContainerMemoryLimitPredicted.horizon=30m", "cadvisorSampleMaxAge=30s",
+		},
+		{"rateWindow=1d", "alerts.ContainerOOMKilled.window=1d", "alerts.ContainerMemoryLimitPredicted.window=1d"},
+	} {
+		pack, err := Build(overridesOf(t, sets))
+		if err != nil {
+			var ie *InvalidError
+			if asInvalid(err, &ie) && ie.Report != nil {
+				var b strings.Builder
+				_ = writeReport(&b, ie)
+				t.Fatalf("%v: %v\n%s", sets, err, b.String())
+			}
+			t.Fatalf("%v: %v", sets, err)
+		}
+		passed, failed := pack.Report.Counts()
+		if failed > 0 || passed < 40 {
+			t.Errorf("%v: %d test groups passed, %d failed", sets, passed, failed)
+		}
+	}
+}
+
+// TestPackRefusesDeadPrediction checks that a prediction no steady growth
+// can fire is refused with one line naming the knob, not built.
+func TestPackRefusesDeadPrediction(t *testing.T) {
+	for _, c := range []struct {
+		set, want string
+	}{
+		{"alerts.ContainerMemoryLimitPredicted.horizon=3m", "alerts.ContainerMemoryLimitPredicted.horizon (3m) is not longer than its for (15m)"},
+		{"alerts.ContainerMemoryLimitPredicted.window=1m", "alerts.ContainerMemoryLimitPredicted.window (1m): the growth over its last quarter"},
+		{"alerts.ContainerMemoryLimitPredicted.window=7d", "alerts.ContainerMemoryLimitPredicted: a growth fast enough to reach the limit within the horizon (4h)"},
+	} {
+		_, err := Build(overridesOf(t, []string{c.set}))
+		var ce *ConfigError
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: got %v, want a config error", c.set, err)
+			continue
+		}
+		if !strings.HasPrefix(ce.Msg, c.want) || strings.Contains(ce.Msg, "\n") {
+			t.Errorf("%s: got %q, want one line starting %q", c.set, ce.Msg, c.want)
+		}
+	}
+}
