@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oomguard/oomguard/generate"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -32,6 +31,7 @@ type container struct {
 	pod                string
 	workingSet, limit  float64
 	rss                float64 // anonymous memory; the rest of the working set is active page cache
+	limitHits          float64 // failcnt a second (cgroup v1)
 	user, system       float64 // CPU seconds a second
 	periods, throttled float64 // CFS periods a second
 	oomKilled          bool
@@ -42,9 +42,10 @@ type container struct {
 var containers = []container{
 	{pod: "hot", workingSet: 950, rss: 475, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
 	// At the limit with anonymous memory: it will be OOM-killed.
-	{pod: "anon", workingSet: 990, rss: 980, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
-	// At the limit with page cache: in no danger, no page.
-	{pod: "cache", workingSet: 990, rss: 40, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
+	{pod: "anon", workingSet: 990, rss: 980, limit: 1000, limitHits: 2, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
+	// At the limit with page cache: in no danger, no page. It hits its
+	// limit all the time, as the kernel reclaims the cache.
+	{pod: "cache", workingSet: 990, rss: 40, limit: 1000, limitHits: 50, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2},
 	{pod: "oom", workingSet: 100, rss: 50, limit: 1000, user: 0.05, system: 0.001, periods: 10, cpuLimit: 2, oomKilled: true, restartAfter: 5},
 	{pod: "kernel", workingSet: 100, rss: 50, limit: 1000, user: 0.2, system: 0.6, periods: 10, cpuLimit: 2},
 	{pod: "throttled", workingSet: 100, rss: 50, limit: 1000, user: 0.05, system: 0.001, periods: 10, throttled: 5, cpuLimit: 2},
@@ -68,6 +69,13 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		metric("container_memory_rss", "gauge")
 		for _, c := range containers {
 			fmt.Fprintf(&b, "container_memory_rss{%s} %g\n", l(c, cad), c.rss)
+		}
+		// A cgroup v1 node under a kubelet whose cAdvisor is 0.57 or
+		// later: failcnt counts the limit hits, memory.events max is
+		// exported too and stays 0.
+		metric("container_memory_failcnt", "counter")
+		for _, c := range containers {
+			fmt.Fprintf(&b, "container_memory_failcnt{%s} %g\n", l(c, cad), c.limitHits*now)
 		}
 		metric("container_memory_events_max_total", "counter")
 		for _, c := range containers {
@@ -167,20 +175,14 @@ type alertsResponse struct {
 // exporter, and waits for the alerts each troubled container must fire.
 func TestPrometheusFiresThePack(t *testing.T) {
 	bin := tool(t, "OOMGUARD_PROMETHEUS", "prometheus")
-	var overrides generate.Overrides
-	for _, name := range []string{"ContainerMemoryNearLimit", "ContainerMemoryAtLimit", "ContainerMemoryLimitPredicted", "ContainerMemoryLimitHits",
-		"ContainerOOMKilled", "ContainerOOMKilledRepeatedly", "ContainerCPUSystemShareHigh", "ContainerCPUThrottlingHigh", "ContainerCPUNearLimit", "ContainerWithoutMemoryLimit"} {
-		if err := overrides.Set("alerts." + name + ".for=0s"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pack, err := generate.Build(overrides)
+	// Every alert with for: 0s.
+	ruleFile, err := packRuleFile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ruleFile, err := generate.Render(pack.Groups, generate.FormatRules, rules.YAML, generate.DefaultMeta())
-	if err != nil {
-		t.Fatal(err)
+	pack, errs := rules.Parse("rules.yaml", ruleFile, rules.Options{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), ruleFile, 0o644); err != nil {
@@ -211,6 +213,7 @@ scrape_configs:
 	want := map[string]string{ // alert name -> pod
 		"ContainerMemoryNearLimit":    "hot",
 		"ContainerMemoryAtLimit":      "anon",
+		"ContainerMemoryLimitHits":    "anon",
 		"ContainerOOMKilled":          "oom",
 		"ContainerCPUSystemShareHigh": "kernel",
 		"ContainerCPUThrottlingHigh":  "throttled",
@@ -238,8 +241,8 @@ scrape_configs:
 		}
 	}
 	// A limit full of page cache warns (working set) but does not page.
-	if !firing["ContainerMemoryNearLimit/cache"] || firing["ContainerMemoryAtLimit/cache"] {
-		t.Errorf("the page-cache container: want ContainerMemoryNearLimit and no ContainerMemoryAtLimit, firing: %v", firing)
+	if !firing["ContainerMemoryNearLimit/cache"] || firing["ContainerMemoryAtLimit/cache"] || firing["ContainerMemoryLimitHits/cache"] {
+		t.Errorf("the page-cache container: want ContainerMemoryNearLimit and neither ContainerMemoryAtLimit nor ContainerMemoryLimitHits, firing: %v", firing)
 	}
 
 	// Recording rules give the expected values.
@@ -254,6 +257,11 @@ scrape_configs:
 	getJSON(t, prom.url+"/api/v1/query?query="+urlQuery(`namespace_pod_container:container_memory_working_set_bytes:limit_ratio{pod="hot"}`), &q)
 	if len(q.Data.Result) != 1 || q.Data.Result[0].Value[1] != "0.95" {
 		t.Errorf("working set ratio of hot: %+v", q.Data.Result)
+	}
+	// The constant memory.events max does not hide the rising failcnt.
+	getJSON(t, prom.url+"/api/v1/query?query="+urlQuery(`namespace_pod_container:container_memory_limit_hits:rate5m{pod="anon"}`), &q)
+	if len(q.Data.Result) != 1 || q.Data.Result[0].Metric["source"] != "failcnt" {
+		t.Errorf("limit hits of anon: want one series with source failcnt, got %+v", q.Data.Result)
 	}
 
 	// A reload with a broken rule file is refused; the rules stay.
@@ -276,8 +284,8 @@ scrape_configs:
 		} `json:"data"`
 	}
 	getJSON(t, prom.url+"/api/v1/rules", &rulesResp)
-	if len(rulesResp.Data.Groups) != len(pack.Groups) {
-		t.Errorf("after the refused reload %d groups are loaded, want the %d of before", len(rulesResp.Data.Groups), len(pack.Groups))
+	if len(rulesResp.Data.Groups) != len(pack.Groups()) {
+		t.Errorf("after the refused reload %d groups are loaded, want the %d of before", len(rulesResp.Data.Groups), len(pack.Groups()))
 	}
 }
 
