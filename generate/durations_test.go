@@ -36,14 +36,17 @@ func TestPackShortAndLongDurations(t *testing.T) {
 	}
 }
 
-// TestPackRefusesDeadPrediction checks that a prediction no steady growth
-// can fire is refused with one line naming the knob, not built.
-func TestPackRefusesDeadPrediction(t *testing.T) {
+// TestPackRefusesDeadDurations checks that durations the alerts cannot
+// work with (a prediction no steady growth can fire, a rate window too
+// short for two samples) are refused with one line naming the knob, not
+// built.
+func TestPackRefusesDeadDurations(t *testing.T) {
 	for _, c := range []struct {
 		set, want string
 	}{
 		{"alerts.ContainerMemoryLimitPredicted.horizon=3m", "alerts.ContainerMemoryLimitPredicted.horizon (3m) is not longer than its for (15m)"},
 		{"alerts.ContainerMemoryLimitPredicted.window=1m", "alerts.ContainerMemoryLimitPredicted.window (1m): the growth over its last quarter"},
+		{"rateWindow=15s", "rateWindow (15s) is under 30s"},
 		{"alerts.ContainerMemoryLimitPredicted.window=7d", "alerts.ContainerMemoryLimitPredicted: a growth fast enough to reach the limit within the horizon (4h)"},
 	} {
 		_, err := Build(overridesOf(t, []string{c.set}))

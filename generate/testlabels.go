@@ -104,14 +104,57 @@ func (c *Config) deriveTestLabels() error {
 		}
 		*side.out = out
 	}
-	c.overrides["testLabels"] = map[string]any{
+	tl2 := map[string]any{
 		"cadvisor":         c.tests.Cadvisor,
 		"kubeStateMetrics": c.tests.KubeStateMetrics,
 		"kubelet":          c.tests.Kubelet,
 		"namespace":        c.tests.Namespace,
 		"cluster":          c.tests.Cluster,
 	}
+	if names := c.clusterNames(clusterLabel, cluster); names != nil {
+		tl2["clusters"] = names
+	}
+	c.overrides["testLabels"] = tl2
 	return nil
+}
+
+// clusterNames are the cluster label values of the pack's scenarios with
+// several clusters (up to five): distinct values every selector matching
+// on the cluster label accepts, first among them when it does. Nil when no
+// selector matches on it: the scenarios name their own clusters. Fewer
+// than five when no more exist: the scenarios that need more are left out.
+func (c *Config) clusterNames(label, first string) []string {
+	ms := c.matchersOn(label, selectorKeys...)
+	if len(ms) == 0 {
+		return nil
+	}
+	var found []string
+	accepts := func(v string) bool {
+		for _, m := range ms {
+			if !m.m.Matches(v) {
+				return false
+			}
+		}
+		return true
+	}
+	if first != "" && accepts(first) {
+		found = append(found, first)
+	}
+	for len(found) < 5 {
+		var others []*labels.Matcher
+		for _, m := range ms {
+			others = append(others, m.m)
+		}
+		for _, v := range found {
+			others = append(others, labels.MustNewMatcher(labels.MatchNotEqual, label, v))
+		}
+		v, ok, _ := witness(others, nil, true)
+		if !ok {
+			break
+		}
+		found = append(found, v)
+	}
+	return found
 }
 
 // labelNames are the labels the selector knobs keys match on, sorted.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,7 +205,7 @@ func selectorExamples(t *testing.T) map[string][]string {
 			continue
 		}
 		key := strings.Trim(cells[0], "|` ")
-		if key != cadvisorSelector && key != ksmSelector && key != namespaceSel {
+		if !slices.Contains(selectorKeys, key) {
 			continue
 		}
 		for _, m := range code.FindAllStringSubmatch(cells[1], -1) {

@@ -17,7 +17,18 @@ local l = import 'lib.libsonnet';
     // The cluster of the threshold tests: labelled as a multi-cluster
     // Prometheus labels it when showMultiCluster is on, unlabelled as a
     // single cluster's Prometheus has it otherwise.
-    cluster:: if c.showMultiCluster then tl.cluster else null,
+    // A selector that matches on the cluster label gives every test series
+    // one (the rules keep it whether or not showMultiCluster is on).
+    cluster::
+      if c.showMultiCluster then tl.cluster
+      else
+        local forced = [b[c.clusterLabel] for b in [$._test.cadvisorBase, $._test.ksmBase] if std.objectHas(b, c.clusterLabel)];
+        if std.length(forced) > 0 then forced[0] else null,
+    // The cluster names of scenarios with several clusters: generate sets
+    // testLabels.clusters when the selectors match on the cluster label
+    // (names they all accept); otherwise each scenario names its own.
+    clusters:: std.get(tl, 'clusters'),
+    clusterName(i, name):: if $._test.clusters == null then name else $._test.clusters[i],
     clusterLabels(cluster):: if cluster == null then {} else { [c.clusterLabel]: cluster },
 
     // ctr names a container. Every scenario has its own pod names.
@@ -104,7 +115,10 @@ local l = import 'lib.libsonnet';
 
     // The names of the recording rules, and the window of rates in minutes.
     names:: $._names,
-    rateMinutes:: u.seconds(c.rateWindow) / 60,
+    rateMinutes::
+      local m = u.seconds(c.rateWindow) / 60;
+      if m < 0.5 then error 'config: rateWindow (%s) is under 30s: the kubelet\'s cAdvisor refreshes its figures every 10 to 15s, so a rate over it often has fewer than the two samples it needs, and the pack\'s tests, which write samples every 15s at the finest, cannot show it working; use 30s or more (four scrape intervals is usual)' % c.rateWindow
+      else m,
     minutes(d):: u.seconds(d) / 60,
   },
 }

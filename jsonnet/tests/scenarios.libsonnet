@@ -84,8 +84,12 @@ local l = import 'lib.libsonnet';
           }],
         },
       };
+    // Scenarios of several clusters need as many cluster names the
+    // selectors accept: left out where they accept fewer (a selector of
+    // one cluster, say).
+    local enoughClusters(n) = T.clusters == null || std.length(T.clusters) >= n;
 
-    [
+    std.filter(function(d) d != null, [
       hitsScenario('cgroup v1 and a kubelet before 1.37: failcnt counts them', true, null, false, 'failcnt'),
       hitsScenario('cgroup v1 and kubelet 1.37 or later: a constant memory.events max does not hide failcnt', true, false, false, 'failcnt'),
       hitsScenario('cgroup v2 and kubelet 1.37 or later: memory.events max counts them, failcnt stays 0', false, true, true, 'memory.events max'),
@@ -342,9 +346,9 @@ local l = import 'lib.libsonnet';
       // Two clusters with the same namespace, pod and container names:
       // nothing of one is read as the other's, whether or not the
       // descriptions show the cluster.
-      {
-        local east = T.ctr('shared-name', 'app', cluster='east'),
-        local west = T.ctr('shared-name', 'app', cluster='west'),
+      if enoughClusters(2) then {
+        local east = T.ctr('shared-name', 'app', cluster=T.clusterName(0, 'east')),
+        local west = T.ctr('shared-name', 'app', cluster=T.clusterName(1, 'west')),
         name: 'two clusters',
         span: forOf('ContainerMemoryAtLimit') + windowOf('ContainerOOMKilled') + 5,
         maxStep: windowOf('ContainerOOMKilled') / 4,
@@ -540,13 +544,13 @@ local l = import 'lib.libsonnet';
 
       // Missing inputs, cluster by cluster: the pack says where it is
       // blind. Each cluster lacks one input.
-      {
-        local cl(name) = T.ctr('app-%s' % name, 'app', cluster=name),
-        local complete = cl('complete'),
-        local noCadvisor = cl('no-cadvisor'),
-        local noKSM = cl('no-ksm'),
-        local noSplit = cl('no-cpu-split'),
-        local noLimits = cl('no-limits'),
+      if enoughClusters(5) then {
+        local cl(i, name) = T.ctr('app-%s' % name, 'app', cluster=T.clusterName(i, name)),
+        local complete = cl(0, 'complete'),
+        local noCadvisor = cl(1, 'no-cadvisor'),
+        local noKSM = cl(2, 'no-ksm'),
+        local noSplit = cl(3, 'no-cpu-split'),
+        local noLimits = cl(4, 'no-limits'),
         local ksmSource = c.memoryLimitSource == 'kube-state-metrics',
         local names = ['ContainerCadvisorMetricsMissing', 'ContainerStateMetricsMissing', 'ContainerMemoryLimitsMissing', 'ContainerCPUSplitMissing'],
         local longest = std.foldl(std.max, [forOf(x) for x in names], 0),
@@ -817,5 +821,5 @@ local l = import 'lib.libsonnet';
           }],
         },
       },
-    ],
+    ]),
 }
