@@ -315,17 +315,22 @@ local u = import '../lib/utils.libsonnet';
     },
     ContainerWithoutMemoryLimit: {
       // A pod-level limit (pod-level resources) bounds the containers of
-      // the pod: cAdvisor shows it on the pod's own cgroup.
+      // the pod: cAdvisor shows it on the pod's own cgroup. The limit is
+      // read from its source, not from the recording of another group:
+      // an alert on the absence of a recording fires when it evaluates
+      // before that group has recorded anything (at start-up).
       expr: |||
         max by (%(by)s) (kube_pod_container_status_running{%(running)s} == 1)
         unless on (%(by)s)
-        %(limit)s
+        max by (%(by)s) (%(limit)s > 0)
         unless on (%(podBy)s)
         max by (%(podBy)s) (container_spec_memory_limit_bytes{%(podCgroup)s} > 0)
       ||| % {
         by: by,
         running: ksm('container!=""'),
-        limit: n.memoryLimit,
+        limit:
+          if c.memoryLimitSource == 'cadvisor' then 'container_spec_memory_limit_bytes{%s}' % sel.cadvisor
+          else 'kube_pod_container_resource_limits{%s}' % ksm('resource="memory"'),
         podBy: podBy,
         podCgroup: u.selector([c.cadvisorSelector, c.namespaceSelector, 'container=""', 'pod!=""']),
       },
