@@ -113,14 +113,14 @@ func TestPackTestsStayBounded(t *testing.T) {
 	var everything []string
 	for _, name := range []string{
 		"ContainerMemoryNearLimit", "ContainerMemoryAtLimit", "ContainerMemoryLimitHits", "ContainerMemoryPressure",
-		"ContainerMemoryLimitHitsUncounted", "ContainerOOMKilled", "ContainerOOMKilledRepeatedly", "ContainerProbablyOOMKilled",
+		"ContainerMemoryLimitHitsUncounted", "ContainerOOMKilled", "ContainerOOMKilledRepeatedly", "ContainerProbablyOOMKilled", "ContainerProcessOOMKilled",
 		"ContainerCPUSystemShareHigh", "ContainerCPUThrottlingHigh", "ContainerCPUNearLimit", "ContainerWithoutMemoryLimit",
 		"ContainerCadvisorMetricsMissing", "ContainerStateMetricsMissing", "ContainerMemoryLimitsMissing", "ContainerCPUSplitMissing",
 	} {
 		everything = append(everything, "alerts."+name+".for=30d")
 	}
 	everything = append(everything, "alerts.ContainerOOMKilled.window=7d", "alerts.ContainerOOMKilledRepeatedly.window=7d",
-		"alerts.ContainerProbablyOOMKilled.window=7d", "alerts.ContainerMemoryLimitPredicted.window=7d",
+		"alerts.ContainerProbablyOOMKilled.window=7d", "alerts.ContainerProcessOOMKilled.window=7d", "alerts.ContainerMemoryLimitPredicted.window=7d",
 		"alerts.ContainerMemoryLimitPredicted.horizon=30d", "rateWindow=1h", "cadvisorSampleMaxAge=1h")
 	for _, sets := range [][]string{
 		{"alerts.ContainerMemoryNearLimit.for=30d"},

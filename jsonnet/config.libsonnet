@@ -53,6 +53,11 @@
       ContainerMemoryLimitHitsUncounted: { enabled: true, 'for': '1h', severity: 'info' },
       ContainerOOMKilled: { enabled: true, window: '10m', 'for': '0m', severity: 'warning' },
       ContainerOOMKilledRepeatedly: { enabled: true, threshold: 3, window: '1h', 'for': '0m', severity: 'critical' },
+      // A process OOM-killed in a container that did not terminate (a child
+      // of its first process): the kernel's OOM events as the kubelet counts
+      // them. The for outlasts the pod status of a kill that did end the
+      // container, which ContainerOOMKilled reports.
+      ContainerProcessOOMKilled: { enabled: true, window: '10m', 'for': '2m', severity: 'warning' },
       // Exit code 137 without reason OOMKilled, with the working set or RSS
       // above ContainerMemoryNearLimit's threshold within the window before.
       ContainerProbablyOOMKilled: { enabled: true, window: '10m', 'for': '0m', severity: 'warning' },

@@ -55,6 +55,7 @@
       ContainerMemoryLimitHitsUncounted: alert({}),
       ContainerOOMKilled: alert({ window: window }),
       ContainerProbablyOOMKilled: alert({ window: window }),
+      ContainerProcessOOMKilled: alert({ window: window }),
       ContainerOOMKilledRepeatedly: alert({
         threshold: { kind: 'number', min: 1, integer: true, what: 'restarts in the window' },
         window: window,

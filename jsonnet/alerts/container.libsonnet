@@ -280,6 +280,35 @@ local u = import '../lib/utils.libsonnet';
         value: 'none',
       },
     },
+    ContainerProcessOOMKilled: {
+      local cfg = a.ContainerProcessOOMKilled,
+      // A kill that ends the container (its first process) is
+      // ContainerOOMKilled's, or ContainerProbablyOOMKilled's: containers
+      // that terminated within the window, or are terminated now, are left
+      // out. container_oom_events_total comes from the kernel log (the
+      // kubelet's own OOM watcher since 1.37; cAdvisor's count before,
+      // which stayed 0 in many releases): where it stays 0 the alert is
+      // silent, never wrong.
+      expr: |||
+        (max by (%(by)s) (increase(container_oom_events_total{%(cad)s}[%(window)s])) > 0)
+        unless on (%(by)s)
+        max by (%(by)s) (
+        %(ended)s)
+      ||| % {
+        by: by,
+        cad: sel.cadvisor,
+        window: cfg.window,
+        ended: union(function(p) '(
+%s  or on (%s)
+  (max by (%s) (%s_status_terminated_reason{%s}) == 1)
+)' % [terminatedWithin(p, cfg.window), uidBy, uidBy, p, ksm()]),
+      },
+      summary: 'A process of a container was OOM-killed; the container lives on.',
+      description: {
+        text: 'A process of container %(container)s of pod %(namespace)s/%(pod)s%(cluster)s was killed for running out of memory in the last ' + cfg.window + ', and the container did not terminate: a child of its first process, most likely, whose work was lost without a restart to show it.',
+        value: 'none',
+      },
+    },
     ContainerCPUSystemShareHigh: {
       local cfg = a.ContainerCPUSystemShareHigh,
       expr: |||

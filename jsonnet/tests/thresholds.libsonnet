@@ -152,6 +152,27 @@ local l = import 'lib.libsonnet';
       },
     ],
 
+    // A child process OOM-killed: the kernel's OOM events rise, the
+    // container does not terminate; when it does (its first process was
+    // killed), ContainerOOMKilled reports it and this alert stays silent.
+    local proc = a.ContainerProcessOOMKilled,
+    local procWindow = T.minutes(proc.window),
+    local procGroup(ended) = {
+      name: if ended then 'ContainerProcessOOMKilled stays silent when the container terminated'
+      else 'ContainerProcessOOMKilled fires within its window after a kill',
+      span: 5 + procWindow + forOf('ContainerProcessOOMKilled'),
+      maxStep: procWindow / 4,
+      build(t):: {
+        local kill = t.at(5),
+        input: [
+          t.series('container_oom_events_total', T.cad(p), [l.seg(0, kill, 0), l.seg(kill, null, 1)], procWindow),
+        ] + (if ended then killSeries(t, kill) else [t.series('kube_pod_container_status_restarts_total', T.ksm(p), [l.seg(0, null, 0)])]),
+        alerts:
+          if ended then [{ alert: 'ContainerProcessOOMKilled', at: t.at(kill + forOf('ContainerProcessOOMKilled')) + t.E }]
+          else [T.event(t, 'ContainerProcessOOMKilled', kill, kill + procWindow, T.expect('ContainerProcessOOMKilled', p))],
+      },
+    },
+
     // Repeated kills: `kills` terminations spread over the window's last
     // evaluations, of a pod whose last termination before was long ago.
     local again = a.ContainerOOMKilledRepeatedly,
@@ -226,6 +247,7 @@ local l = import 'lib.libsonnet';
       ContainerMemoryPressure: pair('ContainerMemoryPressure', W, pressureInput, pressureTh + 1, pressureTh - 1, (pressureTh + 1) / 1000),
       ContainerOOMKilled: oomGroups,
       ContainerOOMKilledRepeatedly: [againGroup(again.threshold), againGroup(again.threshold - 1)],
+      ContainerProcessOOMKilled: [procGroup(false), procGroup(true)],
       ContainerCPUSystemShareHigh: pair('ContainerCPUSystemShareHigh', W, shareInput, shareAbove, std.ceil(share.threshold * 60) - 1, shareAbove / 60),
       ContainerCPUThrottlingHigh: pair('ContainerCPUThrottlingHigh', W, throttleInput, throttleAbove, std.ceil(throttle.threshold * 100) - 1, throttleAbove / 100),
       ContainerCPUNearLimit: pair('ContainerCPUNearLimit', W, cpuInput, cpuAbove, std.ceil(cpuLimit.threshold * 60) - 1, cpuAbove / 60),
