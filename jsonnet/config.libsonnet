@@ -22,7 +22,8 @@
     // The window of rates; recording rule names carry it (rate5m).
     rateWindow: '5m',
     // Which memory drives ContainerMemoryNearLimit and the prediction:
-    // 'working_set' or 'rss'. ContainerMemoryAtLimit always reads RSS.
+    // 'working_set' or 'rss'. ContainerMemoryAtLimit always reads RSS and
+    // shared memory (tmpfs), whatever this says.
     memoryMetric: 'working_set',
     // Where the memory limit comes from: 'kube-state-metrics' or 'cadvisor'.
     memoryLimitSource: 'kube-state-metrics',
@@ -40,12 +41,14 @@
     // Per alert: enabled, threshold, for, severity, and alert-specific knobs.
     alerts: {
       ContainerMemoryNearLimit: { enabled: true, threshold: 0.9, 'for': '15m', severity: 'warning' },
-      // RSS (anonymous memory, which the kernel cannot reclaim without
-      // swap) over the limit: page cache does not count.
+      // RSS (anonymous memory) and shared memory (tmpfs), which the kernel
+      // cannot reclaim without swap, over the limit: the rest of the page
+      // cache does not count.
       ContainerMemoryAtLimit: { enabled: true, threshold: 0.95, 'for': '5m', severity: 'critical' },
       ContainerMemoryLimitPredicted: { enabled: true, window: '1h', horizon: '4h', 'for': '15m', severity: 'warning' },
-      // Limit hits a second, while RSS is at least minRSSRatio of the limit:
-      // a container full of page cache hits its limit all the time, harmlessly.
+      // Limit hits a second, while RSS and shared memory are at least
+      // minRSSRatio of the limit: a container full of page cache hits its
+      // limit all the time, harmlessly.
       ContainerMemoryLimitHits: { enabled: true, threshold: 0, minRSSRatio: 0.8, 'for': '15m', severity: 'warning' },
       // The share of time every task of the container stalled on memory
       // (PSI "full", cgroup v2).

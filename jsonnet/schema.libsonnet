@@ -47,8 +47,8 @@
       ContainerMemoryLimitPredicted: alert({ window: window, horizon: window }),
       ContainerMemoryLimitHits: alert({
         threshold: { kind: 'number', min: 0, what: 'limit hits a second' },
-        // RSS compared with '>=': 0 asks nothing of RSS, 1 a limit full
-        // of anonymous memory.
+        // RSS and shared memory compared with '>=': 0 asks nothing of
+        // them, 1 a limit full of them.
         minRSSRatio: { kind: 'number', min: 0, max: 1, what: 'a share of the memory limit' },
       }),
       ContainerMemoryPressure: alert({ threshold: share('a share of time') }),

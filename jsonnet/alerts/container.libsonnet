@@ -128,10 +128,10 @@ local u = import '../lib/utils.libsonnet';
       },
     },
     ContainerMemoryAtLimit: {
-      expr: '%s > %s' % [n.rssRatio, u.num(a.ContainerMemoryAtLimit.threshold)],
+      expr: '%s > %s' % [n.unreclaimableRatio, u.num(a.ContainerMemoryAtLimit.threshold)],
       summary: 'A container is at its memory limit with memory the kernel cannot reclaim, and will be OOM-killed.',
       description: {
-        text: 'Container %(container)s of pod %(namespace)s/%(pod)s%(cluster)s holds %(value)s of its memory limit in RSS, anonymous memory the kernel cannot reclaim without swap: it is OOM-killed when the rest no longer fits.',
+        text: 'Container %(container)s of pod %(namespace)s/%(pod)s%(cluster)s holds %(value)s of its memory limit in RSS and shared memory (tmpfs), which the kernel cannot reclaim without swap: it is OOM-killed when the rest no longer fits.',
         value: 'percent',
       },
     },
@@ -180,10 +180,10 @@ local u = import '../lib/utils.libsonnet';
         (%(hits)s > %(threshold)s)
         and on (%(by)s)
         (%(rss)s >= %(min)s)
-      ||| % { hits: n.limitHits, threshold: u.num(cfg.threshold), by: by, rss: n.rssRatio, min: u.num(cfg.minRSSRatio) },
-      summary: 'A container keeps hitting its memory limit while most of it is anonymous memory.',
+      ||| % { hits: n.limitHits, threshold: u.num(cfg.threshold), by: by, rss: n.unreclaimableRatio, min: u.num(cfg.minRSSRatio) },
+      summary: 'A container keeps hitting its memory limit while most of it is memory the kernel cannot reclaim.',
       description: {
-        text: 'Container %(container)s of pod %(namespace)s/%(pod)s%(cluster)s hits its memory limit %(value)s times a second (counted by %(source)s) with RSS at ' + u.num(100 * cfg.minRSSRatio) + '% of the limit or more: the kernel reclaims what it can and OOM-kills it when that is not enough.',
+        text: 'Container %(container)s of pod %(namespace)s/%(pod)s%(cluster)s hits its memory limit %(value)s times a second (counted by %(source)s) with RSS and shared memory at ' + u.num(100 * cfg.minRSSRatio) + '% of the limit or more: the kernel reclaims what it can and OOM-kills it when that is not enough.',
         value: 'number',
       },
     },

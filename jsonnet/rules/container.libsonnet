@@ -31,6 +31,40 @@ local u = import '../lib/utils.libsonnet';
             expr: 'max by (%s) (\n%s)' % [by, fresh('container_memory_rss')],
           },
           {
+            // RSS and the page cache that is on no file LRU list: shmem
+            // (tmpfs, emptyDir in memory, shared memory) and unevictable
+            // files. The kernel reclaims neither without swap, yet both
+            // count as cache: container_memory_cache less the active and
+            // inactive file lists, which cAdvisor exports since 0.50
+            // (kubelet 1.32). RSS alone where those are not scraped.
+            record: names.unreclaimable,
+            expr: |||
+              %(rss)s
+              + on (%(by)s)
+              (
+                clamp_min(
+                  max by (%(by)s) (
+              %(cache)s)
+                  - on (%(by)s)
+                  max by (%(by)s) (
+              %(active)s)
+                  - on (%(by)s)
+                  max by (%(by)s) (
+              %(inactive)s),
+                  0
+                )
+                or on (%(by)s)
+                0 * %(rss)s
+              )
+            ||| % {
+              rss: names.rss,
+              by: by,
+              cache: fresh('container_memory_cache'),
+              active: fresh('container_memory_total_active_file_bytes'),
+              inactive: fresh('container_memory_total_inactive_file_bytes'),
+            },
+          },
+          {
             record: names.memoryLimit,
             expr:
               if c.memoryLimitSource == 'kube-state-metrics' then
@@ -55,6 +89,14 @@ local u = import '../lib/utils.libsonnet';
               / on (%(by)s)
               (%(limit)s > 0)
             ||| % { rss: names.rss, by: by, limit: names.memoryLimit },
+          },
+          {
+            record: names.unreclaimableRatio,
+            expr: |||
+              %(unreclaimable)s
+              / on (%(by)s)
+              (%(limit)s > 0)
+            ||| % { unreclaimable: names.unreclaimable, by: by, limit: names.memoryLimit },
           },
           {
             // Containers whose limit hits no counter can show: cgroup v2
@@ -326,6 +368,8 @@ local u = import '../lib/utils.libsonnet';
       else 'namespace_pod_container:kube_pod_container_resource_limits_memory_bytes:max',
     workingSetRatio: 'namespace_pod_container:container_memory_working_set_bytes:limit_ratio',
     rssRatio: 'namespace_pod_container:container_memory_rss:limit_ratio',
+    unreclaimable: 'namespace_pod_container:container_memory_unreclaimable_bytes:max',
+    unreclaimableRatio: 'namespace_pod_container:container_memory_unreclaimable_bytes:limit_ratio',
     memoryRatio: if $._config.memoryMetric == 'rss' then self.rssRatio
     else if $._config.memoryMetric == 'working_set' then self.workingSetRatio
     else error 'memoryMetric must be working_set or rss, not %s' % $._config.memoryMetric,

@@ -144,14 +144,21 @@ local l = import 'lib.libsonnet';
         span: W + std.max(forOf('ContainerMemoryNearLimit'), std.max(forOf('ContainerMemoryAtLimit'), forOf('ContainerMemoryLimitHits'))) + 5,
         build(t):: {
           local at = t.at(W + std.max(forOf('ContainerMemoryNearLimit'), std.max(forOf('ContainerMemoryAtLimit'), forOf('ContainerMemoryLimitHits')))) + t.E,
+          // Usage at the limit: 40 of RSS, 980 of cache, all of it on the
+          // file lists (960 active, 20 inactive): no shared memory.
           input: memory(t, streamer, frac(1004), frac(40)) + ksmLimit(t, streamer) + [
             t.series('container_memory_cache', T.cad(streamer), [l.seg(0, null, frac(980))]),
+            t.series('container_memory_total_active_file_bytes', T.cad(streamer), [l.seg(0, null, frac(960))]),
+            t.series('container_memory_total_inactive_file_bytes', T.cad(streamer), [l.seg(0, null, frac(20))]),
             t.series('container_memory_usage_bytes', T.cad(streamer), [l.seg(0, null, L)]),
             t.series('container_memory_events_max_total', T.cad(streamer), [l.seg(0, null, 0, 600)], W),
             t.series('container_memory_failcnt', T.cad(streamer), [l.seg(0, null, 0)], W),
             // Half a percent of the time stalled in reclaim.
             t.series('container_pressure_memory_stalled_seconds_total', T.cad(streamer), [l.seg(0, null, 0, 0.3)], W),
             t.series('container_pressure_memory_waiting_seconds_total', T.cad(streamer), [l.seg(0, null, 0, 0.3)], W),
+          ],
+          exprs: [
+            { expr: n.unreclaimableRatio, at: at, exp: [T.sample(n.unreclaimableRatio, streamer, 40 / 1024)] },
           ],
           alerts: [
             { alert: 'ContainerMemoryAtLimit', at: t.at(forOf('ContainerMemoryAtLimit')) + t.E, exp: expectIf(40 / 1024 > atLimit, 'ContainerMemoryAtLimit', streamer, 40 / 1024) },
@@ -164,6 +171,59 @@ local l = import 'lib.libsonnet';
               local ratio = if c.memoryMetric == 'rss' then 40 / 1024 else 1004 / 1024,
               exp: expectIf(ratio > near, 'ContainerMemoryNearLimit', streamer, ratio),
             },
+          ],
+        },
+      },
+
+      // A container writing into an emptyDir in memory (tmpfs): its files
+      // are shared memory, which cAdvisor counts as cache
+      // (container_memory_cache) but which is on neither file list, and
+      // which the kernel cannot reclaim without swap. RSS is small. Where
+      // the file lists are exported (cAdvisor 0.50+, kubelet 1.32+) the
+      // critical alert reads RSS and shared memory, and fires; on an older
+      // kubelet it reads RSS alone and cannot, and only the working set
+      // (ContainerMemoryNearLimit) shows it. Then the files are deleted.
+      {
+        local tmpfs = T.ctr('tmpfs-writer', 'app'),
+        local older = T.ctr('tmpfs-writer-old-kubelet', 'app'),
+        local atName = 'ContainerMemoryAtLimit',
+        local nearName = 'ContainerMemoryNearLimit',
+        local longest = std.max(forOf(atName), forOf(nearName)),
+        name: 'shared memory (tmpfs) at the limit',
+        span: longest + 10,
+        build(t):: {
+          local fired = t.at(forOf(atName)) + t.E,
+          local both = t.at(longest) + t.E,
+          local freed = both + t.E,
+          local after = freed + 2 * t.E,
+          // Full: 60 of RSS, 960 of cache of which 20 active and 10
+          // inactive file pages, so 930 of shared memory; usage 1020, the
+          // working set 1010. Freed: 30 of cache, all of it on the lists.
+          local phases(full, empty) = [l.seg(0, freed, full), l.seg(freed, null, empty)],
+          local series(ctr, lists) = [
+            t.series('container_memory_rss', T.cad(ctr), [l.seg(0, null, frac(60))]),
+            t.series('container_memory_cache', T.cad(ctr), phases(frac(960), frac(30))),
+            t.series('container_memory_working_set_bytes', T.cad(ctr), phases(frac(1010), frac(80))),
+            t.series('container_spec_memory_limit_bytes', T.cad(ctr), [l.seg(0, null, L)]),
+          ] + (if lists then [
+            t.series('container_memory_total_active_file_bytes', T.cad(ctr), [l.seg(0, null, frac(20))]),
+            t.series('container_memory_total_inactive_file_bytes', T.cad(ctr), [l.seg(0, null, frac(10))]),
+          ] else []) + ksmLimit(t, ctr),
+          local nearRatio = if c.memoryMetric == 'rss' then 60 / 1024 else 1010 / 1024,
+          input: series(tmpfs, true) + series(older, false),
+          exprs: [
+            {
+              expr: n.unreclaimable,
+              at: fired,
+              exp: [T.sample(n.unreclaimable, tmpfs, frac(990)), T.sample(n.unreclaimable, older, frac(60))],
+            },
+            { expr: n.unreclaimableRatio, at: after, exp: [T.sample(n.unreclaimableRatio, tmpfs, 60 / 1024), T.sample(n.unreclaimableRatio, older, 60 / 1024)] },
+          ],
+          alerts: [
+            { alert: atName, at: fired, exp: expectIf(990 / 1024 > atLimit, atName, tmpfs, 990 / 1024) },
+            { alert: atName, at: both, exp: expectIf(990 / 1024 > atLimit, atName, tmpfs, 990 / 1024) },
+            { alert: nearName, at: both, exp: expectIf(nearRatio > near, nearName, tmpfs, nearRatio) + expectIf(nearRatio > near, nearName, older, nearRatio) },
+            { alert: atName, at: after },
           ],
         },
       },

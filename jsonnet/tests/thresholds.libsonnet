@@ -285,6 +285,8 @@ local l = import 'lib.libsonnet';
           exprs: [
             { expr: n.workingSetRatio, at: t.at(5), exp: [T.sample(n.workingSetRatio, p, 0.5)] },
             { expr: n.rssRatio, at: t.at(5), exp: [T.sample(n.rssRatio, p, 0.5)] },
+            // No file lists exported: RSS alone.
+            { expr: n.unreclaimableRatio, at: t.at(5), exp: [T.sample(n.unreclaimableRatio, p, 0.5)] },
             { expr: n.memoryLimit, at: t.at(5), exp: [T.sample(n.memoryLimit, p, 1000)] },
           ],
         },
