@@ -113,7 +113,7 @@ func TestPackTestsStayBounded(t *testing.T) {
 	var everything []string
 	for _, name := range []string{
 		"ContainerMemoryNearLimit", "ContainerMemoryAtLimit", "ContainerMemoryLimitHits", "ContainerMemoryPressure",
-		"ContainerMemoryLimitHitsUncounted", "ContainerOOMKilled", "ContainerOOMKilledRepeatedly", "ContainerProbablyOOMKilled", "ContainerProcessOOMKilled",
+		"ContainerMemoryLimitHitsUncounted", "ContainerMemoryLimitHitsUnknown", "ContainerOOMKilled", "ContainerOOMKilledRepeatedly", "ContainerProbablyOOMKilled", "ContainerProcessOOMKilled",
 		"ContainerCPUSystemShareHigh", "ContainerCPUThrottlingHigh", "ContainerCPUNearLimit", "ContainerWithoutMemoryLimit",
 		"ContainerCadvisorMetricsMissing", "ContainerStateMetricsMissing", "ContainerMemoryLimitsMissing", "ContainerCPUSplitMissing",
 	} {

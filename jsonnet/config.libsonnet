@@ -54,6 +54,10 @@
       // (PSI "full", cgroup v2).
       ContainerMemoryPressure: { enabled: true, threshold: 0.1, 'for': '15m', severity: 'warning' },
       ContainerMemoryLimitHitsUncounted: { enabled: true, 'for': '1h', severity: 'info' },
+      // Containers whose only limit-hit counter is failcnt, on nodes whose
+      // cgroup version nothing shows: their zeros may be real (v1) or mean
+      // nothing (v2).
+      ContainerMemoryLimitHitsUnknown: { enabled: true, 'for': '1h', severity: 'info' },
       ContainerOOMKilled: { enabled: true, window: '10m', 'for': '0m', severity: 'warning' },
       ContainerOOMKilledRepeatedly: { enabled: true, threshold: 3, window: '1h', 'for': '0m', severity: 'critical' },
       // A process OOM-killed in a container that did not terminate (a child

@@ -53,6 +53,7 @@
       }),
       ContainerMemoryPressure: alert({ threshold: share('a share of time') }),
       ContainerMemoryLimitHitsUncounted: alert({}),
+      ContainerMemoryLimitHitsUnknown: alert({}),
       ContainerOOMKilled: alert({ window: window }),
       ContainerProbablyOOMKilled: alert({ window: window }),
       ContainerProcessOOMKilled: alert({ window: window }),

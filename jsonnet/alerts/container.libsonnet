@@ -203,6 +203,34 @@ local u = import '../lib/utils.libsonnet';
         value: 'count',
       },
     },
+    ContainerMemoryLimitHitsUnknown: {
+      // Containers with failcnt and no memory.events max (a kubelet before
+      // 1.37), on a node that shows neither memory PSI (exported on cgroup
+      // v2 only) nor its kubelet_cgroup_version (kubelet /metrics, 1.31+):
+      // nothing tells whether failcnt counts there (v1) or stays 0 (v2).
+      // Read from the sources, not from recordings: an alert on absence
+      // must not fire before a recording group's first evaluation.
+      expr: |||
+        count by (%(clusterBy)s) (
+          group by (%(by)s) (container_memory_failcnt{%(cad)s})
+          unless on (%(by)s)
+          group by (%(by)s) (container_memory_events_max_total{%(cad)s})
+          unless on (%(by)s)
+          group by (%(by)s) (container_pressure_memory_stalled_seconds_total{%(cad)s})
+          unless on (%(by)s)
+          group by (%(by)s) (
+            container_memory_failcnt{%(cad)s}
+            and on (%(cluster)s, instance)
+            kubelet_cgroup_version{%(kubelet)s}
+          )
+        ) > 0
+      ||| % { clusterBy: clusterBy, by: by, cad: sel.cadvisor, cluster: c.clusterLabel, kubelet: sel.kubelet },
+      summary: 'The pack cannot tell whether memory limit hits are counted for some containers.',
+      description: {
+        text: '%(value)s containers%(inCluster)s have container_memory_failcnt as their only limit-hit counter, on nodes whose cgroup version nothing scraped shows (no memory PSI series, no kubelet_cgroup_version from the kubelet\'s /metrics): on cgroup v1 their zero limit hits are real, on cgroup v2 failcnt never counts and ContainerMemoryLimitHits cannot fire for them. Scrape the kubelet\'s /metrics (kubeletSelector; kubelet 1.31+) to tell.',
+        value: 'count',
+      },
+    },
     ContainerOOMKilled: {
       local cfg = a.ContainerOOMKilled,
       expr: union(function(p) |||

@@ -97,17 +97,22 @@ local l = import 'lib.libsonnet';
       // cgroup v2 with a kubelet whose cAdvisor is older than 0.57: failcnt
       // exists and stays 0, memory.events max does not exist. The pack
       // records no reassuring 0, says the hits are uncounted, and reads
-      // memory pressure instead.
+      // memory pressure instead. A node that shows neither PSI nor its
+      // kubelet's cgroup version cannot be told from v1: its 0 is recorded
+      // as failcnt's, and the pack says it cannot tell.
       {
         local psiNode = T.ctr('v2-psi', 'app'),
         local quietNode = T.ctr('v2-nopsi', 'app'),
         local v1Node = T.ctr('v1-old', 'app'),
+        local unknownNode = T.ctr('unknown-cgroup', 'app'),
         local inst(i) = { instance: '10.0.0.%d:10250' % i },
         local uncounted = 'ContainerMemoryLimitHitsUncounted',
+        local unknown = 'ContainerMemoryLimitHitsUnknown',
+        local longest = std.max(W + forOf('ContainerMemoryPressure'), std.max(forOf(uncounted), forOf(unknown))),
         name: 'limit hits, cgroup v2 and a kubelet before 1.37: no counter, memory pressure instead',
-        span: std.max(W + forOf('ContainerMemoryPressure'), forOf(uncounted)) + 5,
+        span: longest + 5,
         build(t):: {
-          local at = t.at(std.max(W + forOf('ContainerMemoryPressure'), forOf(uncounted))) + t.E,
+          local at = t.at(longest) + t.E,
           input: [
             t.series('container_memory_failcnt', T.cad(psiNode, extra=inst(1)), [l.seg(0, null, 0)], W),
             t.series('container_pressure_memory_waiting_seconds_total', T.cad(psiNode, extra=inst(1)), [l.seg(0, null, 0, 18)], W),
@@ -119,9 +124,12 @@ local l = import 'lib.libsonnet';
             // A cgroup v1 node: its failcnt of 0 is a real 0.
             t.series('container_memory_failcnt', T.cad(v1Node, extra=inst(3)), [l.seg(0, null, 0)], W),
             t.series('kubelet_cgroup_version', T.kubeletBase + inst(3) + T.clusterLabels(T.cluster), [l.seg(0, null, 1)]),
-          ] + std.flattenArrays([memory(t, ctr, frac(900), frac(900)) + ksmLimit(t, ctr) for ctr in [psiNode, quietNode, v1Node]]),
+            // A node without PSI whose kubelet's /metrics is not scraped:
+            // v1 or v2, nothing says.
+            t.series('container_memory_failcnt', T.cad(unknownNode, extra=inst(4)), [l.seg(0, null, 0)], W),
+          ] + std.flattenArrays([memory(t, ctr, frac(900), frac(900)) + ksmLimit(t, ctr) for ctr in [psiNode, quietNode, v1Node, unknownNode]]),
           exprs: [
-            { expr: n.limitHits, at: at, exp: [T.sample(n.limitHits, v1Node { source: 'failcnt' }, 0)] },
+            { expr: n.limitHits, at: at, exp: [T.sample(n.limitHits, v1Node { source: 'failcnt' }, 0), T.sample(n.limitHits, unknownNode { source: 'failcnt' }, 0)] },
             { expr: n.limitHitsUncounted, at: at, exp: [T.sample(n.limitHitsUncounted, psiNode, 1), T.sample(n.limitHitsUncounted, quietNode, 1)] },
             { expr: n.memoryStalled, at: at, exp: [T.sample(n.memoryStalled, psiNode, 0.25)] },
           ],
@@ -129,6 +137,7 @@ local l = import 'lib.libsonnet';
             { alert: 'ContainerMemoryLimitHits', at: at },
             { alert: 'ContainerMemoryPressure', at: at, exp: expectIf(0.25 > a.ContainerMemoryPressure.threshold, 'ContainerMemoryPressure', psiNode, 0.25) },
             { alert: uncounted, at: at, exp: [T.expect(uncounted, T.clusterLabels(T.cluster), 2)] },
+            { alert: unknown, at: at, exp: [T.expect(unknown, T.clusterLabels(T.cluster), 1)] },
           ],
         },
       },
