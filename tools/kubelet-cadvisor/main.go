@@ -50,6 +50,7 @@ type options struct {
 	rawPrefixes  string
 	housekeeping time.Duration
 	maxHousekeep time.Duration
+	kmsg         string
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	// A test that scrapes every second wants fresher stats.
 	flag.DurationVar(&o.housekeeping, "housekeeping", time.Second, "interval between cAdvisor's housekeepings of a container")
 	flag.DurationVar(&o.maxHousekeep, "max-housekeeping", 2*time.Second, "largest interval between housekeepings")
+	flag.StringVar(&o.kmsg, "kmsg", "/dev/kmsg", "kernel log to count OOM kills from, as the kubelet's OOM watcher does (\"\" for none: container_oom_events_total stays cAdvisor's 0)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "kubelet-cadvisor:", err)
@@ -101,7 +103,25 @@ func run(o options) error {
 	}
 	defer m.Stop()
 
-	reg := newRegistry(m, &podTable{path: o.pods})
+	var p infoProvider = m
+	if o.kmsg != "" {
+		// As the kubelet: without the kernel log the exporter still
+		// serves, and says what it lacks.
+		f, err := os.Open(o.kmsg)
+		if err != nil {
+			klog.Errorf("OOM watcher: %v; container_oom_events_total will stay 0", err)
+		} else {
+			defer f.Close()
+			counts := newOOMCounts()
+			go func() {
+				if err := counts.watch(f); err != nil && !errors.Is(err, os.ErrClosed) {
+					klog.Errorf("OOM watcher stopped: %v", err)
+				}
+			}()
+			p = oomEventsProvider{infoProvider: m, counts: counts}
+		}
+	}
+	reg := newRegistry(p, &podTable{path: o.pods})
 	mux := http.NewServeMux()
 	mux.Handle("/metrics/cadvisor", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
