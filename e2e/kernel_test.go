@@ -76,6 +76,8 @@ func kernelPods(dir string) []*kernelPod {
 			mode: "syscalls", args: []string{"-duty", "0.9"}},
 		{name: "quiet", scenario: "6: a quiet container beside them", memLimit: 64 * mib, memRequest: 16 * mib, cpuLimit: 100, cpuRequest: 10,
 			mode: "quiet"},
+		{name: "child-oom", scenario: "7: a child process grown past the limit, the container's first process living on", memLimit: 64 * mib, memRequest: 32 * mib, cpuLimit: 500, cpuRequest: 50,
+			mode: "child-oom", args: []string{"-step-mib", "2", "-interval", "150ms"}},
 	}
 }
 
@@ -169,9 +171,11 @@ func TestKernel(t *testing.T) {
 	// the pack's own for durations hide it): they are logged, not judged.
 	settled := time.Now().Add(5 * time.Second)
 
-	oom := pod["oom"]
-	if _, err := oom.w.stdin.Write([]byte("go\n")); err != nil {
-		t.Fatal(err)
+	oom, child := pod["oom"], pod["child-oom"]
+	for _, p := range []*kernelPod{oom, child} {
+		if _, err := p.w.stdin.Write([]byte("go\n")); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	want := map[string]string{ // alert -> pod
@@ -192,6 +196,11 @@ func TestKernel(t *testing.T) {
 			default:
 				return false, "the OOM container has not been killed yet"
 			}
+		}
+		// Scenario 7: the kubelet's OOM watcher counts the child's kill
+		// from the kernel log.
+		if len(q.instant(fmt.Sprintf(`container_oom_events_total{job="kubelet",pod=%q,container="app"} > 0`, child.name))) == 0 {
+			return false, "no OOM event counted for the child-oom container yet"
 		}
 		var missing []string
 		for alert, pod := range want {
@@ -260,6 +269,12 @@ func TestKernel(t *testing.T) {
 		if got := seen.pods("ContainerOOMKilled"); len(got) != 1 || got[0] != p.name {
 			t.Errorf("ContainerOOMKilled for pods %v, want only %s", got, p.name)
 		}
+		// The kubelet's OOM watcher counts the kill in the dead
+		// container's cgroup, which the runtime removes at once: a scrape
+		// sees it only if it falls in between.
+		for _, r := range q.instant(fmt.Sprintf(`max_over_time(container_oom_events_total{job="kubelet",pod=%q,container="app"}[10m])`, p.name)) {
+			t.Logf("  cAdvisor: highest %s %s", formatLabels(r.Metric), r.Value[1])
+		}
 	})
 
 	// 4. Throttling, and the user/system split against cpuacct.stat.
@@ -292,6 +307,40 @@ func TestKernel(t *testing.T) {
 		if got := seen.alerts(p.name); len(got) > 0 {
 			t.Errorf("alerts for the quiet container: %v", got)
 		}
+	})
+	// 7. A child process OOM-killed, the container living on: no restart
+	// and no termination for kube-state-metrics to show; only the kernel
+	// log, which the kubelet's OOM watcher counts in
+	// container_oom_events_total since 1.37, tells.
+	t.Run("7-child-oom-killed", func(t *testing.T) {
+		q := q.on(t)
+		p := pod["child-oom"]
+		logSeries(t, q, p, "container_oom_events_total", "container_memory_failcnt", "container_memory_rss", "kube_pod_container_status_restarts_total", "kube_pod_container_status_last_terminated_reason")
+		kills := readStat(t, s.h.memory, p.cgroup, "memory.oom_control", "oom_kill")
+		select {
+		case <-p.w.exited:
+			t.Fatalf("the child-oom container's first process ended (%v): the kill was to take the child\n%s", p.w.err, p.w.log.String())
+		default:
+		}
+		t.Logf("kernel: memory.oom_control oom_kill %d; the workload said: %s", kills, strings.TrimSpace(p.w.log.String()))
+		if kills != 1 {
+			t.Errorf("memory.oom_control counts %d OOM kills in the child-oom container, want 1", kills)
+		}
+		if !strings.Contains(p.w.log.String(), "child ended: signal: killed") {
+			t.Errorf("the child was not killed by SIGKILL; the workload said:\n%s", p.w.log.String())
+		}
+		if got := q.value(fmt.Sprintf(`container_oom_events_total{job="kubelet",pod=%q,container="app"}`, p.name)); got != float64(kills) {
+			t.Errorf("cAdvisor's container_oom_events_total is %g, the kernel's oom_kill %d", got, kills)
+		}
+		if got := q.value(fmt.Sprintf(`kube_pod_container_status_restarts_total{job="kube-state-metrics",pod=%q,container="app"}`, p.name)); got != 0 {
+			t.Errorf("kube-state-metrics counts %g restarts of a container that did not restart", got)
+		}
+		if got := q.instant(fmt.Sprintf(`kube_pod_container_status_last_terminated_reason{job="kube-state-metrics",pod=%q}`, p.name)); len(got) != 0 {
+			t.Errorf("kube-state-metrics shows a termination of a container that did not end: %v", got)
+		}
+		// What the pack makes of it: logged, not judged (it reads OOM
+		// kills from kube-state-metrics only).
+		t.Logf("pack: alerts seen for %s: %v", p.name, seen.alerts(p.name))
 	})
 	t.Logf("kernel test done in %v", time.Since(start).Round(time.Second))
 }

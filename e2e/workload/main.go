@@ -3,7 +3,7 @@
 // "ready" on stdout, and then loads the kernel in one way. The test builds
 // it without the race detector, so that its memory is what it allocates.
 //
-//	workload -join FILE,... -mode quiet|alloc|oom|cache|spin|syscalls [flags]
+//	workload -join FILE,... -mode quiet|alloc|oom|child-oom|cache|spin|syscalls [flags]
 //
 // It exits when its parent goes away, so that a test killed outright
 // leaves no busy process behind; the next run removes the cgroups.
@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,16 +25,16 @@ import (
 
 func main() {
 	join := flag.String("join", "", "comma-separated cgroup.procs files to write this process into before anything else")
-	mode := flag.String("mode", "quiet", "quiet, alloc, oom, cache, spin or syscalls")
+	mode := flag.String("mode", "quiet", "quiet, alloc, oom, child-oom, cache, spin or syscalls (grow: child-oom's child)")
 	memCgroup := flag.String("memory-cgroup", "", "alloc: the memory cgroup directory whose usage and limit it reads")
 	ratio := flag.Float64("ratio", 0.93, "alloc: allocate until usage is this share of the limit, then hold")
 	file := flag.String("file", "", "cache, oom: the file to write and read")
 	fileMiB := flag.Int("file-mib", 96, "cache, oom: size of the file in MiB")
 	hotMiB := flag.Int("hot-mib", 24, "cache: the head of the file read twice a round")
-	stepMiB := flag.Int("step-mib", 2, "oom: anonymous memory added a step")
-	interval := flag.Duration("interval", 200*time.Millisecond, "oom: time between steps; cache: pause between rounds")
+	stepMiB := flag.Int("step-mib", 2, "oom, child-oom: anonymous memory added a step")
+	interval := flag.Duration("interval", 200*time.Millisecond, "oom, child-oom: time between steps; cache: pause between rounds")
 	duty := flag.Float64("duty", 0.5, "syscalls: share of each 100ms spent in the read loop")
-	_ = flag.String("marker", "", "a tag the test finds leftover processes by")
+	marker := flag.String("marker", "", "a tag the test finds leftover processes by")
 	flag.Parse()
 
 	for p := range strings.SplitSeq(*join, ",") {
@@ -56,9 +57,13 @@ func main() {
 		fillCache(*file, *fileMiB)
 		// Wait for the go-ahead on stdin: the test starts the growth once
 		// Prometheus has seen the container healthy.
-		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-			fatal("waiting for the go-ahead: %v", err)
-		}
+		waitGoAhead()
+		grow(*stepMiB, *interval)
+	case "child-oom":
+		waitGoAhead()
+		growChild(*marker, *stepMiB, *interval)
+		select {}
+	case "grow":
 		grow(*stepMiB, *interval)
 	case "cache":
 		stream(*file, *fileMiB, *hotMiB, *interval)
@@ -69,6 +74,28 @@ func main() {
 	default:
 		fatal("unknown mode %q", *mode)
 	}
+}
+
+func waitGoAhead() {
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		fatal("waiting for the go-ahead: %v", err)
+	}
+}
+
+// growChild runs a child process, in this process's cgroups, that grows
+// until the kernel kills it, as a worker of a multi-process container
+// would: the OOM killer takes the child (the largest), and this process,
+// the container's first, lives on. It says how the child ended.
+func growChild(marker string, stepMiB int, interval time.Duration) {
+	exe, err := os.Executable()
+	if err != nil {
+		fatal("%v", err)
+	}
+	cmd := exec.Command(exe, "-marker="+marker, "-mode", "grow", "-step-mib", strconv.Itoa(stepMiB), "-interval", interval.String())
+	// The child's "ready" is not this process's to say.
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	err = cmd.Run()
+	fmt.Printf("child ended: %v\n", err)
 }
 
 func fatal(format string, args ...any) {
