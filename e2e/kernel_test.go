@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,6 +69,8 @@ func kernelPods(dir string) []*kernelPod {
 			mode: "alloc", args: []string{"-ratio", "0.93"}},
 		{name: "oom", scenario: "2: anonymous memory grown past the limit, over reclaimable page cache", memLimit: 64 * mib, memRequest: 32 * mib, cpuLimit: 500, cpuRequest: 50,
 			mode: "oom", args: []string{"-file", filepath.Join(dir, "oom.data"), "-file-mib", "40", "-step-mib", "2", "-interval", "150ms"}},
+		{name: "page-cache", scenario: "3: files larger than the limit written and read, small RSS", memLimit: 64 * mib, memRequest: 32 * mib, cpuLimit: 500, cpuRequest: 50,
+			mode: "cache", args: []string{"-file", filepath.Join(dir, "stream.data"), "-file-mib", "96", "-hot-mib", "24", "-interval", "500ms"}},
 		{name: "throttled", scenario: "4: a busy loop under a 100m CPU quota", memLimit: 32 * mib, memRequest: 32 * mib, cpuLimit: 100, cpuRequest: 100,
 			mode: "spin"},
 		// The system-share alert also wants 0.1 cores over the 5-minute
@@ -185,9 +188,14 @@ func TestKernel(t *testing.T) {
 		"ContainerCPUSystemShareHigh": "syscalls",
 	}
 	seen := &alertLog{seen: map[string]map[string]bool{}}
+	pageCacheAtLimit := 0 // polls at which the page-cache container's usage was at its limit
 	waitFor(t, 180*time.Second, "the scenarios' alerts", func() (bool, string) {
 		if time.Now().After(settled) {
 			seen.poll(q)
+		}
+		usage, limit := readInt(t, s.h.memory, pod["page-cache"].cgroup, "memory.usage_in_bytes"), pod["page-cache"].memLimit
+		if float64(usage) >= 0.9*float64(limit) {
+			pageCacheAtLimit++
 		}
 		if oom.restarts == 0 {
 			select {
@@ -212,6 +220,11 @@ func TestKernel(t *testing.T) {
 		if len(missing) > 0 {
 			return false, "not firing yet: " + strings.Join(missing, ", ") + "; firing: " + seen.summary()
 		}
+		// Scenario 3 needs the page-cache container at its limit for a
+		// while with the critical alert silent.
+		if pageCacheAtLimit < 20 {
+			return false, fmt.Sprintf("the page-cache container was at its limit in %d polls, want 20", pageCacheAtLimit)
+		}
 		return true, ""
 	})
 	seen.poll(q)
@@ -223,6 +236,7 @@ func TestKernel(t *testing.T) {
 			seen.add(span.alert, span.pod, "firing")
 		}
 	}
+	atLimitSeen := seen.pods("ContainerMemoryAtLimit")
 	t.Logf("alerts seen (pending or firing) by pod once the exporters' series were in, %v after the start: %s", settled.Sub(start).Round(time.Second), seen.summary())
 	t.Logf("scenarios done after %v", time.Since(start).Round(time.Second))
 
@@ -274,6 +288,29 @@ func TestKernel(t *testing.T) {
 		// sees it only if it falls in between.
 		for _, r := range q.instant(fmt.Sprintf(`max_over_time(container_oom_events_total{job="kubelet",pod=%q,container="app"}[10m])`, p.name)) {
 			t.Logf("  cAdvisor: highest %s %s", formatLabels(r.Metric), r.Value[1])
+		}
+	})
+
+	// 3. Page cache at the limit.
+	t.Run("3-page-cache", func(t *testing.T) {
+		q := q.on(t)
+		p := pod["page-cache"]
+		logSeries(t, q, p, "container_memory_usage_bytes", "container_memory_working_set_bytes", "container_memory_cache", "container_memory_rss", "container_memory_total_inactive_file_bytes", "container_memory_failcnt")
+		peakWS := q.value(fmt.Sprintf(`max(max_over_time(namespace_pod_container:container_memory_working_set_bytes:limit_ratio{pod=%q}[10m]))`, p.name))
+		peakUsage := q.value(fmt.Sprintf(`max(max_over_time(container_memory_usage_bytes{job="kubelet",pod=%q,container="app"}[10m])) / %d`, p.name, p.memLimit))
+		rss := q.value(fmt.Sprintf(`max(max_over_time(container_memory_rss{job="kubelet",pod=%q,container="app"}[10m])) / %d`, p.name, p.memLimit))
+		t.Logf("page cache: usage reached %.2f of the limit (polls at >= 0.9: %d), working set %.2f, RSS at most %.2f", peakUsage, pageCacheAtLimit, peakWS, rss)
+		if peakWS < 0.5 {
+			t.Errorf("the page-cache container's working set reached only %.2f of its limit: the scenario does not test a working-set alert", peakWS)
+		}
+		if peakUsage < 0.9 {
+			t.Errorf("the page-cache container's usage reached only %.2f of its limit", peakUsage)
+		}
+		if rss > 0.25 {
+			t.Errorf("the page-cache container's RSS reached %.2f of its limit: not a page-cache scenario", rss)
+		}
+		if slices.Contains(atLimitSeen, p.name) {
+			t.Errorf("ContainerMemoryAtLimit (critical) fired for %s, whose limit is filled with reclaimable page cache", p.name)
 		}
 	})
 
