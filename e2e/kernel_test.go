@@ -275,10 +275,21 @@ func TestKernel(t *testing.T) {
 		if seenFailcnt <= 0 {
 			t.Errorf("cAdvisor never reported a limit hit (container_memory_failcnt) for %s", p.name)
 		}
-		// What the pack made of the limit hits: logged, so that a pack
-		// that reads the wrong counter shows here.
+		// What the pack made of the limit hits: cAdvisor 0.57 and later
+		// also export container_memory_events_max_total on cgroup v1,
+		// where it stays 0; the pack must count the failcnt that rises.
+		counted := false
 		for _, r := range q.instant(fmt.Sprintf(`max_over_time(namespace_pod_container:container_memory_limit_hits:rate5m{pod=%q}[10m])`, p.name)) {
 			t.Logf("  pack: highest %s %s", formatLabels(r.Metric), r.Value[1])
+			if v, _ := strconv.ParseFloat(fmt.Sprint(r.Value[1]), 64); v > 0 {
+				counted = true
+			}
+		}
+		if !counted {
+			t.Errorf("the pack's limit-hits recording stayed 0 for %s while cAdvisor's container_memory_failcnt rose to %g", p.name, seenFailcnt)
+		}
+		if !seen.firing("ContainerMemoryLimitHits", p.name) {
+			t.Errorf("ContainerMemoryLimitHits did not fire for %s", p.name)
 		}
 		if got := seen.pods("ContainerOOMKilled"); len(got) != 1 || got[0] != p.name {
 			t.Errorf("ContainerOOMKilled for pods %v, want only %s", got, p.name)
