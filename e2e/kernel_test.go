@@ -67,8 +67,12 @@ func kernelPods(dir string) []*kernelPod {
 	return []*kernelPod{
 		{name: "near-limit", scenario: "1: anonymous memory held at ~93% of the limit", memLimit: 64 * mib, memRequest: 32 * mib, cpuLimit: 200, cpuRequest: 50,
 			mode: "alloc", args: []string{"-ratio", "0.93"}},
+		// 4 MiB a second: RSS takes about 3 s from 80% of the limit to the
+		// kill, so that cAdvisor's housekeeping (every 1 to 2 s) records
+		// it there and ContainerMemoryLimitHits, which wants RSS at 80%
+		// with the hits, can see it.
 		{name: "oom", scenario: "2: anonymous memory grown past the limit, over reclaimable page cache", memLimit: 64 * mib, memRequest: 32 * mib, cpuLimit: 500, cpuRequest: 50,
-			mode: "oom", args: []string{"-file", filepath.Join(dir, "oom.data"), "-file-mib", "40", "-step-mib", "2", "-interval", "150ms"}},
+			mode: "oom", args: []string{"-file", filepath.Join(dir, "oom.data"), "-file-mib", "40", "-step-mib", "1", "-interval", "250ms"}},
 		{name: "page-cache", scenario: "3: files larger than the limit written and read, small RSS", memLimit: 64 * mib, memRequest: 32 * mib, cpuLimit: 500, cpuRequest: 50,
 			mode: "cache", args: []string{"-file", filepath.Join(dir, "stream.data"), "-file-mib", "96", "-hot-mib", "24", "-interval", "500ms"}},
 		{name: "throttled", scenario: "4: a busy loop under a 100m CPU quota", memLimit: 32 * mib, memRequest: 32 * mib, cpuLimit: 100, cpuRequest: 100,
