@@ -241,6 +241,13 @@ func TestKernel(t *testing.T) {
 		if !span.to.Before(settled) {
 			seen.add(span.alert, span.pod, "firing")
 		}
+		// Every container has a memory limit. The alert reads it from
+		// kube-state-metrics, in the same scrape as the running
+		// container, not from a recording another group may not have
+		// written yet: it must not fire at start-up either.
+		if span.alert == "ContainerWithoutMemoryLimit" {
+			t.Errorf("ContainerWithoutMemoryLimit fired for %s, which has a memory limit, from %v to %v after the start", span.pod, span.from.Sub(start).Round(time.Second), span.to.Sub(start).Round(time.Second))
+		}
 	}
 	atLimitSeen := seen.pods("ContainerMemoryAtLimit")
 	t.Logf("alerts seen (pending or firing) by pod once the exporters' series were in, %v after the start: %s", settled.Sub(start).Round(time.Second), seen.summary())
