@@ -20,7 +20,7 @@ func TestErrors(t *testing.T) {
 		{"unknown section", "lint: {}\ngenerat:\n  x: 1\n", `cfg.yaml:2:1: unknown section "generat" (known: generate, lint, test, convert)`},
 		{"section twice", "lint: {}\nlint: {}\n", `cfg.yaml:2:1: section "lint" is set twice`},
 		{"lint not a mapping", "lint: [1]\n", "cfg.yaml:1:7: lint: want a mapping, not a list"},
-		{"lint unknown key", "lint:\n  disable: []\n  disabel: []\n", `cfg.yaml:3:3: lint: unknown key "disabel" (known: disable, enable, severity,`},
+		{"lint unknown key", "lint:\n  disable: []\n  disabel: []\n", `cfg.yaml:3:3: lint: unknown key "disabel" (known: disable, enable, policy, severity,`},
 		{"lint key twice", "lint:\n  minFor: 1m\n  minFor: 2m\n", "cfg.yaml:3:3: lint: minFor is set twice"},
 		{"lint unknown check", "lint:\n  disable: [alerts/short-for, identity/alertname]\n", `cfg.yaml:2:31: lint: unknown check "identity/alertname"`},
 		{"lint list", "lint:\n  enable: alerts/short-for\n", `cfg.yaml:2:11: lint: enable: want a list of check IDs, not "alerts/short-for"`},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ import (
 
 // lintKeys are the settings of the lint section.
 var lintKeys = []string{
-	"disable", "enable", "severity", "severityLabelValues", "requiredAnnotations", "ruleSelector",
+	"disable", "enable", "policy", "severity", "severityLabelValues", "requiredAnnotations", "alertNamePattern", "recordNamePattern", "ruleSelector",
 	"scrapeInterval", "minScrapesPerWindow", "minFor", "evaluationInterval", "metrics", "ignore", "include", "exclude",
 }
 
@@ -39,9 +40,11 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 		return err
 	}
 	known := map[string]bool{}
+	policy := map[string]bool{}
 	var ids []string
 	for _, c := range checks.All() {
 		known[c.ID] = true
+		policy[c.ID] = c.Policy
 		ids = append(ids, c.ID)
 	}
 	checkIDs := func(key string, v *yaml.Node) ([]string, error) {
@@ -57,6 +60,7 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 		return list, nil
 	}
 	cfg.Disabled = map[string]bool{}
+	cfg.Enabled = map[string]bool{}
 	cfg.Severity = map[string]lint.Severity{}
 	var enable []string
 	for _, p := range pairs {
@@ -73,6 +77,20 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 		case "enable":
 			if enable, err = checkIDs(k, v); err != nil {
 				return err
+			}
+		case "policy":
+			list, nodes, err := r.strings(v, "lint: "+k, "policy check IDs")
+			if err != nil {
+				return err
+			}
+			for i, id := range list {
+				switch {
+				case !known[id]:
+					return r.errorf(nodes[i], "lint: unknown check %q", id)
+				case !policy[id]:
+					return r.errorf(nodes[i], "lint: policy: %s is not a policy check: it runs unless disabled", id)
+				}
+				cfg.Enabled[id] = true
 			}
 		case "severity":
 			if isNull(v) {
@@ -99,6 +117,7 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 			}
 			if len(list) > 0 {
 				cfg.SeverityLabelValues = list
+				cfg.Enabled["labels/severity-value"] = true
 			}
 		case "requiredAnnotations":
 			list, _, err := r.strings(v, "lint: "+k, "annotation names")
@@ -107,6 +126,22 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 			}
 			if !isNull(v) {
 				cfg.RequiredAnnotations = list
+				cfg.Enabled["annotations/required"] = true
+			}
+		case "alertNamePattern", "recordNamePattern":
+			if isNull(v) {
+				continue
+			}
+			re, err := regexp.Compile("^(?:" + v.Value + ")$")
+			if v.Kind != yaml.ScalarNode || err != nil {
+				return r.errorf(v, "lint: %s: want a regular expression, not %s", k, kindName(v))
+			}
+			if k == "alertNamePattern" {
+				cfg.AlertNames = re
+				cfg.Enabled["identity/alert-name"] = true
+			} else {
+				cfg.RecordNames = re
+				cfg.Enabled["identity/record-name-form"] = true
 			}
 		case "ruleSelector":
 			if isNull(v) {
@@ -185,6 +220,9 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 			if !contains(enable, id) {
 				cfg.Disabled[id] = true
 			}
+		}
+		for _, id := range enable {
+			cfg.Enabled[id] = true
 		}
 	}
 	return nil

@@ -65,7 +65,7 @@ func TestInputs(t *testing.T) {
 			}
 		}
 	}
-	want := `mixin.libsonnet:3:46: warning: alert name "down" is not CamelCase (identity/alert-name)`
+	want := `mixin.libsonnet:3:46: warning: alert "down" has no severity label (labels/severity)`
 	if !strings.Contains(strings.Join(got, "\n"), want) {
 		t.Errorf("no %s in\n%s", want, strings.Join(got, "\n"))
 	}

@@ -6,6 +6,7 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -105,6 +106,11 @@ type Check struct {
 	// Doc is markdown: what the check finds, why it matters, an example.
 	Doc      string
 	Severity Severity
+	// Policy marks a check of a team's conventions (names, required
+	// annotations and labels) rather than of what is wrong: it runs only
+	// when the config turns it on (Config.Enabled). The others, the
+	// correctness checks, run unless turned off.
+	Policy bool
 	// Rule runs once per rule, and File once per file, while the file is
 	// loaded. Files runs once at the end, over what File kept of every file
 	// (FileContext.Keep): a check across files keeps the little it needs
@@ -128,10 +134,14 @@ type Config struct {
 	SeverityLabelValues []string
 	// RequiredAnnotations every alert must have.
 	RequiredAnnotations []string
+	// AlertNames and RecordNames are what alert and recorded names must
+	// match, whole.
+	AlertNames, RecordNames *regexp.Regexp
 	// Severity overrides by check ID.
 	Severity map[string]Severity
-	// Disabled check IDs.
-	Disabled map[string]bool
+	// Disabled check IDs, and Enabled ones: a policy check runs only when
+	// enabled.
+	Disabled, Enabled map[string]bool
 	// RuleSelector is the label selector of the Prometheus that should
 	// load the PrometheusRules, or nil; RuleSelectorText is its text.
 	RuleSelector     labels.Selector
@@ -163,11 +173,26 @@ func DefaultConfig() *Config {
 	return &Config{
 		SeverityLabelValues: []string{"info", "warning", "critical"},
 		RequiredAnnotations: []string{"summary", "description", "runbook_url"},
+		AlertNames:          DefaultAlertNames,
+		RecordNames:         DefaultRecordNames,
 		ScrapeInterval:      30 * time.Second,
 		MinScrapesPerWindow: 4,
 		MinFor:              time.Minute,
 		Metrics:             catalog.Default(),
 	}
+}
+
+// The default naming conventions: alert names in CamelCase, recorded names
+// level:metric:operations.
+var (
+	DefaultAlertNames  = regexp.MustCompile(`^[A-Z][a-zA-Z0-9]*$`)
+	DefaultRecordNames = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$`)
+)
+
+// Runs reports whether check c runs under the config: not disabled, and
+// enabled if it is a policy check.
+func (cfg *Config) Runs(c *Check) bool {
+	return !cfg.Disabled[c.ID] && (!c.Policy || cfg.Enabled[c.ID])
 }
 
 // RuleContext is what a per-rule check sees.
@@ -356,7 +381,7 @@ func NewLinter(checks []*Check, cfg *Config) *Linter {
 	}
 	l := &Linter{cfg: cfg, byLoader: map[string]*Check{}, added: map[int]*added{}, evaluated: map[string]*rules.File{}}
 	for _, c := range checks {
-		if cfg.Disabled[c.ID] {
+		if !cfg.Runs(c) {
 			continue
 		}
 		if c.Rule != nil {

@@ -71,7 +71,7 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 	f.StringVar(&o.Format, "format", "text", "output: "+strings.Join(report.Formats, ", "))
 	f.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding has this severity or a higher one: info, warning or error")
 	f.StringArrayVar(&o.Disable, "disable", nil, "turn off a check `ID` (repeatable)")
-	f.StringArrayVar(&o.Enable, "enable", nil, "run only these checks `ID` (repeatable)")
+	f.StringArrayVar(&o.Enable, "enable", nil, "run only these checks `ID`, policy checks included (repeatable)")
 	f.StringVar(&o.Source, "source", "auto", "show each finding's source line with a caret in text output: auto (when the output is a terminal), always or never")
 	f.BoolVar(&o.Fix, "fix", false, "make the safe fixes in the files (the rest of each file stays byte for byte), then report what is left")
 	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "a library `DIR` the imports of jsonnet inputs may come from (repeatable)")
@@ -103,6 +103,9 @@ func runLint(s Streams, o *lintOptions) error {
 	if cfg.Disabled == nil {
 		cfg.Disabled = map[string]bool{}
 	}
+	if cfg.Enabled == nil {
+		cfg.Enabled = map[string]bool{}
+	}
 	known := map[string]bool{}
 	for _, c := range all {
 		known[c.ID] = true
@@ -118,6 +121,7 @@ func runLint(s Streams, o *lintOptions) error {
 	if len(o.Enable) > 0 {
 		for _, c := range all {
 			cfg.Disabled[c.ID] = !slices.Contains(o.Enable, c.ID)
+			cfg.Enabled[c.ID] = !cfg.Disabled[c.ID]
 		}
 	}
 	if !slices.Contains([]string{"auto", "always", "never"}, o.Source) {
@@ -199,6 +203,12 @@ func newChecksCmd(s Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "checks [ID]",
 		Short: "List the lint checks, or explain one",
+		Long: strings.TrimSpace(`
+Checks lists every lint check with its default severity and kind, or
+explains one. Correctness checks find what is wrong whoever wrote the rules
+and run by default; policy checks hold rules to a team's conventions (required
+annotations, allowed severities, naming patterns) and run only when
+.oomguard.yaml turns them on.`),
 		Example: strings.TrimSpace(`
   oomguard checks
   oomguard checks kubernetes/cadvisor-container-filter`),
@@ -206,13 +216,23 @@ func newChecksCmd(s Streams) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var b strings.Builder
 			for _, c := range checks.All() {
+				kind := "correctness"
+				if c.Policy {
+					kind = "policy"
+				}
 				if len(args) == 0 {
-					fmt.Fprintf(&b, "%-40s %-8s %s\n", c.ID, c.Severity, c.Title)
+					fmt.Fprintf(&b, "%-40s %-8s %-11s %s\n", c.ID, c.Severity, kind, c.Title)
 					continue
 				}
 				if c.ID == args[0] {
-					fmt.Fprintf(&b, "%s (%s): %s\n\n%s\n", c.ID, c.Severity, c.Title, strings.TrimSpace(c.Doc))
+					if c.Policy {
+						kind = "policy, off unless .oomguard.yaml turns it on"
+					}
+					fmt.Fprintf(&b, "%s (%s, %s): %s\n\n%s\n", c.ID, c.Severity, kind, c.Title, strings.TrimSpace(c.Doc))
 				}
+			}
+			if len(args) == 0 {
+				b.WriteString("\nCorrectness checks run by default; policy checks (a team's conventions) run when\n.oomguard.yaml turns them on. docs/checks.md explains each.\n")
 			}
 			if b.Len() == 0 {
 				return usagef("unknown check %q (oomguard checks lists them)", args[0])

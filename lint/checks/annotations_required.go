@@ -8,8 +8,9 @@ import (
 // AnnotationsRequired wants the annotations people act on.
 var AnnotationsRequired = &lint.Check{
 	ID:       "annotations/required",
-	Title:    "Alerts have summary, description and runbook_url",
+	Title:    "Alerts have the annotations the team requires",
 	Severity: lint.Warning,
+	Policy:   true,
 	Doc:      doc("annotations/required"),
 	Rule: func(c *lint.RuleContext) {
 		if !c.Rule.IsAlert() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/oomguard/oomguard/lint"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -68,12 +69,19 @@ func TestRegistry(t *testing.T) {
 func TestDocs(t *testing.T) {
 	var b bytes.Buffer
 	b.WriteString("# Lint checks\n\nGenerated from the check registry (`lint/checks`); `make update-golden` rewrites it.\n\n")
-	b.WriteString("| check | severity | title |\n|---|---|---|\n")
+	b.WriteString("Two kinds of check:\n\n" +
+		"- **correctness** checks find what is wrong whoever wrote the rules: a rule Prometheus refuses, a query that\n" +
+		"  returns nothing or counts twice, an alert that fires on every blip. They run by default; `disable` turns one off.\n" +
+		"- **policy** checks hold rules to a team's conventions: required annotations, allowed severities, naming\n" +
+		"  patterns. Public rule sets each follow their own, so these are off by default: `.oomguard.yaml` turns one on\n" +
+		"  with the team's own values (`requiredAnnotations`, `severityLabelValues`, `alertNamePattern`,\n" +
+		"  `recordNamePattern`), or with the defaults shown in its section (`policy: [ID]`).\n\n")
+	b.WriteString("| check | kind | severity | title |\n|---|---|---|---|\n")
 	for _, c := range All() {
-		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s |\n", c.ID, strings.NewReplacer("/", "", "-", "-").Replace(c.ID), c.Severity, c.Title)
+		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %s |\n", c.ID, strings.NewReplacer("/", "", "-", "-").Replace(c.ID), kindOf(c), c.Severity, c.Title)
 	}
 	for _, c := range All() {
-		fmt.Fprintf(&b, "\n## %s\n\n%s (default severity: %s)\n\n%s\n", c.ID, c.Title, c.Severity, strings.TrimSpace(c.Doc))
+		fmt.Fprintf(&b, "\n## %s\n\n%s (%s, default severity: %s)\n\n%s\n", c.ID, c.Title, kindOf(c), c.Severity, strings.TrimSpace(c.Doc))
 	}
 	path := "../../docs/checks.md"
 	if *update {
@@ -85,4 +93,11 @@ func TestDocs(t *testing.T) {
 	if err != nil || !bytes.Equal(want, b.Bytes()) {
 		t.Fatalf("docs/checks.md is out of date: run make update-golden")
 	}
+}
+
+func kindOf(c *lint.Check) string {
+	if c.Policy {
+		return "policy, off by default"
+	}
+	return "correctness"
 }

@@ -1,8 +1,6 @@
 package checks
 
 import (
-	"regexp"
-
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -11,12 +9,17 @@ var IdentityAlertName = &lint.Check{
 	ID:       "identity/alert-name",
 	Title:    "Alert names are CamelCase",
 	Severity: lint.Warning,
+	Policy:   true,
 	Doc:      doc("identity/alert-name"),
 	Rule: func(c *lint.RuleContext) {
-		if n := c.Rule.Alert.Value; n != "" && !camelCase.MatchString(n) {
-			c.Report(c.Rule.Alert.Pos, "", "alert name %q is not CamelCase", n)
+		n := c.Rule.Alert.Value
+		if n == "" || c.Config.AlertNames.MatchString(n) {
+			return
 		}
+		if c.Config.AlertNames == lint.DefaultAlertNames {
+			c.Report(c.Rule.Alert.Pos, "", "alert name %q is not CamelCase", n)
+			return
+		}
+		c.Report(c.Rule.Alert.Pos, "", "alert name %q does not match the configured alertNamePattern %s", n, c.Config.AlertNames)
 	},
 }
-
-var camelCase = regexp.MustCompile(`^[A-Z][a-zA-Z0-9]*$`)

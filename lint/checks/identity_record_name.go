@@ -12,29 +12,23 @@ import (
 	"github.com/oomguard/oomguard/lint"
 )
 
-// IdentityRecordName wants recording rule names in level:metric:operations,
-// consistent with the expression.
+// IdentityRecordName wants recorded names of the form level:metric:operations
+// to say what their expression computes.
 var IdentityRecordName = &lint.Check{
 	ID:       "identity/record-name",
-	Title:    "Recording rule names are level:metric:operations, consistent with the expression",
+	Title:    "A level:metric:operations name says what its expression computes",
 	Severity: lint.Warning,
 	Doc:      doc("identity/record-name"),
 	Rule: func(c *lint.RuleContext) {
-		n := c.Rule.Record.Value
-		if n == "" {
-			return
-		}
-		if !levelMetricOps.MatchString(n) {
-			c.Report(c.Rule.Record.Pos, "name it level:metric:operations", "recording rule name %q is not of the form level:metric:operations", n)
-			return
-		}
-		if c.Rule.Parsed != nil {
+		if levelMetricOps.MatchString(c.Rule.Record.Value) && c.Rule.Parsed != nil {
 			checkRecordClaims(c)
 		}
 	},
 }
 
-var levelMetricOps = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$`)
+// levelMetricOps is a name read as level:metric:operations; the level may
+// be empty (:node_memory_MemAvailable_bytes:sum).
+var levelMetricOps = regexp.MustCompile(`^[a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$`)
 
 // aggWords are the aggregations an operations part names.
 var aggWords = map[string]bool{"sum": true, "avg": true, "max": true, "min": true, "count": true, "stddev": true, "stdvar": true}

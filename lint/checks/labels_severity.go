@@ -2,11 +2,9 @@ package checks
 
 import (
 	"github.com/oomguard/oomguard/lint"
-	"slices"
-	"strings"
 )
 
-// LabelsSeverity wants a severity label with an allowed value.
+// LabelsSeverity wants a severity label on every alert.
 var LabelsSeverity = &lint.Check{
 	ID:       "labels/severity",
 	Title:    "Alerts have a severity label",
@@ -16,12 +14,8 @@ var LabelsSeverity = &lint.Check{
 		if !c.Rule.IsAlert() {
 			return
 		}
-		v, ok := c.Rule.Labels.Get("severity")
-		switch {
-		case !ok:
+		if _, ok := c.Rule.Labels.Get("severity"); !ok {
 			c.Report(c.Rule.Alert.Pos, "add labels: {severity: warning}", "alert %q has no severity label", c.Rule.Alert.Value)
-		case !slices.Contains(c.Config.SeverityLabelValues, v.Value):
-			c.Report(v.Pos, "", "severity %q is not one of %s", v.Value, strings.Join(c.Config.SeverityLabelValues, ", "))
 		}
 	},
 }

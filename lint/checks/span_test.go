@@ -51,11 +51,13 @@ func TestSpans(t *testing.T) {
 		"identity/alert-name":                  "high_memory",
 		"kubernetes/cadvisor-container-filter": "container_memory_working_set_bytes",
 		"promql/static-regexp":                 `job=~\"kubelet\"`,
-		"labels/severity":                      "pager",
+		"labels/severity-value":                "pager",
 		"labels/template-dropped-label":        "$labels.pod",
 	}
 	seen := map[string]bool{}
-	for _, d := range lint.Run([]*rules.File{f}, errs, All(), nil) {
+	cfg := lint.DefaultConfig()
+	cfg.Enabled = map[string]bool{"identity/alert-name": true, "labels/severity-value": true}
+	for _, d := range lint.Run([]*rules.File{f}, errs, All(), cfg) {
 		w, ok := want[d.Check]
 		if !ok {
 			continue

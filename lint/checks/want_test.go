@@ -53,7 +53,7 @@ func TestChecks(t *testing.T) {
 				t.Fatal("testdata has no # want")
 			}
 			// A check that needs settings finds them beside its testdata.
-			var cfg *lint.Config
+			cfg := lint.DefaultConfig()
 			if cfgPath := filepath.Join("testdata", fileOf(c.ID)+".oomguard.yaml"); fileExists(cfgPath) {
 				file, err := config.Load(cfgPath)
 				if err != nil {
@@ -61,6 +61,11 @@ func TestChecks(t *testing.T) {
 				}
 				cfg = file.Lint
 			}
+			// The check under test runs, policy check or not.
+			if cfg.Enabled == nil {
+				cfg.Enabled = map[string]bool{}
+			}
+			cfg.Enabled[c.ID] = true
 			f, errs := rules.Parse(path, data, rules.Options{})
 			var got []lint.Diagnostic
 			for _, d := range lint.Run([]*rules.File{f}, errs, checks.All(), cfg) {

@@ -46,6 +46,9 @@ type sarifRule struct {
 
 type sarifConfiguration struct {
 	Level string `json:"level"`
+	// Enabled is false for the policy checks, which run only when the
+	// config turns them on.
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 type sarifMessage struct {
@@ -101,7 +104,7 @@ func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
 			ShortDescription:     sarifMessage{Text: c.Title},
 			FullDescription:      sarifMessage{Text: c.Doc},
 			Help:                 sarifMessage{Text: c.Doc, Markdown: c.Doc},
-			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(c.Severity)},
+			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(c.Severity), Enabled: offUnlessPolicy(c)},
 		})
 	}
 	results := make([]sarifResult, 0, len(ds))
@@ -182,4 +185,14 @@ func region(d lint.Diagnostic) sarifRegion {
 		r.EndLine, r.EndColumn = d.End.Line, d.End.Col
 	}
 	return r
+}
+
+// offUnlessPolicy is a policy check's default "enabled": false; nil (true,
+// SARIF's default) for the others.
+func offUnlessPolicy(c *lint.Check) *bool {
+	if !c.Policy {
+		return nil
+	}
+	off := false
+	return &off
 }

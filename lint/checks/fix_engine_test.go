@@ -1,0 +1,403 @@
+package checks_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp/syntax"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/promql/promqltest"
+	"github.com/prometheus/prometheus/storage"
+
+	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// fixInputs are the rule files whose fixes TestFixesKeepResults checks: the
+// fix testdata, the lint corpus and the real-world corpus.
+func fixInputs(t *testing.T) []string {
+	var out []string
+	for _, g := range []string{"testdata/fix/*.yaml", "testdata/corpus/*.yaml"} {
+		m, err := filepath.Glob(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m {
+			if !strings.HasSuffix(p, ".fixed.yaml") {
+				out = append(out, p)
+			}
+		}
+	}
+	_ = filepath.WalkDir("../../testdata/realworld", func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestFixesKeepResults makes every fix lint --fix makes in the inputs, as
+// --fix makes them (round after round), and runs each fixed rule's
+// expression before and after through the Prometheus engine on realistic
+// series: cAdvisor's (the pod cgroup with container="", the pause
+// container, a container; both kubelet endpoints), kube-state-metrics',
+// and for every label the expressions match on, series with each value
+// their matchers name, another value and none. A fix must not change a
+// single result.
+func TestFixesKeepResults(t *testing.T) {
+	engine := promqltest.NewTestEngine(t, false, 5*time.Minute, promqltest.DefaultMaxSamplesPerQuery)
+	verified := map[string]int{}
+	for _, path := range fixInputs(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, errs := rules.Parse(path, data, rules.Options{})
+		if before.Origin != nil || len(before.Groups()) == 0 {
+			continue
+		}
+		// As lint --fix does, round after round; the fixes of each rule
+		// are kept to name them.
+		f, fixedBy := before, map[string][]string{}
+		for round := 0; round < 10; round++ {
+			out, done, err := lint.ApplyFixes(f, lint.Run([]*rules.File{f}, errs, checks.All(), nil))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if out == nil {
+				break
+			}
+			for _, d := range done {
+				fixedBy[d.Group+"\x00"+d.Rule] = append(fixedBy[d.Group+"\x00"+d.Rule], d.Check)
+			}
+			if f, errs = rules.Parse(path, out, rules.Options{}); len(errs) > 0 {
+				t.Fatalf("%s: the fixed file does not load: %v", path, errs)
+			}
+		}
+		if f == before {
+			continue
+		}
+		a, b := allRules(before), allRules(f)
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d rules before the fixes, %d after", path, len(a), len(b))
+		}
+		for i := range a {
+			if a[i].rule.Expr.Value == b[i].rule.Expr.Value {
+				continue
+			}
+			name := fmt.Sprintf("%s:%s %s", path, a[i].rule.Pos, a[i].rule.Name())
+			if a[i].rule.Parsed == nil || b[i].rule.Parsed == nil {
+				t.Errorf("%s: does not parse before or after the fix", name)
+				continue
+			}
+			st := promqltest.LoadedStorage(t, loadCommand(a[i].rule.Parsed, b[i].rule.Parsed))
+			for _, at := range []time.Duration{30 * time.Minute, 47 * time.Minute} {
+				ra := evaluate(engine, st, a[i].rule.Expr.Value, at)
+				rb := evaluate(engine, st, b[i].rule.Expr.Value, at)
+				if ra != rb {
+					t.Errorf("%s: the fix changes the result at %v\nbefore: %s\n%s\nafter: %s\n%s", name, at, a[i].rule.Expr.Value, ra, b[i].rule.Expr.Value, rb)
+				}
+				if ra == "" {
+					t.Errorf("%s: returns nothing on the series made for it: the comparison proves little", name)
+				}
+			}
+			st.Close()
+			for _, c := range fixedBy[a[i].group+"\x00"+a[i].rule.Name()] {
+				verified[c]++
+			}
+		}
+	}
+	for _, c := range checks.All() {
+		if c.Rule == nil {
+			continue
+		}
+		// Every check that offers fixes has some verified.
+		if fixes(c) && verified[c.ID] == 0 {
+			t.Errorf("%s offers fixes, and none was checked", c.ID)
+		}
+	}
+	for id, n := range verified {
+		t.Logf("%s: %d fixed rules give the same results", id, n)
+	}
+}
+
+// fixes reports whether a check offers fixes: it does on its testdata.
+func fixes(c *lint.Check) bool {
+	path := filepath.Join("testdata", fileOf(c.ID)+".yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	f, errs := rules.Parse(path, data, rules.Options{})
+	cfg := lint.DefaultConfig()
+	cfg.Enabled = map[string]bool{c.ID: true}
+	for _, d := range lint.Run([]*rules.File{f}, errs, []*lint.Check{c}, cfg) {
+		if !d.Fix.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+type ruleAt struct {
+	group string
+	rule  *rules.Rule
+}
+
+func allRules(f *rules.File) []ruleAt {
+	var out []ruleAt
+	for _, g := range f.Groups() {
+		for _, r := range g.Rules {
+			out = append(out, ruleAt{g.Name.Value, r})
+		}
+	}
+	return out
+}
+
+// evaluate runs expr at a time and returns its result, sorted, as text.
+func evaluate(engine *promql.Engine, st storage.Queryable, expr string, at time.Duration) string {
+	q, err := engine.NewInstantQuery(context.Background(), st, nil, expr, time.Unix(0, 0).Add(at))
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	defer q.Close()
+	res := q.Exec(context.Background())
+	if res.Err != nil {
+		return "error: " + res.Err.Error()
+	}
+	var lines []string
+	switch v := res.Value.(type) {
+	case promql.Vector:
+		for _, s := range v {
+			lines = append(lines, s.Metric.String()+" "+formatFloat(s.F))
+		}
+	case promql.Matrix:
+		for _, s := range v {
+			lines = append(lines, s.String())
+		}
+	case promql.Scalar:
+		lines = append(lines, formatFloat(v.V))
+	default:
+		lines = append(lines, res.Value.String())
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+func formatFloat(f float64) string {
+	if math.IsNaN(f) {
+		return "NaN"
+	}
+	return fmt.Sprint(f)
+}
+
+// baseSeries are realistic label sets every metric gets: cAdvisor's pod
+// cgroup, pause container and container, from both kubelet endpoints;
+// kube-state-metrics'; a series without labels.
+var baseSeries = []map[string]string{
+	{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "namespace": "default", "pod": "p1", "container": "app", "image": "registry/app:1", "name": "c0ffee", "id": "/kubepods/podp1/c0ffee", "instance": "10.0.0.1:10250", "node": "n1"},
+	{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "namespace": "default", "pod": "p1", "id": "/kubepods/podp1", "instance": "10.0.0.1:10250", "node": "n1"},
+	{"job": "kubelet", "metrics_path": "/metrics/cadvisor", "namespace": "default", "pod": "p1", "container": "POD", "image": "pause:3.10", "name": "beef", "id": "/kubepods/podp1/beef", "instance": "10.0.0.1:10250", "node": "n1"},
+	{"job": "kubelet", "metrics_path": "/metrics/resource", "namespace": "default", "pod": "p1", "container": "app", "instance": "10.0.0.1:10250", "node": "n1"},
+	{"job": "kube-state-metrics", "namespace": "kube-system", "pod": "p2", "container": "app", "node": "n2", "uid": "u2", "instance": "10.0.0.9:8080"},
+	{},
+}
+
+// loadCommand returns a promqltest load command of series for the
+// selectors of the expressions: every metric they select gets the base
+// series, and for every label its matchers name, copies of the first three
+// base series with each value the matchers name, another value, and none.
+func loadCommand(exprs ...parser.Expr) string {
+	values := map[string]map[string][]string{} // metric, label, values
+	for _, e := range exprs {
+		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+			vs, ok := n.(*parser.VectorSelector)
+			if !ok {
+				return nil
+			}
+			name := vs.Name
+			for _, m := range vs.LabelMatchers {
+				if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
+					name = m.Value
+				}
+			}
+			if name == "" {
+				name = "metric_without_name"
+			}
+			if values[name] == nil {
+				values[name] = map[string][]string{}
+			}
+			for _, m := range vs.LabelMatchers {
+				if m.Name == model.MetricNameLabel {
+					continue
+				}
+				values[name][m.Name] = append(values[name][m.Name], matcherValues(m)...)
+			}
+			return nil
+		})
+	}
+	var b strings.Builder
+	b.WriteString("load 1m\n")
+	names := make([]string, 0, len(values))
+	for n := range values {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		seen := map[string]bool{}
+		var sets []map[string]string
+		add := func(ls map[string]string) {
+			if strings.HasSuffix(name, "_bucket") {
+				for _, le := range []string{"0.5", "1", "+Inf"} {
+					c := copyLabels(ls)
+					c["le"] = le
+					add1(&sets, seen, c)
+				}
+				return
+			}
+			add1(&sets, seen, ls)
+		}
+		for _, base := range baseSeries {
+			add(base)
+		}
+		labelNames := make([]string, 0, len(values[name]))
+		for l := range values[name] {
+			labelNames = append(labelNames, l)
+		}
+		sort.Strings(labelNames)
+		for _, l := range labelNames {
+			vs := append(slices.Clone(values[name][l]), "", "other")
+			slices.Sort(vs)
+			for _, v := range slices.Compact(vs) {
+				for _, base := range baseSeries[:3] {
+					c := copyLabels(base)
+					if v == "" {
+						delete(c, l)
+					} else {
+						c[l] = v
+					}
+					add(c)
+				}
+			}
+		}
+		for i, ls := range sets {
+			// Values and slopes of several sizes, so that thresholds keep
+			// some series and drop others.
+			starts, steps := []string{"0", "1", "1000", "1e9"}, []string{"0", "1", "100", "10000"}
+			fmt.Fprintf(&b, "  %s%s %s+%sx90\n", name, labelsText(ls), starts[(i/4)%4], steps[i%4])
+		}
+	}
+	return b.String()
+}
+
+func add1(sets *[]map[string]string, seen map[string]bool, ls map[string]string) {
+	key := labelsText(ls)
+	if !seen[key] {
+		seen[key] = true
+		*sets = append(*sets, ls)
+	}
+}
+
+func copyLabels(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func labelsText(ls map[string]string) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(ls))
+	for k := range ls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%q", k, ls[k]))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// matcherValues returns values to try for a matcher: its value, and the
+// literal strings of a regular expression and their alternatives.
+func matcherValues(m *labels.Matcher) []string {
+	switch m.Type {
+	case labels.MatchEqual, labels.MatchNotEqual:
+		return []string{m.Value}
+	}
+	re, err := syntax.Parse(m.Value, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	var walk func(*syntax.Regexp)
+	walk = func(r *syntax.Regexp) {
+		switch r.Op {
+		case syntax.OpLiteral:
+			out = append(out, string(r.Rune))
+		case syntax.OpConcat:
+			var s strings.Builder
+			literal := true
+			for _, sub := range r.Sub {
+				if sub.Op == syntax.OpLiteral {
+					s.WriteString(string(sub.Rune))
+				} else if sub.Op != syntax.OpBeginText && sub.Op != syntax.OpEndText && sub.Op != syntax.OpBeginLine && sub.Op != syntax.OpEndLine {
+					literal = false
+				}
+			}
+			out = append(out, s.String())
+			if !literal {
+				out = append(out, s.String()+"x")
+			}
+		}
+		for _, sub := range r.Sub {
+			walk(sub)
+		}
+	}
+	walk(re)
+	return out
+}
+
+// TestFixesKeepResultsCanFail: the comparison tells apart an edit that
+// changes what a rule returns, such as the container filter an earlier
+// --fix added to cAdvisor selectors, which drops the pod cgroup's series
+// and all of a standalone cAdvisor's.
+func TestFixesKeepResultsCanFail(t *testing.T) {
+	engine := promqltest.NewTestEngine(t, false, 5*time.Minute, promqltest.DefaultMaxSamplesPerQuery)
+	p := parser.NewParser(parser.Options{})
+	for _, tc := range [][2]string{
+		{`sum by (namespace) (container_memory_rss)`, `sum by (namespace) (container_memory_rss{container!="", image!=""})`},
+		{`sum by (namespace) (rate(container_network_receive_bytes_total[5m]))`, `sum by (namespace) (rate(container_network_receive_bytes_total{container!="", image!=""}[5m]))`},
+	} {
+		a, err := p.ParseExpr(tc[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := p.ParseExpr(tc[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := promqltest.LoadedStorage(t, loadCommand(a, b))
+		if evaluate(engine, st, tc[0], 30*time.Minute) == evaluate(engine, st, tc[1], 30*time.Minute) {
+			t.Errorf("%s and %s give the same results", tc[0], tc[1])
+		}
+		st.Close()
+	}
+}
