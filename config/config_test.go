@@ -29,6 +29,8 @@ func TestErrors(t *testing.T) {
 		{"lint severity check", "lint:\n  severity:\n    alerts/shortfor: info\n", `cfg.yaml:3:5: lint: unknown check "alerts/shortfor"`},
 		{"lint ignore key", "lint:\n  ignore:\n    - {check: alerts/short-for, rule: r, reason: x, because: y}\n", `cfg.yaml:3:53: lint: ignore: unknown key "because" (known: check, files, group, rule, reason)`},
 		{"lint ignore glob", "lint:\n  ignore:\n    - {check: alerts/short-for, files: [''], reason: x}\n", `cfg.yaml:3:41: lint: ignore: files: "": empty glob`},
+		{"lint scope without files", "lint:\n  scopes:\n    - name: prod\n", `cfg.yaml:3:7: lint: scopes: scope "prod" needs files`},
+		{"lint scope twice", "lint:\n  scopes:\n    - {name: a, files: [a/*]}\n    - {name: a, files: [b/*]}\n", `cfg.yaml:4:7: lint: scopes: "a" is named twice`},
 		{"lint ruleSelector", "lint:\n  ruleSelector: [a]\n", "cfg.yaml:2:17: lint: ruleSelector: want a label selector string"},
 		{"test takes nothing", "test:\n  timeout: 1m\n", `cfg.yaml:2:3: test: unknown key "timeout" (oomguard test takes no settings from the config)`},
 		{"convert not a mapping", "convert: 1\n", `cfg.yaml:1:10: convert: want a mapping of settings, not "1"`},
@@ -71,6 +73,8 @@ lint:
       files: ["generated/*.yaml"]
       rule: R
       reason: generated
+  scopes:
+    - {name: prod, files: ["prod/**"]}
 test: {}
 convert:
 `))
@@ -93,6 +97,8 @@ convert:
 		t.Error("include and exclude")
 	case len(c.Ignores) != 1 || c.Ignores[0].Rule != "R" || c.Ignores[0].Pos.Line != 16 || len(c.Ignores[0].Files) != 1:
 		t.Errorf("ignores %+v", c.Ignores)
+	case len(c.Scopes) != 1 || c.Scopes[0].Name != "prod" || !c.Scopes[0].Files[0].Match("prod/a/rules.yaml"):
+		t.Errorf("scopes %+v", c.Scopes)
 	}
 
 	// enable turns off every other check.

@@ -24,8 +24,11 @@ import (
 // lintKeys are the settings of the lint section.
 var lintKeys = []string{
 	"disable", "enable", "policy", "severity", "severityLabelValues", "requiredAnnotations", "alertNamePattern", "recordNamePattern", "ruleSelector",
-	"scrapeInterval", "minScrapesPerWindow", "minFor", "evaluationInterval", "metrics", "ignore", "include", "exclude",
+	"scrapeInterval", "minScrapesPerWindow", "minFor", "evaluationInterval", "metrics", "ignore", "include", "exclude", "scopes",
 }
+
+// scopeKeys are the keys of an entry of the lint section's scopes.
+var scopeKeys = []string{"name", "files"}
 
 // ignoreKeys are the keys of an entry of the lint section's ignore list.
 var ignoreKeys = []string{"check", "files", "group", "rule", "reason"}
@@ -165,7 +168,7 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 			}
 			switch k {
 			case "scrapeInterval":
-				cfg.ScrapeInterval = time.Duration(d)
+				cfg.ScrapeInterval, cfg.ScrapeIntervalSet = time.Duration(d), true
 			case "minFor":
 				cfg.MinFor = time.Duration(d)
 			case "evaluationInterval":
@@ -211,6 +214,10 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 			}
 		case "ignore":
 			if err := r.ignores(cfg, v, known); err != nil {
+				return err
+			}
+		case "scopes":
+			if err := r.scopes(cfg, v); err != nil {
 				return err
 			}
 		}
@@ -285,6 +292,58 @@ func (r *reader) ignores(cfg *lint.Config, n *yaml.Node, known map[string]bool) 
 			ig.Files = append(ig.Files, glob)
 		}
 		cfg.Ignores = append(cfg.Ignores, ig)
+	}
+	return nil
+}
+
+// scopes reads the lint section's scopes, n: a list of {name, files}.
+func (r *reader) scopes(cfg *lint.Config, n *yaml.Node) error {
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return r.errorf(n, "lint: scopes: want a list of {name, files}, not %s", kindName(n))
+	}
+	names := map[string]bool{}
+	for _, item := range n.Content {
+		item = resolve(item)
+		pairs, err := r.mapping(item, "lint: scopes", scopeKeys)
+		if err != nil {
+			return err
+		}
+		var sc lint.Scope
+		var globs []string
+		var nodes []*yaml.Node
+		for _, p := range pairs {
+			switch p.key.Value {
+			case "name":
+				if p.value.Kind != yaml.ScalarNode || isNull(p.value) {
+					return r.errorf(p.value, "lint: scopes: name: want a string, not %s", kindName(p.value))
+				}
+				sc.Name = p.value.Value
+			case "files":
+				if globs, nodes, err = r.strings(p.value, "lint: scopes: files", "globs"); err != nil {
+					return err
+				}
+			}
+		}
+		switch {
+		case sc.Name == "":
+			return r.errorf(item, "lint: scopes: a scope needs a name")
+		case names[sc.Name]:
+			return r.errorf(item, "lint: scopes: %q is named twice", sc.Name)
+		case len(globs) == 0:
+			return r.errorf(item, "lint: scopes: scope %q needs files: the globs of the files one Prometheus loads", sc.Name)
+		}
+		names[sc.Name] = true
+		for i, g := range globs {
+			glob, err := lint.ParseGlob(g)
+			if err != nil {
+				return r.errorf(nodes[i], "lint: scopes: files: %q: %v", g, err)
+			}
+			sc.Files = append(sc.Files, glob)
+		}
+		cfg.Scopes = append(cfg.Scopes, sc)
 	}
 	return nil
 }

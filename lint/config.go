@@ -95,3 +95,10 @@ func (ig *Ignore) matchesFile(path string) bool {
 func (ig *Ignore) matches(d Diagnostic) bool {
 	return ig.Check == d.Check && (ig.Group == "" || ig.Group == d.Group) && (ig.Rule == "" || ig.Rule == d.Rule) && ig.matchesFile(d.File)
 }
+
+// Scope is a set of files loaded by one Prometheus: the checks across
+// files (duplicates, recording rules read from elsewhere) look within it.
+type Scope struct {
+	Name  string
+	Files []Glob
+}

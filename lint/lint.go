@@ -149,7 +149,10 @@ type Config struct {
 	// ScrapeInterval is Prometheus's scrape interval, which range windows
 	// are measured against; MinScrapesPerWindow is how many of them a
 	// window must cover.
-	ScrapeInterval      time.Duration
+	ScrapeInterval time.Duration
+	// ScrapeIntervalSet says that the config sets ScrapeInterval; else it
+	// is lint's assumption, kube-prometheus's 30s.
+	ScrapeIntervalSet   bool
 	MinScrapesPerWindow int
 	// MinFor is the shortest for an alert should wait; 0 turns
 	// alerts/short-for off.
@@ -161,6 +164,10 @@ type Config struct {
 	EvaluationInterval time.Duration
 	// Ignores are the suppressions of the config file.
 	Ignores []Ignore
+	// Scopes split the files linted into the rule sets of several
+	// Prometheus servers: the checks across files look within a scope.
+	// Files of no scope are a scope of their own.
+	Scopes []Scope
 	// Include and Exclude are the file globs of the config (Selects).
 	Include, Exclude []Glob
 	// Metrics is the metric catalog: the built-in one with the entries of
@@ -367,6 +374,7 @@ type Linter struct {
 
 // added is what Add keeps of a file.
 type added struct {
+	path   string       // the file's, "" for errors alone
 	loader []Diagnostic // from the loader's errors and warnings
 	checks []Diagnostic // from the checks of rules and of the file
 	kept   map[*Check]any
@@ -425,6 +433,7 @@ func (l *Linter) Add(i int, f *rules.File, errs rules.ErrorList) {
 		fromLoader(e, LoaderErrors)
 	}
 	if f != nil {
+		a.path = f.Path
 		for _, w := range f.Warnings {
 			fromLoader(w, w.Code)
 		}
@@ -525,26 +534,31 @@ func (l *Linter) Finish() []Diagnostic {
 		order = append(order, i)
 	}
 	sort.Ints(order)
-	// The checks across files, each on its own, at the same time.
-	results := make([][]Diagnostic, len(l.filesChecks))
-	m := &memo{}
+	// The checks across files, each on its own, at the same time, once a
+	// scope.
+	scopes := l.scopes(order)
+	results := make([][]Diagnostic, len(l.filesChecks)*len(scopes))
 	var wg sync.WaitGroup
-	for k, c := range l.filesChecks {
-		wg.Go(func() {
-			ctx := &FilesContext{Config: l.cfg, memo: m}
-			for _, i := range order {
-				ctx.Kept = append(ctx.Kept, l.added[i].kept[c])
-			}
-			ctx.report = func(file, group, rule string, sp Span, hint, msg string) {
-				end := sp.End
-				if !end.IsValid() {
-					end = sp.Start
+	for s, scope := range scopes {
+		m := &memo{}
+		for k, c := range l.filesChecks {
+			r := &results[s*len(l.filesChecks)+k]
+			wg.Go(func() {
+				ctx := &FilesContext{Config: l.cfg, memo: m}
+				for _, i := range scope {
+					ctx.Kept = append(ctx.Kept, l.added[i].kept[c])
 				}
-				results[k] = append(results[k], Diagnostic{File: file, Pos: sp.Start, End: end, Group: group, Rule: rule,
-					Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint})
-			}
-			c.Files(ctx)
-		})
+				ctx.report = func(file, group, rule string, sp Span, hint, msg string) {
+					end := sp.End
+					if !end.IsValid() {
+						end = sp.Start
+					}
+					*r = append(*r, Diagnostic{File: file, Pos: sp.Start, End: end, Group: group, Rule: rule,
+						Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint})
+				}
+				c.Files(ctx)
+			})
+		}
 	}
 	wg.Wait()
 	var all []Diagnostic
@@ -573,6 +587,29 @@ func (l *Linter) Finish() []Diagnostic {
 		all = suppress(supps, all, l.cfg.Ignores, nil, 0)
 	}
 	return Sort(all)
+}
+
+// scopes returns the files of each scope, as indexes in the order given:
+// those the globs of each configured scope match, then those of none; all
+// the files when no scope is configured. A file may be in several scopes.
+func (l *Linter) scopes(order []int) [][]int {
+	if len(l.cfg.Scopes) == 0 {
+		return [][]int{order}
+	}
+	out := make([][]int, len(l.cfg.Scopes)+1)
+	for _, i := range order {
+		in := false
+		for s, sc := range l.cfg.Scopes {
+			if path := l.added[i].path; path != "" && matchAny(sc.Files, path) {
+				out[s] = append(out[s], i)
+				in = true
+			}
+		}
+		if !in {
+			out[len(l.cfg.Scopes)] = append(out[len(l.cfg.Scopes)], i)
+		}
+	}
+	return out
 }
 
 // Sort orders diagnostics by file, line, column and check and removes

@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"strings"
+
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint"
@@ -16,7 +18,7 @@ var AlertsNoCondition = &lint.Check{
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil {
 			return
 		}
-		filters := false
+		filters, selects := false, false
 		parser.Inspect(c.Rule.Parsed, func(n parser.Node, _ []parser.Node) error {
 			switch e := n.(type) {
 			case *parser.BinaryExpr:
@@ -32,11 +34,33 @@ var AlertsNoCondition = &lint.Check{
 				if e.Op == parser.TOPK || e.Op == parser.BOTTOMK || e.Op == parser.LIMITK || e.Op == parser.LIMIT_RATIO {
 					filters = true
 				}
+			case *parser.VectorSelector:
+				selects = true
+				for _, m := range e.LabelMatchers {
+					if !identityLabels[m.Name] {
+						// A matcher on what the series says, not on whose
+						// it is: the series exists only in that state.
+						filters = true
+					}
+				}
 			}
 			return nil
 		})
-		if !filters {
-			c.Report(c.Rule.Expr.Pos, "add the condition, such as > 0.9", "alert %q has no condition: it fires for every series its expression returns", c.Rule.Alert.Value)
+		// An expression that selects nothing is a watchdog, always firing
+		// on purpose.
+		if filters || !selects {
+			return
 		}
+		v := c.Rule.Expr.Value
+		c.ReportSpan(offsetSpan(c.File, c.Rule, 0, len(strings.TrimRight(v, " \t\r\n"))), "add the condition, such as > 0.9",
+			"alert %q has no condition: it fires for every series its expression returns", c.Rule.Alert.Value)
 	},
+}
+
+// identityLabels are labels that say whose a series is (the target, the
+// workload, the metric's name), not what state it is in: a matcher on them
+// picks series, it does not test them.
+var identityLabels = map[string]bool{
+	"__name__": true, "job": true, "instance": true, "cluster": true, "namespace": true, "pod": true, "container": true,
+	"node": true, "service": true, "endpoint": true, "metrics_path": true, "prometheus": true, "env": true, "environment": true,
 }

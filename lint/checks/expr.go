@@ -170,3 +170,19 @@ func unquotePromQL(lit string) (string, error) {
 	}
 	return strconv.Unquote(lit)
 }
+
+// flipComparison returns the operator that compares the other way round:
+// 0.9 < x is x > 0.9.
+func flipComparison(op parser.ItemType) parser.ItemType {
+	switch op {
+	case parser.GTR:
+		return parser.LSS
+	case parser.GTE:
+		return parser.LTE
+	case parser.LSS:
+		return parser.GTR
+	case parser.LTE:
+		return parser.GTE
+	}
+	return op
+}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/intern"
+	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/lint/matchers"
 	"github.com/oomguard/oomguard/lint/summary"
 	"github.com/oomguard/oomguard/rules"
@@ -29,14 +31,16 @@ var IdentityDuplicateRule = &lint.Check{
 			file string
 			pos  rules.Pos
 			id   *identity
+			rule *summary.Rule
 		}
+		ls := summary.LabelSets(c)
 		byKey := map[string][]seen{}
 		for _, p := range summary.Parts[[]identity](c) {
 			for i := range p.Rules {
 				r, id := &p.Rules[i], &p.Own[i]
 				key := id.key(r)
 				for _, w := range byKey[key] {
-					if !matchers.DisjointOutputs(w.id.outputs, id.outputs, id.static.All()) {
+					if !matchers.DisjointOutputs(w.id.outputs, id.outputs, id.static.All()) && !disjointValues(w.id, id) && !otherLabels(ls, w.rule, r) {
 						kind := "recording rule"
 						if r.Alert {
 							kind = "alert"
@@ -45,7 +49,7 @@ var IdentityDuplicateRule = &lint.Check{
 						break
 					}
 				}
-				byKey[key] = append(byKey[key], seen{p.Path, r.NameSpan.Start(), id})
+				byKey[key] = append(byKey[key], seen{p.Path, r.NameSpan.Start(), id, r})
 			}
 		}
 	},
@@ -61,6 +65,96 @@ type identity struct {
 	// outputs is what the series the expression returns are told apart
 	// by.
 	outputs *matchers.Outputs
+	// compared is the expression an outermost comparison with a number
+	// filters, and values the values it keeps; compared is "" when there
+	// is none.
+	compared string
+	values   interval
+}
+
+// interval is an interval of values, each end open or closed.
+type interval struct {
+	lo, hi         float64
+	loOpen, hiOpen bool
+}
+
+func anyValue() interval {
+	return interval{lo: math.Inf(-1), hi: math.Inf(1), loOpen: true, hiOpen: true}
+}
+
+// meet is the values both ranges hold.
+func (a interval) meet(b interval) interval {
+	out := a
+	if b.lo > out.lo || b.lo == out.lo && b.loOpen {
+		out.lo, out.loOpen = b.lo, b.loOpen
+	}
+	if b.hi < out.hi || b.hi == out.hi && b.hiOpen {
+		out.hi, out.hiOpen = b.hi, b.hiOpen
+	}
+	return out
+}
+
+func (a interval) empty() bool {
+	return a.lo > a.hi || a.lo == a.hi && (a.loOpen || a.hiOpen)
+}
+
+// comparedValues returns the expression an outermost chain of comparisons
+// with numbers filters (x > 0.9 < 1), and the values it keeps.
+func comparedValues(e parser.Expr) (string, interval) {
+	r := anyValue()
+	for {
+		b, ok := unparen(e).(*parser.BinaryExpr)
+		if !ok || !b.Op.IsComparisonOperator() || b.ReturnBool {
+			break
+		}
+		op, x, other := b.Op, b.RHS, b.LHS
+		if _, ok := numberOf(b.LHS); ok {
+			// 0.9 < x is x > 0.9.
+			op, x, other = flipComparison(b.Op), b.LHS, b.RHS
+		}
+		v, ok := numberOf(x)
+		if !ok {
+			break
+		}
+		switch op {
+		case parser.EQLC:
+			r = r.meet(interval{lo: v, hi: v})
+		case parser.GTR:
+			r = r.meet(interval{lo: v, hi: math.Inf(1), loOpen: true, hiOpen: true})
+		case parser.GTE:
+			r = r.meet(interval{lo: v, hi: math.Inf(1), hiOpen: true})
+		case parser.LSS:
+			r = r.meet(interval{lo: math.Inf(-1), hi: v, loOpen: true, hiOpen: true})
+		case parser.LTE:
+			r = r.meet(interval{lo: math.Inf(-1), hi: v, loOpen: true})
+		default:
+			return "", anyValue()
+		}
+		e = other
+	}
+	if r == anyValue() {
+		return "", r
+	}
+	return unparen(e).String(), r
+}
+
+// disjointValues reports whether two rules filter the same expression
+// with comparisons no value passes both: x == 0 and x > 0 never hold at
+// once, so the rules never return the same series at the same time.
+func disjointValues(a, b *identity) bool {
+	return a.compared != "" && a.compared == b.compared && a.values.meet(b.values).empty()
+}
+
+// otherLabels reports whether two rules return series of different label
+// names, as far as those are known: sum by (a) and sum by (a, b) never
+// write the same series.
+func otherLabels(ls *labelflow.Sets, a, b *summary.Rule) bool {
+	if !a.Parsed || !b.Parsed {
+		return false
+	}
+	la, ok1 := ls.Of(a.Flow).Labels()
+	lb, ok2 := ls.Of(b.Flow).Labels()
+	return ok1 && ok2 && !slices.Equal(la, lb)
 }
 
 // key is the kind, name and static labels of a rule: rules with different
@@ -103,6 +197,9 @@ func identitiesOf(c *lint.FileContext) []identity {
 				})
 				slices.Sort(matched)
 				id.outputs = kept.Of(r.Parsed, slices.Compact(matched))
+				if compared, values := comparedValues(r.Parsed); compared != "" {
+					id.compared, id.values = in.Str(compared), values
+				}
 			}
 			out = append(out, id)
 		}

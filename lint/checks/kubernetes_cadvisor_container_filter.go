@@ -28,7 +28,14 @@ var KubernetesCadvisorContainerFilter = &lint.Check{
 				return
 			}
 			msg := fmt.Sprintf("%s is aggregated without container!=\"\": the pod-level cgroup series count the pod twice", name)
-			if kept != nil {
+			if strings.HasPrefix(name, "container_fs_") {
+				// Pod cgroups have no filesystem of their own: the node's
+				// root cgroup has, with the node's filesystems.
+				if rejectsEmpty(vs, "pod") {
+					return
+				}
+				msg = fmt.Sprintf("%s is aggregated without container!=\"\": the node's root cgroup (id=\"/\") reports the node's filesystems, and its series count the containers' usage again", name)
+			} else if kept != nil {
 				msg = fmt.Sprintf("%s is aggregated without container!=\"\": %s keeps each cgroup apart, but %s then adds them up, and the pod-level cgroup series count the pod twice",
 					name, describeAggregation(kept), describeAggregation(agg))
 			}
@@ -57,6 +64,17 @@ var cgroupLabels = append(podCgroupLabels, "id")
 func leavesOutPodCgroup(vs *parser.VectorSelector) bool {
 	for _, m := range vs.LabelMatchers {
 		if slices.Contains(podCgroupLabels, m.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// rejectsEmpty reports whether a matcher of the selector rejects the empty
+// value of label l.
+func rejectsEmpty(vs *parser.VectorSelector, l string) bool {
+	for _, m := range vs.LabelMatchers {
+		if m.Name == l && !m.Matches("") {
 			return true
 		}
 	}

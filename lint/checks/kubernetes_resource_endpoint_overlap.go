@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint"
@@ -41,6 +42,12 @@ func distinguishesEndpoints(vs *parser.VectorSelector, cad, res *catalog.Metric)
 		}
 		// A label only one endpoint sets, required to be non-empty.
 		if cad.HasLabel(m.Name) != res.HasLabel(m.Name) && !m.Matches("") {
+			return true
+		}
+		// A label the resource endpoint always sets, required to be
+		// empty: container="" selects cAdvisor's pod-level cgroups, which
+		// the resource endpoint has no series of.
+		if res.HasLabel(m.Name) && m.Type == labels.MatchEqual && m.Value == "" {
 			return true
 		}
 	}

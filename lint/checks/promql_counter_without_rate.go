@@ -55,13 +55,34 @@ func countersAllowed(n, child parser.Node) bool {
 	switch n := n.(type) {
 	case *parser.Call:
 		switch n.Func.Name {
-		case "rate", "irate", "increase", "resets", "changes", "absent", "absent_over_time", "present_over_time", "count_over_time", "timestamp":
+		case "rate", "irate", "increase", "resets", "changes", "absent", "absent_over_time", "present_over_time", "count_over_time", "timestamp",
+			// The change over a window: right but at the counter's resets,
+			// which rate() would handle. Exporters that give a counter as
+			// a gauge (node_exporter's /proc/vmstat) make it the only way.
+			"deriv", "delta", "idelta":
 			return true
 		}
 	case *parser.AggregateExpr:
 		return n.Op == parser.COUNT || n.Op == parser.GROUP
 	case *parser.BinaryExpr:
-		return (n.Op == parser.LAND || n.Op == parser.LUNLESS) && child == n.RHS
+		return (n.Op == parser.LAND || n.Op == parser.LUNLESS) && child == n.RHS || offsetDifference(n)
 	}
 	return false
+}
+
+// offsetDifference reports whether a binary operation is a counter less
+// itself at another time, x - x offset 10m: its change over the window,
+// written out.
+func offsetDifference(b *parser.BinaryExpr) bool {
+	if b.Op != parser.SUB {
+		return false
+	}
+	l, ok1 := unparen(b.LHS).(*parser.VectorSelector)
+	r, ok2 := unparen(b.RHS).(*parser.VectorSelector)
+	if !ok1 || !ok2 || l.OriginalOffset == r.OriginalOffset {
+		return false
+	}
+	a, c := *l, *r
+	a.OriginalOffset, c.OriginalOffset = 0, 0
+	return a.String() == c.String()
 }

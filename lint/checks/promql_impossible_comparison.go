@@ -77,20 +77,6 @@ func never(op parser.ItemType, v float64, r catalog.Range) bool {
 	return false
 }
 
-func flipComparison(op parser.ItemType) parser.ItemType {
-	switch op {
-	case parser.GTR:
-		return parser.LSS
-	case parser.GTE:
-		return parser.LTE
-	case parser.LSS:
-		return parser.GTR
-	case parser.LTE:
-		return parser.GTE
-	}
-	return op
-}
-
 // valueRange returns the range of the values of e, when the catalog bounds
 // them, and what it is of.
 func valueRange(cat *catalog.Catalog, e parser.Expr) (catalog.Range, string, bool) {

@@ -35,9 +35,13 @@ var PromqlShortWindow = &lint.Check{
 					covers = "1 scrape interval"
 				}
 				want := model.Duration(least).String()
+				interval := "the configured scrapeInterval " + model.Duration(iv).String()
+				if !c.Config.ScrapeIntervalSet {
+					interval = "an assumed scrape interval of " + model.Duration(iv).String() + " (kube-prometheus's; set yours as scrapeInterval in .oomguard.yaml)"
+				}
 				c.ReportSpan(exprSpan(c.File, c.Rule, ms), "use ["+want+"] or longer",
-					"%s() over [%s] covers %s of %s: one missed scrape leaves it too few samples; use at least [%s] (%d intervals)",
-					name, model.Duration(ms.Range), covers, model.Duration(iv), want, n)
+					"%s() over [%s] covers %s at %s: one missed scrape leaves it too few samples; use at least [%s] (%d intervals)",
+					name, model.Duration(ms.Range), covers, interval, want, n)
 			}
 		})
 	},
@@ -48,8 +52,10 @@ var windowFunctions = map[string]bool{
 	"deriv": true, "predict_linear": true, "resets": true, "changes": true,
 }
 
-// oneSampleFunctions are the *_over_time functions that need one sample.
+// oneSampleFunctions are the *_over_time functions right with one sample.
 var oneSampleFunctions = map[string]bool{
 	"last_over_time": true, "first_over_time": true, "present_over_time": true, "absent_over_time": true,
+	// The highest or lowest value is one value: right with one sample.
+	"max_over_time": true, "min_over_time": true,
 	"ts_of_last_over_time": true, "ts_of_first_over_time": true,
 }

@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"slices"
+
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint"
@@ -18,7 +20,7 @@ var PromqlTopkInAlert = &lint.Check{
 		}
 		parser.Inspect(c.Rule.Parsed, func(n parser.Node, path []parser.Node) error {
 			agg, ok := n.(*parser.AggregateExpr)
-			if !ok || joinOneSide(agg, path) {
+			if !ok || joinOneSide(agg, path) || deduplicates(agg) {
 				return nil
 			}
 			switch agg.Op {
@@ -53,4 +55,30 @@ func joinOneSide(e parser.Node, path []parser.Node) bool {
 		return false
 	}
 	return false
+}
+
+// deduplicates reports whether a ranking keeps one series of each group of
+// one thing: topk by (cluster, namespace, pod) (1, ...), the way
+// kubernetes-mixin, kube-prometheus and OpenShift keep one of the copies two
+// kube-state-metrics replicas or two scrapes of one target make. Every
+// group keeps one series whatever the values, so the ranking does not
+// decide which alerts fire. A group that names no label below the
+// namespace, bottomk by (namespace) (1, ...), holds many things, and the
+// ranking picks one of them: that is reported.
+func deduplicates(agg *parser.AggregateExpr) bool {
+	k, ok := numberOf(agg.Param)
+	if !ok || k != 1 {
+		return false
+	}
+	if agg.Without {
+		return true
+	}
+	return slices.ContainsFunc(agg.Grouping, func(l string) bool { return !coarseLabels[l] })
+}
+
+// coarseLabels are labels of groups of many things: a namespace, a job, a
+// cluster.
+var coarseLabels = map[string]bool{
+	"cluster": true, "namespace": true, "job": true, "service": true, "env": true, "environment": true,
+	"region": true, "zone": true, "tenant": true, "team": true, "prometheus": true,
 }

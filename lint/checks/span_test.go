@@ -37,6 +37,10 @@ func TestSpans(t *testing.T) {
         for: 5m
         labels: {severity: warning}
         annotations: {summary: "{{ $labels.pod }} high", description: d, runbook_url: u}
+      - alert: NoCondition
+        expr: "rate(errors_total{job='api'}[5m])"
+        for: 5m
+        labels: {severity: warning}
       - alert: Regexp
         expr: "up{job=~\"kubelet\"} == 0"
         for: 5m
@@ -53,6 +57,7 @@ func TestSpans(t *testing.T) {
 		"promql/static-regexp":                 `job=~\"kubelet\"`,
 		"labels/severity-value":                "pager",
 		"labels/template-dropped-label":        "$labels.pod",
+		"alerts/no-condition":                  "rate(errors_total{job='api'}[5m])",
 	}
 	seen := map[string]bool{}
 	cfg := lint.DefaultConfig()

@@ -121,3 +121,46 @@ func TestAcrossFiles(t *testing.T) {
 		t.Errorf("files added in reverse order: %d findings, want the %d of Run", len(again), len(ds))
 	}
 }
+
+// TestScopes: the checks across files look within a scope; files of no
+// scope are one together.
+func TestScopes(t *testing.T) {
+	var files []*rules.File
+	for _, in := range []struct{ path, text string }{
+		{"prod/a.yaml", "groups:\n  - name: a\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n"},
+		{"staging/a.yaml", "groups:\n  - name: a\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n      - alert: Down\n        expr: job:up:sum == 0\n        for: 5m\n        labels: {severity: warning}\n"},
+		{"other/a.yaml", "groups:\n  - name: a\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n"},
+	} {
+		f, errs := rules.Parse(in.path, []byte(in.text), rules.Options{})
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		files = append(files, f)
+	}
+	duplicates := func(cfg *lint.Config) []string {
+		var out []string
+		for _, d := range lint.Run(files, nil, All(), cfg) {
+			if d.Check == "identity/duplicate-rule" {
+				out = append(out, d.File)
+			}
+		}
+		return out
+	}
+	if got := duplicates(nil); len(got) != 2 {
+		t.Errorf("one scope: duplicates in %v, want 2", got)
+	}
+	cfg := lint.DefaultConfig()
+	for _, s := range []string{"prod", "staging"} {
+		g, _ := lint.ParseGlob(s + "/**")
+		cfg.Scopes = append(cfg.Scopes, lint.Scope{Name: s, Files: []lint.Glob{g}})
+	}
+	if got := duplicates(cfg); len(got) != 0 {
+		t.Errorf("a scope each: duplicates in %v, want none", got)
+	}
+	// A file in two scopes is checked in both; the rest is one scope.
+	both, _ := lint.ParseGlob("*/a.yaml")
+	cfg.Scopes = append(cfg.Scopes, lint.Scope{Name: "all", Files: []lint.Glob{both}})
+	if got := duplicates(cfg); len(got) != 2 {
+		t.Errorf("with a scope of all: duplicates in %v, want 2", got)
+	}
+}

@@ -2,6 +2,7 @@ package labelflow
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/prometheus/promql/parser"
@@ -43,6 +44,22 @@ func (s Set) Why(l string) string {
 		return w
 	}
 	return s.by
+}
+
+// Labels returns the labels the series of a closed set can carry, sorted,
+// and true; false for an open set, which can carry any label.
+func (s Set) Labels() ([]string, bool) {
+	if s.open {
+		return nil, false
+	}
+	var out []string
+	for l := range s.has {
+		if s.CanHave(l) {
+			out = append(out, l)
+		}
+	}
+	slices.Sort(out)
+	return out, true
 }
 
 func (s Set) clone() Set {
