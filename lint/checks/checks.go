@@ -40,6 +40,7 @@ func All() []*lint.Check {
 		LabelsSeverity,
 		LabelsSeverityValue,
 		LabelsTemplateDroppedLabel,
+		LabelsTemplateFunction,
 		LabelsValueTemplate,
 		LintSuppression,
 		ManifestsCRDSchema,
@@ -57,6 +58,7 @@ func All() []*lint.Check {
 		PromqlStaticRegexp,
 		PromqlTopkInAlert,
 		PromqlUnguardedDivisor,
+		PromqlVectorMatching,
 		SyntaxInvalid,
 	}
 }
