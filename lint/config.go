@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/oomguard/oomguard/rules"
@@ -99,6 +100,28 @@ func (ig *Ignore) matches(d Diagnostic) bool {
 // Scope is a set of files loaded by one Prometheus: the checks across
 // files (duplicates, recording rules read from elsewhere) look within it.
 type Scope struct {
-	Name  string
+	Name string
+	// Files are globs of the files; Paths the files themselves (those a
+	// unit-test file or a Prometheus configuration names).
 	Files []Glob
+	Paths []string
+	// Shared says the files of the scope are in the scope of the files of
+	// no scope too: the rule files a unit-test file reads from another
+	// directory are also those deployed.
+	Shared bool
+}
+
+// has reports whether the scope holds the file at path.
+func (s *Scope) has(path string) bool {
+	if matchAny(s.Files, path) {
+		return true
+	}
+	if len(s.Paths) == 0 {
+		return false
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	return slices.Contains(s.Paths, abs)
 }

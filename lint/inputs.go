@@ -161,7 +161,7 @@ func Inputs(o Options) (*Result, error) {
 // lines).
 func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.File, error) {
 	// jsonnet mixins are evaluated; everything else is for the loader.
-	var ruleInputs []string
+	var ruleInputs, tests []string
 	var files []*rules.File
 	linter := NewLinter(o.Checks, cfg)
 	n, evaluated := 0, 0
@@ -201,11 +201,25 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 		}
 		ruleInputs = ruleInputs[:0]
 		for _, p := range paths {
-			if named[p] || cfg.Selects(p) {
+			if !named[p] && !cfg.Selects(p) {
+				continue
+			}
+			// A repository holds other YAML than rules: unit-test files are
+			// linted as such, and the rule files a test or a Prometheus
+			// configuration loads make a scope; Helm values are not rules.
+			switch kindOf(p) {
+			case kindTest:
+				tests = append(tests, p)
+			case kindPrometheusConf:
+				if rf := ruleFilesOf(p); len(rf) > 0 {
+					linter.AddScope(Scope{Name: "rule_files of " + p, Paths: rf})
+				}
+			case kindHelmValues:
+			default:
 				ruleInputs = append(ruleInputs, p)
 			}
 		}
-		if len(ruleInputs) == 0 && evaluated == 0 {
+		if len(ruleInputs) == 0 && len(tests) == 0 && evaluated == 0 {
 			return nil, nil, ErrNoFiles
 		}
 	}
@@ -224,6 +238,36 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 			if f != nil {
 				files = append(files, f)
 			}
+		}
+	}
+	n += len(ruleInputs)
+	// The rule files the tests read, loaded once each.
+	ruleFiles := map[string]*rules.File{}
+	for i, p := range tests {
+		t, errs := readTest(p)
+		if t == nil {
+			linter.Add(n+i, nil, errs)
+			continue
+		}
+		var loaded []*rules.File
+		for _, rf := range t.rules {
+			f, ok := ruleFiles[rf]
+			if !ok {
+				fs, _, err := rules.LoadFiles([]string{rf}, nil, rules.Options{})
+				if err == nil && len(fs) == 1 {
+					f = fs[0]
+				}
+				ruleFiles[rf] = f
+			}
+			if f != nil {
+				loaded = append(loaded, f)
+			}
+		}
+		linter.AddTest(n+i, t.file, loaded, t.missing)
+		// Rule files kept for the tests, beside them, are linted as the
+		// tests' Prometheus, not as the one the files of no scope make.
+		if sc := testScope(t); !sc.Shared && len(sc.Paths) > 0 {
+			linter.AddScope(sc)
 		}
 	}
 	return linter.Finish(), files, nil

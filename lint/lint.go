@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/lint/testfile"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -119,6 +121,8 @@ type Check struct {
 	Rule  func(*RuleContext)
 	File  func(*FileContext)
 	Files func(*FilesContext)
+	// Test runs once per promtool unit-test file.
+	Test func(*TestContext)
 	// Loader makes the check report what the loader found: LoaderErrors
 	// for its errors, or the code of a loader warning (rules.Warn...).
 	Loader string
@@ -302,6 +306,22 @@ func (m *memo) get(key any, make func() any) any {
 	return e.v
 }
 
+// TestContext is what a check of unit-test files sees of one.
+type TestContext struct {
+	Test *testfile.File
+	// Rules are the rule files its rule_files name, as loaded; Missing
+	// the entries that name no file.
+	Rules   []*rules.File
+	Missing []testfile.Value
+	Config  *Config
+	report  func(Span, string, string)
+}
+
+// Report records a finding about the text of sp in the test file.
+func (c *TestContext) Report(sp Span, hint, format string, args ...any) {
+	c.report(sp, hint, fmt.Sprintf(format, args...))
+}
+
 // FilesContext is what a check across files sees once every file has been
 // checked and let go.
 type FilesContext struct {
@@ -360,6 +380,7 @@ func Run(files []*rules.File, loadErrs rules.ErrorList, checks []*Check, cfg *Co
 // and keeps of it what the checks across files need; Finish runs those.
 type Linter struct {
 	cfg         *Config
+	testChecks  []*Check // with a Test function
 	ruleChecks  []*Check // with a Rule function
 	fileChecks  []*Check // with a File function
 	filesChecks []*Check // with a Files function
@@ -370,6 +391,8 @@ type Linter struct {
 	// evaluated are the files of evaluated mixins by path, to move the
 	// findings across files in them to their jsonnet.
 	evaluated map[string]*rules.File
+	// scopes are those of the config, then those AddScope adds.
+	scopes []Scope
 }
 
 // added is what Add keeps of a file.
@@ -387,13 +410,16 @@ func NewLinter(checks []*Check, cfg *Config) *Linter {
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
-	l := &Linter{cfg: cfg, byLoader: map[string]*Check{}, added: map[int]*added{}, evaluated: map[string]*rules.File{}}
+	l := &Linter{cfg: cfg, byLoader: map[string]*Check{}, added: map[int]*added{}, evaluated: map[string]*rules.File{}, scopes: slices.Clone(cfg.Scopes)}
 	for _, c := range checks {
 		if !cfg.Runs(c) {
 			continue
 		}
 		if c.Rule != nil {
 			l.ruleChecks = append(l.ruleChecks, c)
+		}
+		if c.Test != nil {
+			l.testChecks = append(l.testChecks, c)
 		}
 		if c.File != nil {
 			l.fileChecks = append(l.fileChecks, c)
@@ -450,6 +476,27 @@ func (l *Linter) Add(i int, f *rules.File, errs rules.ErrorList) {
 	if f != nil && f.Origin != nil {
 		l.evaluated[f.Path] = f
 	}
+	l.mu.Unlock()
+}
+
+// AddTest checks t, the i-th input, a promtool unit-test file; loaded are
+// the rule files its rule_files name, as loaded, and missing the entries
+// that name no file.
+func (l *Linter) AddTest(i int, t *testfile.File, loaded []*rules.File, missing []testfile.Value) {
+	a := &added{path: t.Path}
+	for _, c := range l.testChecks {
+		ctx := &TestContext{Test: t, Rules: loaded, Missing: missing, Config: l.cfg}
+		ctx.report = func(sp Span, hint, msg string) {
+			end := sp.End
+			if !end.IsValid() {
+				end = sp.Start
+			}
+			a.checks = append(a.checks, Diagnostic{File: t.Path, Pos: sp.Start, End: end, Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint})
+		}
+		c.Test(ctx)
+	}
+	l.mu.Lock()
+	l.added[i] = a
 	l.mu.Unlock()
 }
 
@@ -536,7 +583,7 @@ func (l *Linter) Finish() []Diagnostic {
 	sort.Ints(order)
 	// The checks across files, each on its own, at the same time, once a
 	// scope.
-	scopes := l.scopes(order)
+	scopes := l.scopesOf(order)
 	results := make([][]Diagnostic, len(l.filesChecks)*len(scopes))
 	var wg sync.WaitGroup
 	for s, scope := range scopes {
@@ -589,24 +636,38 @@ func (l *Linter) Finish() []Diagnostic {
 	return Sort(all)
 }
 
-// scopes returns the files of each scope, as indexes in the order given:
-// those the globs of each configured scope match, then those of none; all
-// the files when no scope is configured. A file may be in several scopes.
-func (l *Linter) scopes(order []int) [][]int {
-	if len(l.cfg.Scopes) == 0 {
+// AddScope adds a scope to those of the config: the rule files a unit-test
+// file or a Prometheus configuration loads (absolute paths). A scope with
+// the paths of one already there is not added again.
+func (l *Linter) AddScope(s Scope) {
+	for _, have := range l.scopes {
+		if slices.Equal(have.Paths, s.Paths) && len(have.Files) == 0 && len(s.Files) == 0 {
+			return
+		}
+	}
+	l.scopes = append(l.scopes, s)
+}
+
+// scopesOf returns the files of each scope, as indexes in the order given:
+// those each scope holds, then those of no scope (or of shared scopes
+// only); all the files when there is no scope. A file may be in several
+// scopes.
+func (l *Linter) scopesOf(order []int) [][]int {
+	if len(l.scopes) == 0 {
 		return [][]int{order}
 	}
-	out := make([][]int, len(l.cfg.Scopes)+1)
+	out := make([][]int, len(l.scopes)+1)
 	for _, i := range order {
-		in := false
-		for s, sc := range l.cfg.Scopes {
-			if path := l.added[i].path; path != "" && matchAny(sc.Files, path) {
+		alone := true
+		path := l.added[i].path
+		for s := range l.scopes {
+			if path != "" && l.scopes[s].has(path) {
 				out[s] = append(out[s], i)
-				in = true
+				alone = alone && l.scopes[s].Shared
 			}
 		}
-		if !in {
-			out[len(l.cfg.Scopes)] = append(out[len(l.cfg.Scopes)], i)
+		if alone {
+			out[len(l.scopes)] = append(out[len(l.scopes)], i)
 		}
 	}
 	return out

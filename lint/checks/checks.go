@@ -60,6 +60,10 @@ func All() []*lint.Check {
 		PromqlUnguardedDivisor,
 		PromqlVectorMatching,
 		SyntaxInvalid,
+		TestsEvalTimePastInput,
+		TestsImpossibleSample,
+		TestsMissingRuleFile,
+		TestsUnknownAlertname,
 	}
 }
 

@@ -33,7 +33,7 @@ func TestRegistry(t *testing.T) {
 		if c.Title == "" || len(c.Doc) < 80 || c.Severity == 0 {
 			t.Errorf("%s: title, doc or severity missing", c.ID)
 		}
-		if c.Rule == nil && c.File == nil && c.Files == nil && c.Loader == "" {
+		if c.Rule == nil && c.File == nil && c.Files == nil && c.Test == nil && c.Loader == "" {
 			t.Errorf("%s: nothing to run", c.ID)
 		}
 		if c.Files != nil && c.File == nil {

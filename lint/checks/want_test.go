@@ -13,7 +13,6 @@ import (
 	"github.com/oomguard/oomguard/config"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
-	"github.com/oomguard/oomguard/rules"
 )
 
 // The checks are tested from outside the package, with the config as
@@ -66,9 +65,14 @@ func TestChecks(t *testing.T) {
 				cfg.Enabled = map[string]bool{}
 			}
 			cfg.Enabled[c.ID] = true
-			f, errs := rules.Parse(path, data, rules.Options{})
+			// Through the whole pipeline, as lint runs: rule files and
+			// unit-test files alike.
+			res, err := lint.Inputs(lint.Options{Inputs: []string{path}, Checks: checks.All(), Config: cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
 			var got []lint.Diagnostic
-			for _, d := range lint.Run([]*rules.File{f}, errs, checks.All(), cfg) {
+			for _, d := range res.Diagnostics {
 				if d.Check == c.ID {
 					got = append(got, d)
 				}

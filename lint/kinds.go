@@ -1,0 +1,162 @@
+package lint
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/oomguard/oomguard/lint/testfile"
+	"github.com/oomguard/oomguard/rules"
+)
+
+// inputKind is what a YAML file in a repository is, as lint takes it.
+type inputKind int
+
+const (
+	kindRules          inputKind = iota // rule files and PrometheusRule manifests, and anything else
+	kindTest                            // a promtool unit-test file
+	kindPrometheusConf                  // a Prometheus configuration (prometheus.yml)
+	kindHelmValues                      // the values of a Helm chart
+)
+
+// topKey is a key at the start of a line, outside any block: a key of a
+// document's top-level mapping.
+var topKey = regexp.MustCompile(`^("[^"]*"|'[^']*'|[A-Za-z_][A-Za-z0-9_.-]*)\s*:(\s|$)`)
+
+// kindOf tells what a file is by the keys of its top-level mappings: rule
+// files have groups (PrometheusRules apiVersion and kind), unit-test files
+// tests, Prometheus configurations their own sections. A values file of a
+// Helm chart has no keys of its own, and is told by its name. What cannot be
+// read is for the loader, which says what is wrong with it.
+func kindOf(path string) inputKind {
+	if path == "-" {
+		return kindRules
+	}
+	if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" {
+		return kindRules
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return kindRules
+	}
+	keys := map[string]bool{}
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		m := topKey.FindSubmatch(line)
+		if m == nil {
+			continue
+		}
+		k := strings.Trim(string(m[1]), `"'`)
+		switch k {
+		case "groups", "apiVersion", "kind":
+			// A rule file or a manifest, the common case: no need to read on.
+			return kindRules
+		}
+		keys[k] = true
+	}
+	switch {
+	case keys["tests"]:
+		return kindTest
+	case keys["scrape_configs"] || keys["global"] || keys["alerting"] || keys["remote_write"] || keys["rule_files"]:
+		return kindPrometheusConf
+	case isHelmValues(filepath.Base(path)):
+		return kindHelmValues
+	}
+	return kindRules
+}
+
+// isHelmValues reports whether a file name is a Helm chart's values file:
+// values.yaml, values-prod.yaml, values.prod.yml.
+func isHelmValues(name string) bool {
+	name = strings.TrimSuffix(strings.TrimSuffix(name, ".yaml"), ".yml")
+	return name == "values" || strings.HasPrefix(name, "values-") || strings.HasPrefix(name, "values.") || strings.HasPrefix(name, "values_")
+}
+
+// ruleFilesOf returns the files the rule_files globs of a Prometheus
+// configuration name, relative to its directory as Prometheus resolves
+// them, as absolute paths.
+func ruleFilesOf(path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var conf struct {
+		RuleFiles []string `yaml:"rule_files"`
+	}
+	if yaml.Unmarshal(data, &conf) != nil {
+		return nil
+	}
+	var out []string
+	for _, g := range conf.RuleFiles {
+		if !filepath.IsAbs(g) {
+			g = filepath.Join(filepath.Dir(path), g)
+		}
+		m, _ := filepath.Glob(g)
+		out = append(out, m...)
+	}
+	return absPaths(out)
+}
+
+func absPaths(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			out = append(out, abs)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// testInput is a unit-test file with the rule files it reads.
+type testInput struct {
+	file    *testfile.File
+	rules   []string // absolute
+	missing []testfile.Value
+}
+
+// readTest reads a unit-test file; errors are load errors at their
+// position.
+func readTest(path string) (*testInput, rules.ErrorList) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, rules.ErrorList{{File: path, Pos: rules.Pos{Line: 1, Col: 1}, Msg: err.Error()}}
+	}
+	f, err := testfile.Parse(path, data)
+	if err != nil {
+		e := &rules.Error{File: path, Pos: rules.Pos{Line: 1, Col: 1}, Msg: "unit-test file: " + err.Error()}
+		var le *yaml.LoadError
+		if errors.As(err, &le) {
+			e.Pos, e.Msg = rules.Pos{Line: le.Mark.Line, Col: le.Mark.Column}, "unit-test file: yaml: "+le.Message
+		}
+		return nil, rules.ErrorList{e}
+	}
+	paths, missing := f.ResolveRuleFiles()
+	return &testInput{file: f, rules: absPaths(paths), missing: missing}, nil
+}
+
+// testScope is the scope of the rule files a unit-test file reads: shared
+// with the files of no scope, unless they all are in the test file's
+// directory, or below it, where a copy made for the tests is kept
+// (generate --tests writes one, OpenShift keeps one in test/rules).
+func testScope(t *testInput) Scope {
+	dir, err := filepath.Abs(filepath.Dir(t.file.Path))
+	shared := err != nil
+	for _, p := range t.rules {
+		if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
+			shared = true
+		}
+	}
+	return Scope{Name: "tests of " + t.file.Path, Paths: t.rules, Shared: shared}
+}
