@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -100,14 +101,18 @@ func Locate(f *rules.File, group, rule string, at rules.Pos) Location {
 	}
 	if rule != "" {
 		if file, pos, ok := find(f.Origin, rule, "alert", "record"); ok {
-			return Location{File: file, Pos: pos, End: endOf(pos, rule), Group: group, Rule: rule}
+			loc := Location{File: file, Pos: pos, End: endOf(pos, rule), Group: group, Rule: rule}
+			if which := whichOf(f, rule, at); which != "" {
+				loc.Note = fmt.Sprintf(" (the %s %s)", rule, which)
+			}
+			return loc
 		}
 	}
 	if group != "" {
 		if file, pos, ok := find(f.Origin, group, "name"); ok {
 			loc := Location{File: file, Pos: pos, End: endOf(pos, group), Group: group, Rule: rule}
 			if rule != "" {
-				loc.Note = fmt.Sprintf(" (rule %s of this group)", rule)
+				loc.Note = fmt.Sprintf(" (rule %s of this group%s)", rule, also(whichOf(f, rule, at)))
 			}
 			return loc
 		}
@@ -116,11 +121,72 @@ func Locate(f *rules.File, group, rule string, at rules.Pos) Location {
 	loc.End = loc.Pos
 	switch {
 	case rule != "":
-		loc.Note = fmt.Sprintf(" (rule %s of group %s, in the evaluated mixin)", rule, group)
+		loc.Note = fmt.Sprintf(" (rule %s of group %s, in the evaluated mixin%s)", rule, group, also(whichOf(f, rule, at)))
 	case group != "":
 		loc.Note = fmt.Sprintf(" (group %s, in the evaluated mixin)", group)
 	}
 	return loc
+}
+
+// whichOf says which of the rules named name the one at position at is,
+// when several have that name and so one place in the jsonnet (rules built
+// in a loop, a warning and a critical alert): by the labels that tell them
+// apart ("with labels severity=warning"), else by its group, else by its
+// number. "" when the name is the rule's alone.
+func whichOf(f *rules.File, name string, at rules.Pos) string {
+	var same []*rules.Rule
+	var groups []string
+	var this *rules.Rule
+	for _, g := range f.Groups() {
+		for _, r := range g.Rules {
+			if !at.Less(r.Pos) {
+				this = r
+			}
+			if r.Name() == name {
+				same = append(same, r)
+				groups = append(groups, g.Name.Value)
+			}
+		}
+	}
+	if len(same) < 2 || this == nil || this.Name() != name {
+		return ""
+	}
+	n := slices.Index(same, this)
+	// The labels whose values differ among them.
+	var keys []string
+	for _, r := range same {
+		for _, p := range r.Labels {
+			if !slices.Contains(keys, p.Key.Value) {
+				keys = append(keys, p.Key.Value)
+			}
+		}
+	}
+	slices.Sort(keys)
+	var differ []string
+	for _, k := range keys {
+		v, _ := this.Labels.Get(k)
+		for _, r := range same {
+			if w, _ := r.Labels.Get(k); w.Value != v.Value {
+				differ = append(differ, k+"="+v.Value)
+				break
+			}
+		}
+	}
+	switch {
+	case len(differ) > 0:
+		return "with labels " + strings.Join(differ, ", ")
+	case count(groups, groups[n]) == 1:
+		return "of group " + groups[n]
+	}
+	return fmt.Sprintf("number %d of the %d of that name", n+1, len(same))
+}
+
+// also joins a phrase of whichOf to a note.
+func also(which string) string {
+	if which == "" {
+		return ""
+	}
+	return ", " + which
 }
 
 // ruleAt returns the group and rule of the evaluated rules a position is
@@ -209,4 +275,14 @@ func displayPath(p string) string {
 		return p
 	}
 	return rel
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
 }

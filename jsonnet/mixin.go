@@ -80,9 +80,11 @@ func EvaluateMixin(path string, opts MixinOptions) (*Mixin, error) {
 		timeout = 30 * time.Second
 	}
 	vm.ExtCode("oomguardMixin", fmt.Sprintf("import %q", abs))
+	// A file that is not an object (a function to call with arguments, a
+	// library of values) is said so, in the same evaluation.
 	snippet := `
 local m = std.extVar('oomguardMixin');
-{
+if !std.isObject(m) then { notMixin: std.type(m) } else {
   rules: if std.objectHasAll(m, 'prometheusRules') then m.prometheusRules else { groups: [] },
   alerts: if std.objectHasAll(m, 'prometheusAlerts') then m.prometheusAlerts else { groups: [] },
 }
@@ -117,9 +119,22 @@ local m = std.extVar('oomguardMixin');
 		}
 		return nil, errors.New(strings.Join(lines, "\n"))
 	}
-	var parts struct{ Rules, Alerts json.RawMessage }
+	var parts struct {
+		Rules, Alerts json.RawMessage
+		NotMixin      string
+	}
 	if err := json.Unmarshal([]byte(r.out), &parts); err != nil {
 		return nil, err
+	}
+	if parts.NotMixin == "function" {
+		return nil, fmt.Errorf("%s is a jsonnet function, not a mixin: call it in a file of your own, local mixin = (import '%s')(...); mixin, and give that file", path, filepath.Base(path))
+	}
+	if parts.NotMixin != "" {
+		what := map[string]string{"array": "an array", "null": "null"}[parts.NotMixin]
+		if what == "" {
+			what = "a " + parts.NotMixin
+		}
+		return nil, fmt.Errorf("%s evaluates to %s, not a mixin: a mixin is an object with prometheusRules or prometheusAlerts", path, what)
 	}
 	return &Mixin{Rules: parts.Rules, Alerts: parts.Alerts, Files: imp.read}, nil
 }
