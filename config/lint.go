@@ -171,6 +171,7 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 				cfg.ScrapeInterval, cfg.ScrapeIntervalSet = time.Duration(d), true
 			case "minFor":
 				cfg.MinFor = time.Duration(d)
+				cfg.Enabled["alerts/short-for"] = d > 0
 			case "evaluationInterval":
 				cfg.EvaluationInterval = time.Duration(d)
 			}

@@ -18,6 +18,7 @@ var AlertsShortFor = &lint.Check{
 	ID:       "alerts/short-for",
 	Title:    "An alert without for, or with a for shorter than the minimum",
 	Severity: lint.Info,
+	Policy:   true,
 	Doc:      doc("alerts/short-for"),
 	File: func(c *lint.FileContext) {
 		summary.KeepWith(c, shortForsOf(c))

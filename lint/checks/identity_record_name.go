@@ -30,8 +30,11 @@ var IdentityRecordName = &lint.Check{
 // be empty (:node_memory_MemAvailable_bytes:sum).
 var levelMetricOps = regexp.MustCompile(`^[a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$`)
 
-// aggWords are the aggregations an operations part names.
-var aggWords = map[string]bool{"sum": true, "avg": true, "max": true, "min": true, "count": true, "stddev": true, "stdvar": true}
+// aggWords are the aggregations an operations part names. count is not
+// one of them: names say count of what the series counts as often as of
+// count() (cluster:telemetry_selected_series:count, job:up:count for
+// sum(up)).
+var aggWords = map[string]bool{"sum": true, "avg": true, "max": true, "min": true, "stddev": true, "stdvar": true}
 
 // windowFuncs are the range functions an operations part names with a
 // window (rate5m), besides the *_over_time functions.
@@ -40,10 +43,12 @@ var windowFuncs = map[string]bool{"rate": true, "irate": true, "increase": true,
 // overTimeWords are the words before _over_time.
 var overTimeWords = map[string]bool{"avg": true, "min": true, "max": true, "sum": true, "count": true, "stddev": true, "stdvar": true, "quantile": true, "last": true, "present": true, "absent": true, "mad": true}
 
-// labelWords are label names a level is made of.
+// labelWords are label names a level is made of. workload is not one:
+// names use it as often for a scope (OpenShift's workload:cpu_usage_cores:sum,
+// the total of the workloads' pods) as for kube-prometheus's label.
 var labelWords = map[string]bool{
 	"cluster": true, "namespace": true, "pod": true, "container": true, "node": true, "instance": true, "job": true,
-	"service": true, "endpoint": true, "workload": true, "deployment": true, "daemonset": true, "statefulset": true,
+	"service": true, "endpoint": true, "deployment": true, "daemonset": true, "statefulset": true,
 	"replicaset": true, "cronjob": true, "code": true, "verb": true, "resource": true, "subresource": true, "scope": true,
 	"handler": true, "method": true, "route": true, "le": true, "device": true, "mountpoint": true, "fstype": true,
 	"mode": true, "zone": true, "region": true,
@@ -223,7 +228,9 @@ func checkRecordClaims(c *lint.RuleContext) {
 				}
 			})
 			switch {
-			case found:
+			case found || ratio && readsWindow(r.Parsed, f.win):
+				// A ratio over the window named, read another way: sloth's
+				// ratio_rate5m is a ratio of sum_over_time(...[5m:]).
 			case len(wins) == 0:
 				c.Report(r.Record.Pos, "compute "+f.fn+"() over ["+model.Duration(f.win).String()+"], or rename it",
 					"record name says %s, but the expression calls no %s()", f.text, strings.Join(alike, "() or "))
@@ -339,4 +346,22 @@ func windowOf(e parser.Expr) (time.Duration, bool) {
 		return e.Range, true
 	}
 	return 0, false
+}
+
+// readsWindow reports whether an expression looks back over a window of
+// length d with a function of the whole window (not irate or idelta, which
+// read its last two samples), over a range or a subquery.
+func readsWindow(e parser.Expr, d time.Duration) bool {
+	found := false
+	inspectCalls(e, func(call *parser.Call) {
+		if call.Func.Name == "irate" || call.Func.Name == "idelta" {
+			return
+		}
+		for _, a := range call.Args {
+			if w, ok := windowOf(a); ok && w == d {
+				found = true
+			}
+		}
+	})
+	return found
 }

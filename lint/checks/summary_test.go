@@ -77,7 +77,9 @@ func TestAcrossFiles(t *testing.T) {
 		files = append(files, f)
 	}
 	var got []string
-	ds := lint.Run(files, nil, All(), nil)
+	cfg := lint.DefaultConfig()
+	cfg.Enabled = map[string]bool{"alerts/short-for": true}
+	ds := lint.Run(files, nil, All(), cfg)
 	for _, d := range ds {
 		switch d.Check {
 		case "alerts/short-for", "identity/duplicate-rule", "dependencies/cross-group", "dependencies/missing-recording-rule",
@@ -113,7 +115,7 @@ func TestAcrossFiles(t *testing.T) {
 	}
 
 	// Files added in another order, one at a time, find the same.
-	l := lint.NewLinter(All(), nil)
+	l := lint.NewLinter(All(), cfg)
 	for i := len(files) - 1; i >= 0; i-- {
 		l.Add(i, files[i], nil)
 	}
