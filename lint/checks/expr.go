@@ -59,16 +59,6 @@ func metricName(vs *parser.VectorSelector) string {
 	return vs.Name
 }
 
-// matcher returns the selector's matcher on a label, or nil.
-func matcher(vs *parser.VectorSelector, name string) *labels.Matcher {
-	for _, m := range vs.LabelMatchers {
-		if m.Name == name {
-			return m
-		}
-	}
-	return nil
-}
-
 func isCadvisorMetric(name string) bool {
 	return strings.HasPrefix(name, "container_") && name != "container_last_seen"
 }

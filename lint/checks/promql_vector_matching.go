@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -128,7 +129,7 @@ func disjointMatched(e *parser.BinaryExpr) (string, string) {
 		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 			if vs, ok := n.(*parser.VectorSelector); ok {
 				for _, m := range vs.LabelMatchers {
-					if m.Name != labels.MetricName && !slices.Contains(vm.MatchingLabels, m.Name) && !slices.Contains(on, m.Name) {
+					if m.Name != model.MetricNameLabel && !slices.Contains(vm.MatchingLabels, m.Name) && !slices.Contains(on, m.Name) {
 						on = append(on, m.Name)
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -67,7 +68,7 @@ var TestsImpossibleSample = &lint.Check{
 					}
 					var extra []string
 					ls.Range(func(l labels.Label) {
-						if l.Name != labels.MetricName && !result.CanHave(l.Name) && !slices.Contains(extra, l.Name) {
+						if l.Name != model.MetricNameLabel && !result.CanHave(l.Name) && !slices.Contains(extra, l.Name) {
 							extra = append(extra, l.Name)
 						}
 					})
