@@ -3,6 +3,7 @@ package checks_test
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"os"
 	"path/filepath"
@@ -50,9 +51,9 @@ func fixInputs(t *testing.T) []string {
 }
 
 // TestFixesKeepResults makes every fix lint --fix makes in the inputs, as
-// --fix makes them (round after round), and runs each fixed rule's
-// expression before and after through the Prometheus engine on realistic
-// series: cAdvisor's (the pod cgroup with container="", the pause
+// --fix makes them (round after round), and runs each selector a fix edits,
+// and each fixed rule's whole expression, before and after through the
+// Prometheus engine on realistic series: cAdvisor's (the pod cgroup with container="", the pause
 // container, a container; both kubelet endpoints), kube-state-metrics',
 // and for every label the expressions match on, series with each value
 // their matchers name, another value and none. A fix must not change a
@@ -104,14 +105,29 @@ func TestFixesKeepResults(t *testing.T) {
 				continue
 			}
 			st := promqltest.LoadedStorage(t, loadCommand(a[i].rule.Parsed, b[i].rule.Parsed))
+			// The selectors a fix edits select the same series, and the
+			// whole expression returns the same.
+			sa, sb := selectorsOf(a[i].rule.Parsed), selectorsOf(b[i].rule.Parsed)
+			if len(sa) != len(sb) {
+				t.Errorf("%s: %d selectors before the fix, %d after", name, len(sa), len(sb))
+			}
 			for _, at := range []time.Duration{30 * time.Minute, 47 * time.Minute} {
+				for k := range min(len(sa), len(sb)) {
+					if sa[k] == sb[k] {
+						continue
+					}
+					ra, rb := evaluate(engine, st, sa[k], at), evaluate(engine, st, sb[k], at)
+					if ra != rb {
+						t.Errorf("%s: the fix changes what %s selects (now %s) at %v\nbefore:\n%s\nafter:\n%s", name, sa[k], sb[k], at, ra, rb)
+					}
+					if ra == "" {
+						t.Errorf("%s: %s selects nothing of the series made for it: the comparison proves little", name, sa[k])
+					}
+				}
 				ra := evaluate(engine, st, a[i].rule.Expr.Value, at)
 				rb := evaluate(engine, st, b[i].rule.Expr.Value, at)
 				if ra != rb {
 					t.Errorf("%s: the fix changes the result at %v\nbefore: %s\n%s\nafter: %s\n%s", name, at, a[i].rule.Expr.Value, ra, b[i].rule.Expr.Value, rb)
-				}
-				if ra == "" {
-					t.Errorf("%s: returns nothing on the series made for it: the comparison proves little", name)
 				}
 			}
 			st.Close()
@@ -218,10 +234,12 @@ var baseSeries = []map[string]string{
 
 // loadCommand returns a promqltest load command of series for the
 // selectors of the expressions: every metric they select gets the base
-// series, and for every label its matchers name, copies of the first three
-// base series with each value the matchers name, another value, and none.
+// series, series that all the matchers of each of its selectors select,
+// and for every label its matchers name, copies of the first three base
+// series with each value the matchers name, another value, and none.
 func loadCommand(exprs ...parser.Expr) string {
-	values := map[string]map[string][]string{} // metric, label, values
+	values := map[string]map[string][]string{}  // metric, label, values
+	fitting := map[string][]map[string]string{} // metric, series its selectors select
 	for _, e := range exprs {
 		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 			vs, ok := n.(*parser.VectorSelector)
@@ -246,11 +264,35 @@ func loadCommand(exprs ...parser.Expr) string {
 				}
 				values[name][m.Name] = append(values[name][m.Name], matcherValues(m)...)
 			}
+			// A series every matcher of the selector selects, from each of
+			// the first base series.
+			for _, base := range baseSeries[:3] {
+				ls, ok := copyLabels(base), true
+				for _, m := range vs.LabelMatchers {
+					if m.Name == model.MetricNameLabel || m.Matches(ls[m.Name]) {
+						continue
+					}
+					ok = false
+					for _, v := range append(matcherValues(m), "", "x") {
+						if m.Matches(v) {
+							ls[m.Name], ok = v, true
+							if v == "" {
+								delete(ls, m.Name)
+							}
+							break
+						}
+					}
+				}
+				if ok {
+					fitting[name] = append(fitting[name], ls)
+				}
+			}
 			return nil
 		})
 	}
 	var b strings.Builder
-	b.WriteString("load 1m\n")
+	// Samples every 15s, so that a window of a minute holds four.
+	b.WriteString("load 15s\n")
 	names := make([]string, 0, len(values))
 	for n := range values {
 		names = append(names, n)
@@ -273,6 +315,9 @@ func loadCommand(exprs ...parser.Expr) string {
 		for _, base := range baseSeries {
 			add(base)
 		}
+		for _, ls := range fitting[name] {
+			add(ls)
+		}
 		labelNames := make([]string, 0, len(values[name]))
 		for l := range values[name] {
 			labelNames = append(labelNames, l)
@@ -293,11 +338,16 @@ func loadCommand(exprs ...parser.Expr) string {
 				}
 			}
 		}
+		// Values and slopes of several sizes, so that thresholds keep
+		// some series and drop others; each metric starts elsewhere in the
+		// cycle, so that ratios of two metrics vary too.
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		off := int(h.Sum32() % 16)
 		for i, ls := range sets {
-			// Values and slopes of several sizes, so that thresholds keep
-			// some series and drop others.
 			starts, steps := []string{"0", "1", "1000", "1e9"}, []string{"0", "1", "100", "10000"}
-			fmt.Fprintf(&b, "  %s%s %s+%sx90\n", name, labelsText(ls), starts[(i/4)%4], steps[i%4])
+			j := i + off
+			fmt.Fprintf(&b, "  %s%s %s+%sx400\n", name, labelsText(ls), starts[(j/4)%4], steps[j%4])
 		}
 	}
 	return b.String()
@@ -346,7 +396,7 @@ func matcherValues(m *labels.Matcher) []string {
 	if err != nil {
 		return nil
 	}
-	var out []string
+	out := []string{example(re.Simplify())}
 	var walk func(*syntax.Regexp)
 	walk = func(r *syntax.Regexp) {
 		switch r.Op {
@@ -400,4 +450,46 @@ func TestFixesKeepResultsCanFail(t *testing.T) {
 		}
 		st.Close()
 	}
+}
+
+// example returns a short string a regular expression matches.
+func example(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return string(re.Rune)
+	case syntax.OpCharClass:
+		if len(re.Rune) > 0 {
+			return string(re.Rune[0])
+		}
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return "a"
+	case syntax.OpCapture, syntax.OpPlus:
+		return example(re.Sub[0])
+	case syntax.OpRepeat:
+		return strings.Repeat(example(re.Sub[0]), re.Min)
+	case syntax.OpConcat:
+		var b strings.Builder
+		for _, sub := range re.Sub {
+			b.WriteString(example(sub))
+		}
+		return b.String()
+	case syntax.OpAlternate:
+		return example(re.Sub[0])
+	}
+	return ""
+}
+
+// selectorsOf returns the text of the vector selectors of an expression, in
+// order, without offsets and @ modifiers, as instant queries.
+func selectorsOf(e parser.Expr) []string {
+	var out []string
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			c := *vs
+			c.OriginalOffset, c.Timestamp, c.StartOrEnd = 0, nil, 0
+			out = append(out, c.String())
+		}
+		return nil
+	})
+	return out
 }
