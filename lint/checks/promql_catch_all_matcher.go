@@ -15,11 +15,14 @@ import (
 )
 
 // PromqlCatchAllMatcher reports matchers that match every series, and
-// selectors that match every metric.
+// selectors that match every metric. Info: a matcher that filters nothing
+// changes no result (mixins render one from a knob whose default is ".*"),
+// and a rule that reads every series is mostly meant to (a cardinality
+// alert).
 var PromqlCatchAllMatcher = &lint.Check{
 	ID:       "promql/catch-all-matcher",
 	Title:    "A matcher that matches everything",
-	Severity: lint.Warning,
+	Severity: lint.Info,
 	Doc:      doc("promql/catch-all-matcher"),
 	Rule: func(c *lint.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
