@@ -2,9 +2,11 @@ package lint
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/oomguard/oomguard/internal/atomicfile"
 	"github.com/oomguard/oomguard/jsonnet"
@@ -48,11 +50,36 @@ type Result struct {
 	// Source returns line n of a file linted, or of the jsonnet of a
 	// mixin, with Options.Source; else nil.
 	Source func(file string, n int) ([]byte, bool)
+	// LeftOut are the YAML files directories and globs found that are not
+	// rule files (Kubernetes objects of kinds that hold no rules, compose
+	// and CI files), not linted.
+	LeftOut []string
 }
 
 // ErrNoFiles is a run whose directories and globs find no file the
 // config's include and exclude globs let through, and nothing else.
 var ErrNoFiles = errors.New("no file left to lint after the config's include and exclude")
+
+// NoRulesError is a run whose directories and globs find YAML files, none
+// of them a rule file.
+type NoRulesError struct {
+	LeftOut []string
+}
+
+func (e *NoRulesError) Error() string {
+	if len(e.LeftOut) == 1 {
+		return fmt.Sprintf("no rule file to lint: the one YAML file found is not a rule file (%s)", e.LeftOut[0])
+	}
+	return fmt.Sprintf("no rule file to lint: the %d YAML files found are not rule files (%s)", len(e.LeftOut), SamplePaths(e.LeftOut, 3))
+}
+
+// SamplePaths names the first n paths, and how many more there are.
+func SamplePaths(paths []string, n int) string {
+	if len(paths) <= n {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:n], ", "), len(paths)-n)
+}
 
 // maxFixRounds bounds the rounds of Options.Fix: each round makes the fixes
 // that do not overlap, then lints again.
@@ -103,10 +130,11 @@ func Inputs(o Options) (*Result, error) {
 		}
 		return ds
 	}
-	ds, files, err := lintInputs(o, cfg, keep)
+	ds, files, leftOut, err := lintInputs(o, cfg, keep)
 	if err != nil {
 		return nil, err
 	}
+	res.LeftOut = leftOut
 	ds = selected(ds, files)
 	if o.Fix {
 		// A fix can wait for another (edits that overlap are made one at
@@ -136,7 +164,7 @@ func Inputs(o Options) (*Result, error) {
 				break
 			}
 			// Report what the fixed files still have.
-			if ds, files, err = lintInputs(o, cfg, keep); err != nil {
+			if ds, files, _, err = lintInputs(o, cfg, keep); err != nil {
 				return nil, err
 			}
 			if changed != nil {
@@ -159,9 +187,9 @@ func Inputs(o Options) (*Result, error) {
 // file by file: each file is let go once it is checked, unless keep says
 // to return the files (whole, or their text alone for showing source
 // lines).
-func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.File, error) {
+func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.File, []string, error) {
 	// jsonnet mixins are evaluated; everything else is for the loader.
-	var ruleInputs, tests []string
+	var ruleInputs, tests, leftOut []string
 	var files []*rules.File
 	linter := NewLinter(o.Checks, cfg)
 	n, evaluated := 0, 0
@@ -175,7 +203,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return nil, nil, &rules.InputError{Arg: in, Err: err}
+			return nil, nil, nil, &rules.InputError{Arg: in, Err: err}
 		}
 		f, errs := loadMixin(in, o.Mixin)
 		linter.Add(n, f, errs)
@@ -197,7 +225,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 		}
 		paths, err := rules.Expand(ruleInputs)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		ruleInputs = ruleInputs[:0]
 		for _, p := range paths {
@@ -207,7 +235,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 			// A repository holds other YAML than rules: unit-test files are
 			// linted as such, and the rule files a test or a Prometheus
 			// configuration loads make a scope; Helm values are not rules.
-			switch kindOf(p) {
+			switch kindOf(p, named[p]) {
 			case kindTest:
 				tests = append(tests, p)
 			case kindPrometheusConf:
@@ -215,12 +243,17 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 					linter.AddScope(Scope{Name: "rule_files of " + p, Paths: rf})
 				}
 			case kindHelmValues:
+			case kindOther:
+				leftOut = append(leftOut, p)
 			default:
 				ruleInputs = append(ruleInputs, p)
 			}
 		}
 		if len(ruleInputs) == 0 && len(tests) == 0 && evaluated == 0 {
-			return nil, nil, ErrNoFiles
+			if len(leftOut) > 0 {
+				return nil, nil, nil, &NoRulesError{LeftOut: leftOut}
+			}
+			return nil, nil, nil, ErrNoFiles
 		}
 	}
 	if len(ruleInputs) > 0 {
@@ -232,7 +265,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 			}
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for _, f := range loaded {
 			if f != nil {
@@ -270,7 +303,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 			linter.AddScope(sc)
 		}
 	}
-	return linter.Finish(), files, nil
+	return linter.Finish(), files, leftOut, nil
 }
 
 // keepFiles says what lintInputs returns of the files it lints.

@@ -23,6 +23,7 @@ const (
 	kindTest                            // a promtool unit-test file
 	kindPrometheusConf                  // a Prometheus configuration (prometheus.yml)
 	kindHelmValues                      // the values of a Helm chart
+	kindOther                           // other YAML: Kubernetes objects of other kinds, CI and compose files
 )
 
 // topKey is a key at the start of a line, outside any block: a key of a
@@ -34,7 +35,14 @@ var topKey = regexp.MustCompile(`^("[^"]*"|'[^']*'|[A-Za-z_][A-Za-z0-9_.-]*)\s*:
 // tests, Prometheus configurations their own sections. A values file of a
 // Helm chart has no keys of its own, and is told by its name. What cannot be
 // read is for the loader, which says what is wrong with it.
-func kindOf(path string) inputKind {
+//
+// A file a directory or a glob found (not named) is other YAML when it
+// cannot hold rules: its documents are all Kubernetes objects of kinds that
+// hold none (Deployment, Kustomization), or it is a sequence, or a mapping
+// none of whose keys speaks of groups or rules (a compose file). A kind or a
+// key that looks like a misspelling of the rules' (PrometheusRules,
+// group:) keeps the file a rule file, so that the loader reports it.
+func kindOf(path string, named bool) inputKind {
 	if path == "-" {
 		return kindRules
 	}
@@ -46,6 +54,8 @@ func kindOf(path string) inputKind {
 		return kindRules
 	}
 	keys := map[string]bool{}
+	var kinds []string
+	sequence := false
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -53,27 +63,66 @@ func kindOf(path string) inputKind {
 		} else {
 			data = nil
 		}
+		if bytes.HasPrefix(line, []byte("- ")) || bytes.Equal(bytes.TrimRight(line, " \t\r"), []byte("-")) {
+			sequence = true
+		}
 		m := topKey.FindSubmatch(line)
 		if m == nil {
 			continue
 		}
 		k := strings.Trim(string(m[1]), `"'`)
-		switch k {
-		case "groups", "apiVersion", "kind":
-			// A rule file or a manifest, the common case: no need to read on.
+		if k == "groups" {
+			// A rule file, the common case: no need to read on.
 			return kindRules
+		}
+		if k == "kind" {
+			v := strings.TrimSpace(string(line[len(m[0]):]))
+			if i := strings.Index(v, " #"); i >= 0 {
+				v = v[:i]
+			}
+			kinds = append(kinds, strings.Trim(strings.TrimSpace(v), `"'`))
 		}
 		keys[k] = true
 	}
 	switch {
+	case keys["apiVersion"] || keys["kind"]:
+		if named || len(kinds) == 0 {
+			return kindRules
+		}
+		for _, k := range kinds {
+			if mayHoldRules(k) {
+				return kindRules
+			}
+		}
+		return kindOther
 	case keys["tests"]:
 		return kindTest
 	case keys["scrape_configs"] || keys["global"] || keys["alerting"] || keys["remote_write"] || keys["rule_files"]:
 		return kindPrometheusConf
 	case isHelmValues(filepath.Base(path)):
 		return kindHelmValues
+	case named:
+		return kindRules
+	case len(keys) == 0:
+		if sequence {
+			return kindOther
+		}
+		return kindRules // empty, or a scalar: the loader says which
 	}
-	return kindRules
+	for k := range keys {
+		if l := strings.ToLower(k); strings.Contains(l, "group") || strings.Contains(l, "rule") {
+			return kindRules
+		}
+	}
+	return kindOther
+}
+
+// mayHoldRules reports whether a Kubernetes kind holds rules, or may be
+// meant to: PrometheusRule, a List, or a name that looks like a
+// misspelling of PrometheusRule (PrometheusRules, prometheusrule).
+func mayHoldRules(kind string) bool {
+	l := strings.ToLower(kind)
+	return kind == "" || strings.HasSuffix(l, "list") || strings.Contains(l, "rule") || strings.Contains(l, "prometheusr")
 }
 
 // isHelmValues reports whether a file name is a Helm chart's values file:

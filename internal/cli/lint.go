@@ -157,8 +157,9 @@ func runLint(s Streams, o *lintOptions) error {
 		Source: o.Source == "always" || o.Source == "auto" && isTerminal(s.Out),
 	})
 	var se *lint.SinceError
+	var nr *lint.NoRulesError
 	switch {
-	case errors.Is(err, lint.ErrNoFiles):
+	case errors.Is(err, lint.ErrNoFiles), errors.As(err, &nr):
 		return &usageError{err}
 	case errors.As(err, &se):
 		return usagef("--since %s: %v", se.Ref, se.Err)
@@ -166,6 +167,13 @@ func runLint(s Streams, o *lintOptions) error {
 		return err
 	}
 	ds := res.Diagnostics
+	if n := len(res.LeftOut); n > 0 {
+		verb := "hold"
+		if n == 1 {
+			verb = "holds"
+		}
+		fmt.Fprintf(s.ErrOut, "oomguard lint: left out %s that %s no rules: %s\n", plural(n, "YAML file"), verb, lint.SamplePaths(res.LeftOut, 3))
+	}
 	if o.WriteBaseline != "" {
 		data, err := lint.NewBaseline(ds).Marshal()
 		if err != nil {
