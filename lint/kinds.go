@@ -41,7 +41,8 @@ var topKey = regexp.MustCompile(`^("[^"]*"|'[^']*'|[A-Za-z_][A-Za-z0-9_.-]*)\s*:
 // hold none (Deployment, Kustomization), or it is a sequence, or a mapping
 // none of whose keys speaks of groups or rules (a compose file). A kind or a
 // key that looks like a misspelling of the rules' (PrometheusRules,
-// group:) keeps the file a rule file, so that the loader reports it.
+// group:), or a groups: key anywhere (rules in a ConfigMap's data), keeps
+// the file a rule file, so that the loader reports it.
 func kindOf(path string, named bool) inputKind {
 	if path == "-" {
 		return kindRules
@@ -55,7 +56,7 @@ func kindOf(path string, named bool) inputKind {
 	}
 	keys := map[string]bool{}
 	var kinds []string
-	sequence := false
+	sequence, nested := false, false
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -65,6 +66,11 @@ func kindOf(path string, named bool) inputKind {
 		}
 		if bytes.HasPrefix(line, []byte("- ")) || bytes.Equal(bytes.TrimRight(line, " \t\r"), []byte("-")) {
 			sequence = true
+		}
+		if t := bytes.TrimLeft(line, " \t-"); bytes.HasPrefix(t, []byte("groups:")) || bytes.HasPrefix(t, []byte(`"groups":`)) {
+			// Rules nested in something else (a ConfigMap's data, a
+			// List): the loader says what it makes of them.
+			nested = true
 		}
 		m := topKey.FindSubmatch(line)
 		if m == nil {
@@ -85,6 +91,8 @@ func kindOf(path string, named bool) inputKind {
 		keys[k] = true
 	}
 	switch {
+	case nested:
+		return kindRules
 	case keys["apiVersion"] || keys["kind"]:
 		if named || len(kinds) == 0 {
 			return kindRules
