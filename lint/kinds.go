@@ -68,8 +68,13 @@ func kindOf(path string, named bool) inputKind {
 			sequence = true
 		}
 		if t := bytes.TrimLeft(line, " \t-"); bytes.HasPrefix(t, []byte("groups:")) || bytes.HasPrefix(t, []byte(`"groups":`)) {
-			// Rules nested in something else (a ConfigMap's data, a
-			// List): the loader says what it makes of them.
+			// Rules nested in something else (a PrometheusRule's spec, a
+			// ConfigMap's data, a List): the loader says what it makes of
+			// them. A Kubernetes object, the common case: no need to read
+			// on.
+			if keys["apiVersion"] || keys["kind"] {
+				return kindRules
+			}
 			nested = true
 		}
 		m := topKey.FindSubmatch(line)
@@ -91,10 +96,8 @@ func kindOf(path string, named bool) inputKind {
 		keys[k] = true
 	}
 	switch {
-	case nested:
-		return kindRules
 	case keys["apiVersion"] || keys["kind"]:
-		if named || len(kinds) == 0 {
+		if named || nested || len(kinds) == 0 {
 			return kindRules
 		}
 		for _, k := range kinds {
@@ -109,7 +112,7 @@ func kindOf(path string, named bool) inputKind {
 		return kindPrometheusConf
 	case isHelmValues(filepath.Base(path)):
 		return kindHelmValues
-	case named:
+	case named || nested:
 		return kindRules
 	case len(keys) == 0:
 		if sequence {
