@@ -128,6 +128,33 @@ func kindOf(path string, named bool) inputKind {
 	return kindOther
 }
 
+// kindAt returns the value of a "kind:" key on a line, or "".
+func kindAt(line []byte) string {
+	_, v, ok := strings.Cut(string(line), "kind:")
+	if !ok {
+		return ""
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = v[:i]
+	}
+	return strings.Trim(strings.TrimSpace(v), `"'`)
+}
+
+// docHasGroups reports whether the YAML document of f around line n has a
+// groups: key (rules in a ConfigMap's data, say).
+func docHasGroups(f *rules.File, n int) bool {
+	for i := n; i <= f.LineCount(); i++ {
+		line := f.Line(i)
+		if i > n && bytes.HasPrefix(line, []byte("---")) {
+			return false
+		}
+		if t := bytes.TrimLeft(line, " \t-"); bytes.HasPrefix(t, []byte("groups:")) || bytes.HasPrefix(t, []byte(`"groups":`)) {
+			return true
+		}
+	}
+	return false
+}
+
 // mayHoldRules reports whether a Kubernetes kind holds rules, or may be
 // meant to: PrometheusRule, a List, or a name that looks like a
 // misspelling of PrometheusRule (PrometheusRules, prometheusrule).

@@ -461,6 +461,12 @@ func (l *Linter) Add(i int, f *rules.File, errs rules.ErrorList) {
 	if f != nil {
 		a.path = f.Path
 		for _, w := range f.Warnings {
+			if w.Code == rules.WarnSkippedDocument && len(f.Docs) > 0 && !mayHoldRules(kindAt(f.Line(w.Pos.Line))) && !docHasGroups(f, w.Pos.Line) {
+				// A Deployment beside a PrometheusRule in one file: only
+				// a document that may be meant to hold rules is worth a
+				// word.
+				continue
+			}
 			fromLoader(w, w.Code)
 		}
 		a.checks, a.kept = l.check(f)
