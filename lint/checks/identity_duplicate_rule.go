@@ -45,7 +45,13 @@ var IdentityDuplicateRule = &lint.Check{
 						if r.Alert {
 							kind = "alert"
 						}
-						c.ReportSpan(p.Path, p.Groups[r.Group].Name, r.Name, r.NameSpan.Span(), "", "%s %q is already defined at %s:%s", kind, r.Name, w.file, w.pos)
+						hint := ""
+						if w.file != p.Path {
+							// Files of one run are one Prometheus unless
+							// the config says otherwise.
+							hint = "if the two files go to different Prometheus servers, give each its scope (scopes in .oomguard.yaml)"
+						}
+						c.ReportSpan(p.Path, p.Groups[r.Group].Name, r.Name, r.NameSpan.Span(), hint, "%s %q is already defined at %s:%s", kind, r.Name, w.file, w.pos)
 						break
 					}
 				}

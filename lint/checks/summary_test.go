@@ -144,6 +144,10 @@ func TestScopes(t *testing.T) {
 		for _, d := range lint.Run(files, nil, All(), cfg) {
 			if d.Check == "identity/duplicate-rule" {
 				out = append(out, d.File)
+				// Across files, the hint names the way out.
+				if !strings.Contains(d.Hint, "scopes in .oomguard.yaml") {
+					t.Errorf("%v: hint %q does not name scopes", d, d.Hint)
+				}
 			}
 		}
 		return out
