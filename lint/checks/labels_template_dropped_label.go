@@ -6,6 +6,7 @@ import (
 
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/intern"
+	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/lint/summary"
 	"github.com/oomguard/oomguard/rules"
 )
@@ -27,11 +28,20 @@ var LabelsTemplateDroppedLabel = &lint.Check{
 				r := &p.Rules[a.rule]
 				result := ls.Of(r.Flow)
 				for _, ref := range a.refs {
-					if result.CanHave(ref.label) {
+					if !result.CanHave(ref.label) {
+						c.ReportSpan(p.Path, p.Groups[r.Group].Name, r.Name, ref.span.Span(), "add "+ref.label+" to the by (...) of the expression, or drop it from the text",
+							"%s %q reads $labels.%s, which the expression does not return (%s): it renders empty", ref.what(), ref.key, ref.label, result.Why(ref.label))
 						continue
 					}
-					c.ReportSpan(p.Path, p.Groups[r.Group].Name, r.Name, ref.span.Span(), "add "+ref.label+" to the by (...) of the expression, or drop it from the text",
-						"%s %q reads $labels.%s, which the expression does not return (%s): it renders empty", ref.what(), ref.key, ref.label, result.Why(ref.label))
+					// The union of the sides of an or can carry the
+					// label while the side that fires does not.
+					for _, alt := range a.alts {
+						if s := ls.Of(alt); !s.CanHave(ref.label) {
+							c.ReportSpan(p.Path, p.Groups[r.Group].Name, r.Name, ref.span.Span(), "read it under {{ if $labels."+ref.label+" }}, or give that side of the or the label",
+								"%s %q reads $labels.%s, which one side of an or does not return (%s): it renders empty when that side fires", ref.what(), ref.key, ref.label, s.Why(ref.label))
+							break
+						}
+					}
 				}
 			}
 		}
@@ -42,6 +52,9 @@ var LabelsTemplateDroppedLabel = &lint.Check{
 type alertRefs struct {
 	rule int32 // index in summary.Summary.Rules
 	refs []templateRef
+	// alts are the sides of the or operations whose series the alert
+	// returns as they are, when there are several (labelflow.Alternatives).
+	alts []*labelflow.Node
 }
 
 // templateRef is a label a template of an alert's label or annotation
@@ -64,6 +77,7 @@ func (t templateRef) what() string {
 // read, for the alerts whose expression parses.
 func templateRefsOf(c *lint.FileContext) []alertRefs {
 	in := intern.New()
+	flows := labelflow.NewBuilder(in)
 	var out []alertRefs
 	i := int32(-1)
 	for _, g := range c.File.Groups() {
@@ -86,7 +100,13 @@ func templateRefsOf(c *lint.FileContext) []alertRefs {
 				}
 			}
 			if len(refs) > 0 {
-				out = append(out, alertRefs{i, refs})
+				a := alertRefs{rule: i, refs: refs}
+				if alts := labelflow.Alternatives(r.Parsed); len(alts) > 1 {
+					for _, e := range alts {
+						a.alts = append(a.alts, flows.Node(e))
+					}
+				}
+				out = append(out, a)
 			}
 		}
 	}

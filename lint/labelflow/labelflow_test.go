@@ -1,6 +1,7 @@
 package labelflow
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -49,6 +50,41 @@ func TestSets(t *testing.T) {
 		s := sets.Of(node(tc.expr))
 		if s.CanHave(tc.label) != tc.can || !tc.can && !strings.Contains(s.Why(tc.label), tc.why) {
 			t.Errorf("%s: %s: can %v (%s), want %v (%s)", tc.expr, tc.label, s.CanHave(tc.label), s.Why(tc.label), tc.can, tc.why)
+		}
+	}
+}
+
+// TestAlternatives finds the operands of or an alert may return one at a
+// time, each with its own labels.
+func TestAlternatives(t *testing.T) {
+	b := NewBuilder(intern.New())
+	sets := NewSets(func(string) []Recording { return nil })
+	for _, tc := range []struct {
+		expr string
+		// cannot holds, for each alternative, whether it cannot carry
+		// instance.
+		cannot []bool
+	}{
+		{"x", []bool{false}},
+		{"sum(x)", []bool{true}},
+		{"x == 0 or absent(x)", []bool{false, true}},
+		{"(x > 1 or sum by (job) (y)) > 0 or vector(0)", []bool{false, true, true}},
+		{"x and on (job) absent(y)", []bool{false}},
+		{"(x or y) / on (instance) z", []bool{false}},
+		{"sum by (instance) (x or absent(x))", []bool{false}},
+		{"increase((max without (instance) (x) or 0 * absent(x))[15m:1m]) >= 4", []bool{true}},
+	} {
+		e, err := parser.NewParser(parser.Options{}).ParseExpr(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []bool
+		for _, alt := range Alternatives(e) {
+			got = append(got, !sets.Of(b.Node(alt)).CanHave("instance"))
+		}
+		b.Forget()
+		if fmt.Sprint(got) != fmt.Sprint(tc.cannot) {
+			t.Errorf("%s: alternatives without instance %v, want %v", tc.expr, got, tc.cannot)
 		}
 	}
 }

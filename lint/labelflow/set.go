@@ -290,3 +290,34 @@ func Grouping(op parser.ItemType, without bool, grouping []string) string {
 	}
 	return fmt.Sprintf("%s by (%s)", op, strings.Join(grouping, ", "))
 }
+
+// Alternatives returns the expressions whose series e returns one at a
+// time, as they are: the operands of the or operations at its top (through
+// parentheses, comparisons and arithmetic with a scalar, and the left of
+// and and unless, which return their left side's series), or e alone. An
+// alert's templates see the labels of whichever fires: a label the union
+// can carry may still be missing from one of them (x == 0 or absent(x)).
+// Functions and aggregations are not looked into: an or under them (the
+// increase() of x or 0*absent(x)) no longer returns its sides as they are.
+func Alternatives(e parser.Expr) []parser.Expr {
+	switch e := e.(type) {
+	case *parser.ParenExpr:
+		return Alternatives(e.Expr)
+	case *parser.StepInvariantExpr:
+		return Alternatives(e.Expr)
+	case *parser.BinaryExpr:
+		lt, rt := e.LHS.Type() == parser.ValueTypeScalar, e.RHS.Type() == parser.ValueTypeScalar
+		switch {
+		case lt && rt:
+		case rt:
+			return Alternatives(e.LHS)
+		case lt:
+			return Alternatives(e.RHS)
+		case e.Op == parser.LOR:
+			return append(Alternatives(e.LHS), Alternatives(e.RHS)...)
+		case e.Op == parser.LAND || e.Op == parser.LUNLESS:
+			return Alternatives(e.LHS)
+		}
+	}
+	return []parser.Expr{e}
+}
