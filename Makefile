@@ -53,6 +53,8 @@ TOOL_MODULES := tools/kubelet-cadvisor
 .PHONY: test
 test: tools fmt-check vet ## what CI runs: formatting, vet, then every test with the race detector
 	go test -race -count=1 -timeout 30m ./...
+	# promtool's time, a minute of CPU, that the race detector would multiply
+	go test -count=1 -run '^TestRealworldBothWays$$' ./ruletest/
 	for m in $(TOOL_MODULES); do (cd $$m && go test -race -count=1 ./...); done
 
 .PHONY: e2e

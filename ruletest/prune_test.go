@@ -2,6 +2,7 @@ package ruletest
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,14 +67,70 @@ var (
 	rangedName  = regexp.MustCompile(`\[ranged (\d+)\]`)
 )
 
-// TestPruneKeepsVerdicts runs every test file with and without leaving out
-// rules, and requires the same report, failure messages included; in
-// testdata/prune, each group's verdict is the one its name says, rules are
-// left out where they cannot fail, and never where they can.
+// TestPruneKeepsVerdicts runs every test file the fast way and with
+// --exhaustive, and requires the same report, failure messages included;
+// in testdata/prune and testdata/passes, each group's verdict is the one
+// its name says, rules are left out where they cannot fail, and never
+// where they can, and evaluated over the range as the name says.
 func TestPruneKeepsVerdicts(t *testing.T) {
-	for _, f := range testFiles(t) {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			for _, compat := range []bool{false, true} {
+	sameBothWays(t, testFiles(t), []bool{false, true})
+}
+
+// TestRealworldBothWays does the same for the unit tests of the public
+// rule sets in testdata/realworld, under --compat as they are written for
+// promtool. Without the race detector only: the step-by-step side takes
+// promtool's time, a minute of CPU, which the race detector multiplies
+// (make test runs it on its own).
+func TestRealworldBothWays(t *testing.T) {
+	if raceDetector {
+		t.Skip("the real-world suites run without the race detector: go test -run TestRealworldBothWays ./ruletest/")
+	}
+	files := realworldTests(t, "../testdata/realworld")
+	if files == nil {
+		t.Skip("no testdata/realworld")
+	}
+	sameBothWays(t, files, []bool{true})
+}
+
+// realworldTests finds the unit-test files of the public rule sets: YAML
+// files with rule_files and tests at the top. It returns nil when dir does
+// not exist.
+func realworldTests(t *testing.T, dir string) []string {
+	t.Helper()
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		return nil
+	}
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if regexp.MustCompile(`(?m)^rule_files:`).Match(data) && regexp.MustCompile(`(?m)^tests:`).Match(data) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no unit-test file in %s", dir)
+	}
+	return files
+}
+
+func sameBothWays(t *testing.T, files []string, modes []bool) {
+	for _, f := range files {
+		name := filepath.Base(f)
+		if rel, ok := strings.CutPrefix(f, "../testdata/realworld/"); ok {
+			name = rel
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, compat := range modes {
 				pruned, err := Run([]string{f}, Options{Compat: compat})
 				if err != nil {
 					t.Fatal(err)

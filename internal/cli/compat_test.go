@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/xml"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,11 +78,13 @@ func TestPromtoolCompat(t *testing.T) {
 }
 
 // TestPromtoolGroupVerdicts runs test files with promtool 3.16 and with
-// oomguard test, both writing JUnit, and requires the same verdict for
-// every test group: every test file of promtool's corpus, the test files
-// of testdata/verdicts and ruletest/testdata/prune and passes (whose group
-// names say the verdict they must get),
-// and the pack's own unit tests as oomguard generate --tests writes them.
+// oomguard test --compat, both writing JUnit, and requires the same verdict
+// for every test group, in order: every test file of promtool's corpus,
+// the test files of testdata/verdicts and ruletest/testdata/prune and
+// passes (whose group names say the verdict they must get), the pack's own
+// unit tests as oomguard generate --tests writes them (the same report fast
+// and with --exhaustive), and the unit tests of the public rule sets of
+// testdata/realworld.
 func TestPromtoolGroupVerdicts(t *testing.T) {
 	bin := os.Getenv("OOMGUARD_PROMTOOL")
 	if bin == "" {
@@ -113,6 +117,23 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 		dir, _ := filepath.Abs(filepath.Dir(f))
 		files = append(files, testFile{dir, filepath.Base(f)})
 	}
+	realworld, _ := filepath.Abs("../../testdata/realworld")
+	if _, err := os.Stat(realworld); err == nil {
+		n := len(files)
+		err := filepath.WalkDir(realworld, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			if err == nil && topKey.Match(data) && testsKey.Match(data) {
+				files = append(files, testFile{filepath.Dir(p), filepath.Base(p)})
+			}
+			return err
+		})
+		if err != nil || len(files) == n {
+			t.Fatalf("testdata/realworld: %v, no unit-test file", err)
+		}
+	}
 	packDir := t.TempDir()
 	var out, errOut bytes.Buffer
 	if code := Main([]string{"generate", "--format", "rules", "--tests", packDir}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}); code != 0 {
@@ -123,32 +144,46 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 	groups := 0
 	for _, f := range files {
 		name := f.name
-		if f.dir == packDir {
+		switch {
+		case f.dir == packDir:
 			name = "pack/" + name
-		} else if f.dir != corpus {
+		case strings.HasPrefix(f.dir, realworld):
+			rel, _ := filepath.Rel(realworld, filepath.Join(f.dir, f.name))
+			name = "realworld/" + rel
+		case f.dir != corpus:
 			name = filepath.Base(f.dir) + "/" + name
 		}
+		ownVerdicts := f.dir != corpus && f.dir != packDir && !strings.HasPrefix(f.dir, realworld)
 		t.Run(name, func(t *testing.T) {
 			tmp := t.TempDir()
 			theirs, ours := filepath.Join(tmp, "promtool.xml"), filepath.Join(tmp, "oomguard.xml")
 			cmd := exec.Command(bin, "test", "rules", "--junit="+theirs, f.name)
 			cmd.Dir = f.dir
 			_ = cmd.Run() // a failing test exits 1; the verdicts are in the report
+			// promtool's leniency, so that both judge by the same rules.
 			var out, errOut bytes.Buffer
-			Main([]string{"test", "--junit", ours, filepath.Join(f.dir, f.name)}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+			Main([]string{"test", "--compat", "--junit", ours, filepath.Join(f.dir, f.name)}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
 			a, b := junitVerdicts(t, theirs), junitVerdicts(t, ours)
 			if len(a) != len(b) || len(a) == 0 {
 				t.Fatalf("promtool reports %d test groups, oomguard %d: %v / %v", len(a), len(b), a, b)
 			}
-			for name, pass := range a {
-				if b[name] != pass {
-					t.Errorf("test group %q: promtool passed=%v, oomguard passed=%v\n%s", name, pass, b[name], out.String())
+			for i, v := range a {
+				if b[i] != v {
+					t.Errorf("test group %d: promtool %+v, oomguard %+v\n%s", i, v, b[i], out.String())
 				}
-				if f.dir != corpus && f.dir != packDir && pass != strings.HasPrefix(name, "pass ") {
-					t.Errorf("test group %q: promtool passed=%v, which its name does not say", name, pass)
+				if ownVerdicts && v.pass != strings.HasPrefix(v.name, "pass ") {
+					t.Errorf("test group %q: promtool passed=%v, which its name does not say", v.name, v.pass)
 				}
-				if f.dir == packDir && !pass {
-					t.Errorf("the pack's test group %q fails", name)
+				if f.dir == packDir && !v.pass {
+					t.Errorf("the pack's test group %q fails", v.name)
+				}
+			}
+			if f.dir == packDir {
+				// The pack's tests, both ways: the same report.
+				var full bytes.Buffer
+				Main([]string{"test", "--compat", "--exhaustive", filepath.Join(f.dir, f.name)}, Streams{In: strings.NewReader(""), Out: &full, ErrOut: &errOut})
+				if full.String() != out.String() {
+					t.Errorf("the pack's tests differ with --exhaustive:\n%s\n---\n%s", out.String(), full.String())
 				}
 			}
 			groups += len(a)
@@ -157,9 +192,20 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 	t.Logf("%d test groups compared", groups)
 }
 
+var (
+	topKey   = regexp.MustCompile(`(?m)^rule_files:`)
+	testsKey = regexp.MustCompile(`(?m)^tests:`)
+)
+
+// verdict is a test case of a JUnit report.
+type verdict struct {
+	name string
+	pass bool
+}
+
 // junitVerdicts reads pass or fail of every test case of a JUnit report,
-// by test case name; a file that could not run counts as one failed case.
-func junitVerdicts(t *testing.T, path string) map[string]bool {
+// in order; a file that could not run counts as one failed case.
+func junitVerdicts(t *testing.T, path string) []verdict {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -177,10 +223,10 @@ func junitVerdicts(t *testing.T, path string) map[string]bool {
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]bool{}
+	var out []verdict
 	for _, s := range doc.Suites {
 		for _, c := range s.Cases {
-			out[c.Name] = len(c.Failures) == 0 && c.Error == ""
+			out = append(out, verdict{c.Name, len(c.Failures) == 0 && c.Error == ""})
 		}
 	}
 	return out
