@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/template"
@@ -213,6 +214,70 @@ func (c *config) templateLimit(alert, text string) string {
 			countString(k.bytes), c.limits.TemplateBytes)
 	}
 	return ""
+}
+
+// callsQuery reports whether an alert's template calls the query function,
+// which reads the storage when the template runs.
+func callsQuery(alert, text string) bool {
+	if !strings.Contains(text, "{{") || !strings.Contains(text, "query") {
+		return false
+	}
+	t, err := template.New("__alert_" + alert).Funcs(templateFuncs).Parse(templateDefs + text)
+	if err != nil {
+		return false // the rules manager writes the error, and runs nothing
+	}
+	found := false
+	for _, tt := range t.Templates() {
+		if tt.Tree == nil {
+			continue
+		}
+		parseWalk(tt.Tree.Root, func(n parse.Node) {
+			if id, ok := n.(*parse.IdentifierNode); ok && id.Ident == "query" {
+				found = true
+			}
+		})
+	}
+	return found
+}
+
+// parseWalk calls fn on every node of a template's tree.
+func parseWalk(n parse.Node, fn func(parse.Node)) {
+	if n == nil || reflect.ValueOf(n).IsNil() {
+		return
+	}
+	fn(n)
+	switch n := n.(type) {
+	case *parse.ListNode:
+		for _, c := range n.Nodes {
+			parseWalk(c, fn)
+		}
+	case *parse.ActionNode:
+		parseWalk(n.Pipe, fn)
+	case *parse.PipeNode:
+		for _, c := range n.Cmds {
+			parseWalk(c, fn)
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			parseWalk(a, fn)
+		}
+	case *parse.ChainNode:
+		parseWalk(n.Node, fn)
+	case *parse.IfNode:
+		parseWalk(n.Pipe, fn)
+		parseWalk(n.List, fn)
+		parseWalk(n.ElseList, fn)
+	case *parse.RangeNode:
+		parseWalk(n.Pipe, fn)
+		parseWalk(n.List, fn)
+		parseWalk(n.ElseList, fn)
+	case *parse.WithNode:
+		parseWalk(n.Pipe, fn)
+		parseWalk(n.List, fn)
+		parseWalk(n.ElseList, fn)
+	case *parse.TemplateNode:
+		parseWalk(n.Pipe, fn)
+	}
 }
 
 // cost is what part of a template takes at worst: steps, and bytes of

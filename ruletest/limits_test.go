@@ -57,3 +57,20 @@ func TestTemplateLimit(t *testing.T) {
 		t.Errorf("with a raised limit: %q", got)
 	}
 }
+
+func TestCallsQuery(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{`failing to handle {{$value | humanize}}% of "query" requests`, false},
+		{`{{ with query "up" }}{{ . | first | value }}{{ end }}`, true},
+		{`{{ define "x" }}{{ query "up" }}{{ end }}{{ template "x" }}`, true},
+		{`{{ printf "%s" "query" }}`, false},
+		{`{{ query `, false}, // does not parse: runs nothing
+	} {
+		if got := callsQuery("A", tc.text); got != tc.want {
+			t.Errorf("callsQuery(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

@@ -124,7 +124,7 @@ func (s *session) planPasses() *plan {
 	}
 
 	for _, n := range p.nodes {
-		if ar, ok := n.rule.(*promrules.AlertingRule); ok && templatesQuery(ar.Labels(), ar.Annotations()) {
+		if ar, ok := n.rule.(*promrules.AlertingRule); ok && templatesQuery(ar.Name(), ar.Labels(), ar.Annotations()) {
 			p.whole = fmt.Sprintf("alert %s has a template that calls query, which reads the storage as it is at that moment of the step", ar.Name())
 			return p
 		}

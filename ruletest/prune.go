@@ -215,7 +215,7 @@ func prune(pf *preparedFile, tg testGroup, input []inputSeries, p parser.Parser)
 func ruleTemplatesQuery(r *rules.Rule) bool {
 	for _, m := range []rules.Map{r.Labels, r.Annotations} {
 		for _, p := range m {
-			if strings.Contains(p.Value.Value, "{{") && strings.Contains(p.Value.Value, "query") {
+			if callsQuery(r.Alert.Value, p.Value.Value) {
 				return true
 			}
 		}

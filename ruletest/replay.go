@@ -104,15 +104,13 @@ func newReplayAlert(r *promrules.AlertingRule, tg testGroup, limit int) *replayA
 
 func (r *replayAlert) name() string { return r.rule.Name() }
 
-// templatesQuery reports whether a rule's labels or annotations may call
-// the query template function.
-func templatesQuery(ls ...labels.Labels) bool {
+// templatesQuery reports whether a rule's labels or annotations call the
+// query template function.
+func templatesQuery(alert string, ls ...labels.Labels) bool {
 	found := false
 	for _, l := range ls {
 		l.Range(func(l labels.Label) {
-			if strings.Contains(l.Value, "{{") && strings.Contains(l.Value, "query") {
-				found = true
-			}
+			found = found || callsQuery(alert, l.Value)
 		})
 	}
 	return found
