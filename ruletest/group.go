@@ -71,6 +71,8 @@ type session struct {
 	// cache holds rule expressions evaluated over the whole range, by
 	// query string; the rules manager's queries are answered from it.
 	cache map[string]*rangeResult
+	// input is the label sets of the input series.
+	input []labels.Labels
 }
 
 // newSession loads the input and the rules (pruned or not) and reads the
@@ -118,6 +120,9 @@ func (j *groupJob) newSession(c *config, pruned, wide bool) (*session, []*Failur
 		suite = ll
 	}
 	s := &session{j: j, c: c, suite: suite}
+	for _, in := range input {
+		s.input = append(s.input, in.labels)
+	}
 
 	loader, ids := pf.loader(c.parser)
 	if pruned {

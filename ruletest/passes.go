@@ -66,6 +66,8 @@ type node struct {
 	reads []int
 	// why is set when the rule is evaluated step by step.
 	why string
+	// named is set for a recording rule that records a name of the input.
+	named bool
 }
 
 // plan is the passes of a test group: the pass of each rule, and whether
@@ -93,13 +95,8 @@ func (s *session) planPasses() *plan {
 		}
 	}
 	inputNames := map[string]bool{}
-	for _, in := range s.j.group.InputSeries {
-		m, err := s.c.parser.ParseMetric(in.Series)
-		if err != nil {
-			p.whole = "the input series do not parse"
-			return p
-		}
-		inputNames[m.Get(model.MetricNameLabel)] = true
+	for _, in := range s.input {
+		inputNames[in.Get(model.MetricNameLabel)] = true
 	}
 
 	byName := map[string][]int{} // recorded name or alert:NAME -> rules
@@ -109,10 +106,7 @@ func (s *session) planPasses() *plan {
 		switch r := n.rule.(type) {
 		case *promrules.RecordingRule:
 			byName[r.Name()] = append(byName[r.Name()], i)
-			if inputNames[r.Name()] {
-				p.whole = fmt.Sprintf("rule %s writes series of the input, which promtool appends step by step", r.Name())
-				return p
-			}
+			n.named = inputNames[r.Name()]
 		case *promrules.AlertingRule:
 			byName["alert:"+r.Name()] = append(byName["alert:"+r.Name()], i)
 			alerts = append(alerts, i)
@@ -361,8 +355,17 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 				n.why = why
 				continue
 			}
+			if n.named && s.writesInput(n.rule.(*promrules.RecordingRule), r) {
+				return fallback(fmt.Sprintf("rule %s writes a series of the input: promtool appends the input step by step, and the order of the two matters", n.rule.Name()))
+			}
 			held += r.points()
 			s.cache[qs] = r
+		}
+
+		for i, n := range p.nodes {
+			if p.pass[i] == pass && n.named && n.why != "" {
+				return fallback(fmt.Sprintf("rule %s records a name of the input and is evaluated step by step (%s): what it writes is not known before it runs", n.rule.Name(), n.why))
+			}
 		}
 
 		curr := 0
@@ -396,6 +399,26 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 	}
 	j.report.Ranged = len(p.nodes) - len(j.report.StepByStep)
 	return fails, true
+}
+
+// writesInput reports whether a recording rule writes, at some step, a
+// series of the input: the label sets of its range result, named and
+// labelled as the rule writes them.
+func (s *session) writesInput(r *promrules.RecordingRule, res *rangeResult) bool {
+	in := make(map[string]bool, len(s.input))
+	for _, l := range s.input {
+		in[string(l.Bytes(nil))] = true
+	}
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	for _, ser := range res.series {
+		lb.Reset(ser.Metric)
+		lb.Set(labels.MetricName, r.Name())
+		r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+		if in[string(lb.Labels().Bytes(nil))] {
+			return true
+		}
+	}
+	return false
 }
 
 // rangeResult is an expression's value at every step of a range, as the

@@ -48,6 +48,8 @@ type ruleRef struct {
 // pruneInfo is what prune needs of a test group.
 type pruneInfo struct {
 	input []labels.Labels
+	// inputKeys are the input's label sets, made when first needed.
+	inputKeys map[string]bool
 	// recorders are the recording rules by the name they record, alerts
 	// the alerting rules by name; outputs caches the label sets each rule
 	// can write.
@@ -305,36 +307,49 @@ func (info *pruneInfo) output(r *rules.Rule) output {
 // value, and the rules manager makes that the rule's error. Input series are
 // known exactly; other rules of the same name by what they can write.
 func (info *pruneInfo) mayCollide(r *rules.Rule, sets []labels.Labels) bool {
-	mine := make(map[string]bool, len(sets))
-	for _, l := range sets {
-		mine[l.String()] = true
-	}
-	meets := func(other []labels.Labels) bool {
-		for _, l := range other {
-			if mine[l.String()] {
-				return true
-			}
-		}
-		return false
-	}
-	same := info.recorders[r.Record.Value]
 	if r.IsAlert() {
-		same = info.alerts[r.Alert.Value]
 		// ALERTS and ALERTS_FOR_STATE, by alertname.
 		for _, l := range info.input {
 			if n := l.Get(model.MetricNameLabel); (n == "ALERTS" || n == "ALERTS_FOR_STATE") && l.Get(labels.AlertName) == r.Alert.Value {
 				return true
 			}
 		}
-	} else if meets(info.input) {
-		return true
+	} else {
+		if info.inputKeys == nil {
+			info.inputKeys = make(map[string]bool, len(info.input))
+			for _, l := range info.input {
+				info.inputKeys[string(l.Bytes(nil))] = true
+			}
+		}
+		for _, l := range sets {
+			if info.inputKeys[string(l.Bytes(nil))] {
+				return true
+			}
+		}
+	}
+	same := info.recorders[r.Record.Value]
+	if r.IsAlert() {
+		same = info.alerts[r.Alert.Value]
+	}
+	if len(same) < 2 {
+		return false
+	}
+	mine := make(map[string]bool, len(sets))
+	for _, l := range sets {
+		mine[string(l.Bytes(nil))] = true
 	}
 	for _, o := range same {
 		if o == r {
 			continue
 		}
-		if out := info.output(o); !out.known || meets(out.sets) {
+		out := info.output(o)
+		if !out.known {
 			return true
+		}
+		for _, l := range out.sets {
+			if mine[string(l.Bytes(nil))] {
+				return true
+			}
 		}
 	}
 	return false

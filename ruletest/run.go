@@ -213,7 +213,7 @@ func newConfig(src source, opts Options) (*config, error) {
 	c.rules = &ruleCache{src: src, files: map[string]*ruleFile{}, opts: rules.Options{
 		IgnoreUnknownFields: opts.IgnoreUnknownFields,
 		Parser:              c.parser,
-	}}
+	}, limits: c.templateLimits}
 	return c, nil
 }
 
@@ -375,9 +375,7 @@ func (c *config) prepareFile(path string) (*FileReport, []*groupJob) {
 			rf := c.rules.load(m)
 			pf.ruleFiles = append(pf.ruleFiles, rf)
 			pf.loadErrs = append(pf.loadErrs, rf.errs...)
-			if rf.model != nil {
-				pf.limitErrs = append(pf.limitErrs, c.templateLimits(rf.model)...)
-			}
+			pf.limitErrs = append(pf.limitErrs, rf.limitErrs...)
 			if !c.opts.Compat {
 				pf.loadErrs = append(pf.loadErrs, rf.strictErrs...)
 			}
@@ -413,6 +411,8 @@ type ruleCache struct {
 	mu    sync.Mutex
 	files map[string]*ruleFile
 	opts  rules.Options
+	// limits checks the alert templates of a file against the limits.
+	limits func(*rules.File) []string
 }
 
 // ruleFile is a loaded rule file, in the form Prometheus's rules manager
@@ -430,6 +430,8 @@ type ruleFile struct {
 	// oomguard refuses (and --compat accepts).
 	errs       []string
 	strictErrs []string
+	// limitErrs are its alert templates over the limits.
+	limitErrs []string
 }
 
 func (c *ruleCache) load(path string) *ruleFile {
@@ -447,6 +449,7 @@ func (c *ruleCache) load(path string) *ruleFile {
 	}
 	f, errs := rules.Parse(path, data, c.opts)
 	rf.model = f
+	rf.limitErrs = c.limits(f)
 	for _, e := range errs {
 		rf.errs = append(rf.errs, e.Error())
 	}
