@@ -53,8 +53,9 @@ TOOL_MODULES := tools/kubelet-cadvisor
 .PHONY: test
 test: tools fmt-check vet ## what CI runs: formatting, vet, then every test with the race detector
 	go test -race -count=1 -timeout 30m ./...
-	# promtool's time, a minute of CPU, that the race detector would multiply
+	# the real-world suites: promtool's time, a minute of CPU, that the race detector would multiply
 	go test -count=1 -run '^TestRealworldBothWays$$' ./ruletest/
+	go test -count=1 -run '^TestPromtoolRealworldVerdicts$$' ./internal/cli/
 	for m in $(TOOL_MODULES); do (cd $$m && go test -race -count=1 ./...); done
 
 .PHONY: e2e

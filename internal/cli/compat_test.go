@@ -81,26 +81,18 @@ func TestPromtoolCompat(t *testing.T) {
 // oomguard test --compat, both writing JUnit, and requires the same verdict
 // for every test group, in order: every test file of promtool's corpus,
 // the test files of testdata/verdicts and ruletest/testdata/prune and
-// passes (whose group names say the verdict they must get), the pack's own
-// unit tests as oomguard generate --tests writes them (the same report fast
-// and with --exhaustive), and the unit tests of the public rule sets of
-// testdata/realworld.
+// passes (whose group names say the verdict they must get), and the pack's
+// own unit tests as oomguard generate --tests writes them (the same report
+// fast and with --exhaustive). TestPromtoolRealworldVerdicts does the same
+// for the public suites.
 func TestPromtoolGroupVerdicts(t *testing.T) {
-	bin := os.Getenv("OOMGUARD_PROMTOOL")
-	if bin == "" {
-		bin = "../../.cache/bin/promtool"
-	}
-	bin, _ = filepath.Abs(bin)
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip("promtool not built: run make tools (make test does)")
-	}
-	type testFile struct{ dir, name string }
+	bin := promtoolBinary(t)
 	var files []testFile
 	corpus := prometheusTestdata(t)
 	for _, f := range []string{"unittest.yml", "long-period.yml", "bad-input-series.yml", "bad-promql.yml", "bad-rules-syntax-test.yml",
 		"bad-rules-error-test.yml", "failing.yml", "at-modifier-test.yml", "negative-offset-test.yml", "experimental-functions-test.yml",
 		"no-test-group-interval.yml", "start-time-test.yml", "rules_run.yml", "rules_run_no_fuzzy.yml", "rules_run_fuzzy.yml"} {
-		files = append(files, testFile{corpus, f})
+		files = append(files, testFile{dir: corpus, name: f, label: f})
 	}
 	own, err := filepath.Glob("testdata/verdicts/*_test.yml")
 	if err != nil || len(own) == 0 {
@@ -115,46 +107,77 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 	}
 	for _, f := range own {
 		dir, _ := filepath.Abs(filepath.Dir(f))
-		files = append(files, testFile{dir, filepath.Base(f)})
-	}
-	realworld, _ := filepath.Abs("../../testdata/realworld")
-	if _, err := os.Stat(realworld); err == nil {
-		n := len(files)
-		err := filepath.WalkDir(realworld, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
-				return err
-			}
-			data, err := os.ReadFile(p)
-			if err == nil && topKey.Match(data) && testsKey.Match(data) {
-				files = append(files, testFile{filepath.Dir(p), filepath.Base(p)})
-			}
-			return err
-		})
-		if err != nil || len(files) == n {
-			t.Fatalf("testdata/realworld: %v, no unit-test file", err)
-		}
+		files = append(files, testFile{dir: dir, name: filepath.Base(f), label: filepath.Base(dir) + "/" + filepath.Base(f), namedVerdicts: true})
 	}
 	packDir := t.TempDir()
 	var out, errOut bytes.Buffer
 	if code := Main([]string{"generate", "--format", "rules", "--tests", packDir}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}); code != 0 {
 		t.Fatalf("oomguard generate --tests: exit %d\n%s", code, errOut.String())
 	}
-	files = append(files, testFile{packDir, "pack_test.yaml"})
+	files = append(files, testFile{dir: packDir, name: "pack_test.yaml", label: "pack/pack_test.yaml", pack: true})
+	compareVerdicts(t, bin, files)
+}
 
+// TestPromtoolRealworldVerdicts compares the verdicts of promtool and
+// oomguard test --compat, group by group, on the unit tests of the public
+// rule sets of testdata/realworld. promtool takes over a minute of CPU on
+// them and oomguard's side would take several times its time under the
+// race detector: make test runs it on a line of its own, without.
+func TestPromtoolRealworldVerdicts(t *testing.T) {
+	if raceDetector {
+		t.Skip("run without the race detector: go test -run TestPromtoolRealworldVerdicts ./internal/cli/")
+	}
+	bin := promtoolBinary(t)
+	realworld, _ := filepath.Abs("../../testdata/realworld")
+	if _, err := os.Stat(realworld); err != nil {
+		t.Skip("no testdata/realworld")
+	}
+	var files []testFile
+	err := filepath.WalkDir(realworld, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err == nil && topKey.Match(data) && testsKey.Match(data) {
+			rel, _ := filepath.Rel(realworld, p)
+			files = append(files, testFile{dir: filepath.Dir(p), name: filepath.Base(p), label: rel})
+		}
+		return err
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("testdata/realworld: %v, no unit-test file", err)
+	}
+	compareVerdicts(t, bin, files)
+}
+
+// promtoolBinary is the pinned promtool; the test is skipped without it.
+func promtoolBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("OOMGUARD_PROMTOOL")
+	if bin == "" {
+		bin = "../../.cache/bin/promtool"
+	}
+	bin, _ = filepath.Abs(bin)
+	if _, err := os.Stat(bin); err != nil {
+		t.Skip("promtool not built: run make tools (make test does)")
+	}
+	return bin
+}
+
+// testFile is a unit-test file to run with both tools. namedVerdicts: the
+// name of each of its groups says the verdict it must get ("pass ...");
+// pack: the pack's generated tests, which must all pass and give the same
+// report with --exhaustive.
+type testFile struct {
+	dir, name, label    string
+	namedVerdicts, pack bool
+}
+
+func compareVerdicts(t *testing.T, bin string, files []testFile) {
+	t.Helper()
 	groups := 0
 	for _, f := range files {
-		name := f.name
-		switch {
-		case f.dir == packDir:
-			name = "pack/" + name
-		case strings.HasPrefix(f.dir, realworld):
-			rel, _ := filepath.Rel(realworld, filepath.Join(f.dir, f.name))
-			name = "realworld/" + rel
-		case f.dir != corpus:
-			name = filepath.Base(f.dir) + "/" + name
-		}
-		ownVerdicts := f.dir != corpus && f.dir != packDir && !strings.HasPrefix(f.dir, realworld)
-		t.Run(name, func(t *testing.T) {
+		t.Run(f.label, func(t *testing.T) {
 			tmp := t.TempDir()
 			theirs, ours := filepath.Join(tmp, "promtool.xml"), filepath.Join(tmp, "oomguard.xml")
 			cmd := exec.Command(bin, "test", "rules", "--junit="+theirs, f.name)
@@ -171,14 +194,14 @@ func TestPromtoolGroupVerdicts(t *testing.T) {
 				if b[i] != v {
 					t.Errorf("test group %d: promtool %+v, oomguard %+v\n%s", i, v, b[i], out.String())
 				}
-				if ownVerdicts && v.pass != strings.HasPrefix(v.name, "pass ") {
+				if f.namedVerdicts && v.pass != strings.HasPrefix(v.name, "pass ") {
 					t.Errorf("test group %q: promtool passed=%v, which its name does not say", v.name, v.pass)
 				}
-				if f.dir == packDir && !v.pass {
+				if f.pack && !v.pass {
 					t.Errorf("the pack's test group %q fails", v.name)
 				}
 			}
-			if f.dir == packDir {
+			if f.pack {
 				// The pack's tests, both ways: the same report.
 				var full bytes.Buffer
 				Main([]string{"test", "--compat", "--exhaustive", filepath.Join(f.dir, f.name)}, Streams{In: strings.NewReader(""), Out: &full, ErrOut: &errOut})
