@@ -68,6 +68,11 @@ type node struct {
 	why string
 	// named is set for a recording rule that records a name of the input.
 	named bool
+	// queries is set for an alert whose template calls query: it runs
+	// only for the samples of the alert's result, and reads the storage as
+	// it is at that moment of the step, which a pass does not keep. Such an
+	// alert that yields nothing at any step runs no template.
+	queries bool
 }
 
 // plan is the passes of a test group: the pass of each rule, and whether
@@ -119,8 +124,7 @@ func (s *session) planPasses() *plan {
 
 	for _, n := range p.nodes {
 		if ar, ok := n.rule.(*promrules.AlertingRule); ok && templatesQuery(ar.Name(), ar.Labels(), ar.Annotations()) {
-			p.whole = fmt.Sprintf("alert %s has a template that calls query, which reads the storage as it is at that moment of the step", ar.Name())
-			return p
+			n.queries = true
 		}
 		reads, ahead := readsOf(n.rule.Query(), byName, alerts, all)
 		if ahead != "" {
@@ -355,6 +359,9 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 				n.why = why
 				continue
 			}
+			if n.queries && r.points() > 0 {
+				return fallback(queryTemplateReason(n))
+			}
 			if n.named && s.writesInput(n.rule.(*promrules.RecordingRule), r) {
 				return fallback(fmt.Sprintf("rule %s writes a series of the input: promtool appends the input step by step, and the order of the two matters", n.rule.Name()))
 			}
@@ -363,6 +370,9 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 		}
 
 		for i, n := range p.nodes {
+			if p.pass[i] == pass && n.queries && n.why != "" {
+				return fallback(queryTemplateReason(n) + " (it is evaluated step by step: " + n.why + ")")
+			}
 			if p.pass[i] == pass && n.named && n.why != "" {
 				return fallback(fmt.Sprintf("rule %s records a name of the input and is evaluated step by step (%s): what it writes is not known before it runs", n.rule.Name(), n.why))
 			}
@@ -399,6 +409,12 @@ func (j *groupJob) runPasses(c *config) ([]*Failure, bool) {
 	}
 	j.report.Ranged = len(p.nodes) - len(j.report.StepByStep)
 	return fails, true
+}
+
+// queryTemplateReason is why a group whose alert has a template calling
+// query, and yields samples, runs step by step.
+func queryTemplateReason(n *node) string {
+	return fmt.Sprintf("alert %s has a template that calls query, which reads the storage as it is at that moment of the step", n.rule.Name())
 }
 
 // writesInput reports whether a recording rule writes, at some step, a

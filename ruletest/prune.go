@@ -87,6 +87,7 @@ func prune(pf *preparedFile, tg testGroup, input []inputSeries, p parser.Parser)
 	var all []ruleRef
 	produced := map[string][]int{} // metric name -> rules writing it
 	var alerting []int
+	var queriers []*rules.Rule
 	for _, rf := range pf.ruleFiles {
 		if rf.model == nil || len(rf.model.Docs) != len(rf.ids) {
 			return nil, 0
@@ -106,12 +107,19 @@ func prune(pf *preparedFile, tg testGroup, input []inputSeries, p parser.Parser)
 						alerting = append(alerting, i)
 						info.alerts[r.Alert.Value] = append(info.alerts[r.Alert.Value], r)
 						if ruleTemplatesQuery(r) {
-							// Its template may read any rule's output.
-							return nil, 0
+							queriers = append(queriers, r)
 						}
 					}
 				}
 			}
+		}
+	}
+	// An alert's template that calls query may read any rule's output. It
+	// runs only for the samples the alert's expression yields: an alert
+	// that provably yields none on this input runs no template.
+	for _, r := range queriers {
+		if out := info.output(r); !out.known || len(out.sets) > 0 {
+			return nil, 0
 		}
 	}
 	alerting = slices.Clip(alerting)
