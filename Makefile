@@ -63,9 +63,9 @@ e2e: tools ## the end-to-end tests alone, verbose (the kernel tests need root an
 	go test -count=1 -v ./e2e/
 
 .PHONY: bench
-bench: tools build ## oomguard against promtool on the same inputs, then the Go benchmarks
-	go run ./bench -promtool $(BIN)/promtool -jsonnet $(BIN)/jsonnet -oomguard bin/oomguard
-	go test -run '^$$' -bench . -benchmem ./...
+bench: tools build ## oomguard against promtool on the same inputs, then the Go benchmarks (BENCH_FLAGS: flags of go run ./bench, e.g. -only test -runs 3; GO_BENCH=none skips the Go benchmarks)
+	go run ./bench -promtool $(BIN)/promtool -jsonnet $(BIN)/jsonnet -oomguard bin/oomguard $(BENCH_FLAGS)
+	if [ "$(GO_BENCH)" != none ]; then go test -run '^$$' -bench '$(or $(GO_BENCH),.)' -benchmem ./...; fi
 
 .PHONY: lint
 lint: tools fmt-check vet ## go vet, gofmt and staticcheck
