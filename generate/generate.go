@@ -212,15 +212,28 @@ func testFiles(raw []byte) ([]File, error) {
 }
 
 // runTests runs the pack's unit tests against the rule file, in memory,
-// under the names --tests writes them with.
+// under the names --tests writes them with. A run of the same files by the
+// same program that passed before is not run again (see testcache.go).
 func runTests(ruleFile []byte, tests []File) (*ruletest.Report, error) {
+	dir := testCacheDir()
+	var key string
+	if dir != "" {
+		key = testCacheKey(ruleFile, tests)
+		if r := cachedReport(dir, key); r != nil {
+			return r, nil
+		}
+	}
 	fsys := fstest.MapFS{"rules.yaml": {Data: ruleFile, Mode: 0o444}}
 	names := make([]string, 0, len(tests))
 	for _, t := range tests {
 		fsys[t.Name] = &fstest.MapFile{Data: t.Data, Mode: 0o444}
 		names = append(names, t.Name)
 	}
-	return ruletest.RunFS(fsys, names, ruletest.Options{})
+	r, err := ruletest.RunFS(fsys, names, ruletest.Options{})
+	if err == nil && dir != "" {
+		rememberReport(dir, key, r)
+	}
+	return r, err
 }
 
 // BuildMixin evaluates another mixin's prometheusRules and
