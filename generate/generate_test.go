@@ -15,6 +15,7 @@ import (
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
 	"github.com/oomguard/oomguard/rules"
+	"github.com/oomguard/oomguard/ruletest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -116,7 +117,44 @@ func TestPack(t *testing.T) {
 			}
 
 			promtoolPasses(t, pack)
+			sameBothWays(t, pack)
 		})
+	}
+}
+
+// sameBothWays runs the pack's tests, as written with --tests, the fast
+// way and with --exhaustive (every rule at every step, as promtool): the
+// reports must be the same, and pass.
+func sameBothWays(t *testing.T, pack *Pack) {
+	t.Helper()
+	dir := t.TempDir()
+	ruleFile, _ := Render(pack.Groups, FormatRules, rules.YAML, DefaultMeta())
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), ruleFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var testFiles []string
+	for _, f := range pack.Tests {
+		name := filepath.Join(dir, f.Name)
+		if err := os.WriteFile(name, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		testFiles = append(testFiles, name)
+	}
+	var reports [2]bytes.Buffer
+	for i, exhaustive := range []bool{false, true} {
+		r, err := ruletest.Run(testFiles, ruletest.Options{Exhaustive: exhaustive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Failed() {
+			t.Errorf("exhaustive=%v: the pack's tests fail", exhaustive)
+		}
+		if err := ruletest.WriteText(&reports[i], r, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reports[0].String() != reports[1].String() {
+		t.Errorf("the pack's tests differ with --exhaustive:\n%s\n---\n%s", reports[0].String(), reports[1].String())
 	}
 }
 
