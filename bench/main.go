@@ -46,6 +46,7 @@ func main() {
 	only := flag.String("only", "lint,test,generate", "what to measure: lint, test, generate, comma-separated")
 	ruleSizes := flag.String("rules", "100,1000,10000,100000", "rule-set sizes for lint, comma-separated")
 	realworld := flag.String("realworld", "testdata/realworld", "`DIR` of the public rule sets; every set with unit tests is a suite (empty: none)")
+	sets := flag.String("sets", "", "of the public rule sets, only these (names of their directories, comma-separated; empty: every one)")
 	suites := flag.String("suites", "1x6h,20x6h,100x6h,1x24h,20x24h", "unit-test suites shaped like the pack's: GROUPSxHOURSh, comma-separated")
 	plain := flag.String("plain", "20x6h,100x6h,20x24h,100x24h", "plain unit-test suites (one rule asserted per group): GROUPSxHOURSh, comma-separated")
 	mixinRules := flag.Int("mixin-rules", 1000, "rules of the large synthetic mixin")
@@ -93,11 +94,11 @@ func main() {
 			n, err := strconv.Atoi(spec)
 			check(err)
 			ruleFiles, manifests := writeRuleSet(dir, n)
-			p, o := b.pair(command{dir, *promtool, append([]string{"check", "rules"}, ruleFiles...)},
-				command{dir, *oomguard, append([]string{"lint", "--format", "json"}, ruleFiles...)})
+			p, o := b.pair(command{dir: dir, bin: *promtool, args: append([]string{"check", "rules"}, ruleFiles...)},
+				command{dir: dir, bin: *oomguard, args: append([]string{"lint", "--format", "json"}, ruleFiles...)})
 			b.row(fmt.Sprintf("lint: %d rules, %s", n, plural(len(ruleFiles), "rule file")), "promtool check rules", p, o,
 				fmt.Sprintf("%.0f µs a rule", float64(o.wall().Microseconds())/float64(n)))
-			_, m := b.pair(command{}, command{dir, *oomguard, append([]string{"lint", "--format", "json"}, manifests...)})
+			_, m := b.pair(command{}, command{dir: dir, bin: *oomguard, args: append([]string{"lint", "--format", "json"}, manifests...)})
 			b.row(fmt.Sprintf("lint: %d rules as PrometheusRules", n), "", nil, m,
 				fmt.Sprintf("%.0f µs a rule; promtool cannot read PrometheusRule", float64(m.wall().Microseconds())/float64(n)))
 		}
@@ -105,7 +106,11 @@ func main() {
 
 	if want["test"] {
 		if *realworld != "" {
+			pick := list(*sets)
 			for _, s := range realworldSuites(filepath.Join(repo, *realworld)) {
+				if len(pick) > 0 && !slices.Contains(pick, filepath.Base(s.dir)) {
+					continue
+				}
 				b.testRow(dir, s.name, s.dir, s.files, *promtool, *oomguard)
 			}
 		}
@@ -130,13 +135,23 @@ func main() {
 		// generate evaluates them, loads and checks every rule, runs the
 		// pack's unit tests and writes a PrometheusRule.
 		eval := "local m = import 'mixin.libsonnet'; {rules: m.prometheusRules, alerts: m.prometheusAlerts}"
-		p, o := b.pair(command{filepath.Join(repo, "jsonnet"), *jsonnetBin, []string{"-e", eval}},
-			command{dir, *oomguard, []string{"generate"}})
-		b.row("generate: the pack", "jsonnet CLI (evaluation only)", p, o, "oomguard also loads every rule and runs the pack's unit tests")
+		// Twice: the pack's test results not cached (every run runs them),
+		// and cached (a run before the row remembers them).
+		anchor := command{dir: filepath.Join(repo, "jsonnet"), bin: *jsonnetBin, args: []string{"-e", eval}}
+		cold := command{dir: dir, bin: *oomguard, args: []string{"generate"}, env: []string{"OOMGUARD_CACHE_DIR=off"}}
+		p, o := b.pair(anchor, cold)
+		b.row("generate: the pack, test results not cached", "jsonnet CLI (evaluation only)", p, o, "oomguard also loads every rule and runs the pack's unit tests")
+		warm := cold
+		warm.env = []string{"OOMGUARD_CACHE_DIR=" + filepath.Join(dir, "cache")}
+		if !b.writeOnly {
+			b.once(warm, &measure{})
+		}
+		p, o = b.pair(anchor, warm)
+		b.row("generate: the pack, test results cached", "jsonnet CLI (evaluation only)", p, o, "oomguard also loads every rule; the pack's tests passed before with the same files and binary")
 
 		mixin := writeMixin(dir, *mixinRules)
-		p, o = b.pair(command{filepath.Dir(mixin), *jsonnetBin, []string{"-e", eval}},
-			command{dir, *oomguard, []string{"generate", "--mixin", mixin, "--name", "large"}})
+		p, o = b.pair(command{dir: filepath.Dir(mixin), bin: *jsonnetBin, args: []string{"-e", eval}},
+			command{dir: dir, bin: *oomguard, args: []string{"generate", "--mixin", mixin, "--name", "large"}})
 		b.row(fmt.Sprintf("generate --mixin: %d rules", *mixinRules), "jsonnet CLI (evaluation only)", p, o, "oomguard also loads and checks every rule")
 	}
 }
@@ -219,8 +234,8 @@ func (b *bench) testRow(tmp, name, dir string, files []string, promtool, oomguar
 	}
 	pJunit := filepath.Join(tmp, "promtool.xml")
 	oJunit := filepath.Join(tmp, "oomguard.xml")
-	p, o := b.pair(command{dir, promtool, append([]string{"test", "rules", "--junit=" + pJunit}, files...)},
-		command{dir, oomguard, append([]string{"test", "--compat", "--junit", oJunit}, files...)})
+	p, o := b.pair(command{dir: dir, bin: promtool, args: append([]string{"test", "rules", "--junit=" + pJunit}, files...)},
+		command{dir: dir, bin: oomguard, args: append([]string{"test", "--compat", "--junit", oJunit}, files...)})
 	groups := ""
 	if len(files) > 1 {
 		groups = fmt.Sprintf("%d test files; ", len(files))
@@ -238,6 +253,7 @@ type bench struct {
 type command struct {
 	dir, bin string
 	args     []string
+	env      []string // added to this process's environment
 }
 
 // measure is the runs of one tool on one input.
@@ -284,6 +300,9 @@ func (b *bench) once(c command, m *measure) {
 	b.load = append(b.load, loadAverage())
 	cmd := exec.Command(c.bin, c.args...)
 	cmd.Dir = c.dir
+	if c.env != nil {
+		cmd.Env = append(os.Environ(), c.env...)
+	}
 	// Output goes to a file, not into this process: the kernel counts a
 	// parent's peak memory into its later children's.
 	f, err := os.CreateTemp("", "oomguard-bench-output-")
