@@ -15,6 +15,7 @@ import (
 
 	"github.com/oomguard/oomguard/generate"
 	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/rules"
 )
 
 // DefaultPath is the config file read when none is named: in the current
@@ -59,12 +60,12 @@ func Load(path string) (*File, error) {
 	if name == "" {
 		name, required = DefaultPath, false
 	}
-	data, err := os.ReadFile(name)
+	data, err := rules.ReadRegular(name, 0)
 	if err != nil {
 		if !required && errors.Is(err, os.ErrNotExist) {
 			return &File{Lint: lint.DefaultConfig()}, nil
 		}
-		return nil, &Error{File: name, Msg: err.Error()}
+		return nil, &Error{File: name, Msg: strings.TrimPrefix(err.Error(), name+": ")}
 	}
 	return Parse(name, data)
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Stdin is the name standard input goes by in messages.
@@ -27,18 +28,53 @@ type InputError struct {
 func (e *InputError) Error() string { return fmt.Sprintf("%s: %v", e.Arg, e.Err) }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Expand turns command-line arguments into the files to read: a file is
-// itself, a directory is every .yaml and .yml file below it (sorted, hidden
-// entries skipped), a glob is the files it matches, and "-" is standard
-// input. The result keeps the order of the arguments and names no file
-// twice.
+// Expand turns command-line arguments into the files to read, as
+// ExpandInputs does, without the notes on what it skipped.
 func Expand(args []string) ([]string, error) {
-	var out []string
+	in, err := ExpandInputs(args)
+	if err != nil {
+		return nil, err
+	}
+	return in.Paths, nil
+}
+
+// Inputs are the files a command reads, and those it passed over.
+type Inputs struct {
+	// Paths are the files to read, in the order of the arguments, each
+	// once; "-" is standard input.
+	Paths []string
+	// Skipped are the files directories and globs found but that are not
+	// read, with the reason: what is not a regular file, and symbolic
+	// links that lead out of the directory.
+	Skipped []Skipped
+}
+
+// Skipped is a file a directory or a glob found but that is not read.
+type Skipped struct {
+	Path   string
+	Reason string
+}
+
+func (s Skipped) String() string { return s.Path + ": skipped: " + s.Reason }
+
+// ExpandInputs turns command-line arguments into the files to read: a file
+// is itself (even when its name holds glob characters), a directory is
+// every .yaml and .yml file below it (sorted, hidden entries skipped), a
+// glob is the files it matches, and "-" is standard input.
+//
+// What a directory or a glob finds stays inside it: a symbolic link is
+// followed only to a regular file inside the directory (for a glob, the
+// directory its fixed part names), never to a directory; links that lead
+// elsewhere, FIFOs, sockets and devices are skipped and listed in Skipped.
+// A file named on the command line is read as it is, and refused when it
+// is not a regular file (ReadRegular).
+func ExpandInputs(args []string) (*Inputs, error) {
+	in := &Inputs{}
 	seen := map[string]bool{}
 	add := func(p string) {
 		if !seen[p] {
 			seen[p] = true
-			out = append(out, p)
+			in.Paths = append(in.Paths, p)
 		}
 	}
 	for _, arg := range args {
@@ -46,42 +82,124 @@ func Expand(args []string) ([]string, error) {
 			add("-")
 			continue
 		}
-		matches := []string{arg}
-		if strings.ContainsAny(arg, "*?[") {
-			m, err := filepath.Glob(arg)
+		if _, err := os.Lstat(arg); err == nil || !strings.ContainsAny(arg, "*?[\\") {
+			// An existing name is that file, whatever characters it
+			// holds.
+			st, err := os.Stat(arg)
 			if err != nil {
-				return nil, &InputError{Arg: arg, Err: err}
-			}
-			if len(m) == 0 {
-				return nil, &InputError{Arg: arg, Err: fmt.Errorf("no file matches this pattern")}
-			}
-			matches = m
-		}
-		for _, p := range matches {
-			st, err := os.Stat(p)
-			if err != nil {
-				return nil, &InputError{Arg: p, Err: unwrapPathError(err)}
+				return nil, &InputError{Arg: arg, Err: unwrapPathError(err)}
 			}
 			if !st.IsDir() {
-				add(p)
+				add(arg)
 				continue
 			}
-			files, err := walkDir(p)
+			files, err := walkDir(arg, in)
 			if err != nil {
 				return nil, err
 			}
 			if len(files) == 0 {
-				return nil, &InputError{Arg: p, Err: fmt.Errorf("directory has no .yaml or .yml file")}
+				return nil, &InputError{Arg: arg, Err: fmt.Errorf("directory has no .yaml or .yml file")}
 			}
 			for _, f := range files {
 				add(f)
 			}
+			continue
+		}
+		m, err := filepath.Glob(arg)
+		if err != nil {
+			return nil, &InputError{Arg: arg, Err: err}
+		}
+		base := globBase(arg)
+		found := 0
+		for _, p := range m {
+			e, err := os.Lstat(p)
+			if err != nil {
+				return nil, &InputError{Arg: p, Err: unwrapPathError(err)}
+			}
+			if e.IsDir() {
+				files, err := walkDir(p, in)
+				if err != nil {
+					return nil, err
+				}
+				for _, f := range files {
+					add(f)
+					found++
+				}
+				continue
+			}
+			if keep(p, e.Mode(), base, in) {
+				add(p)
+				found++
+			}
+		}
+		if found == 0 {
+			if len(m) > 0 {
+				return nil, &InputError{Arg: arg, Err: fmt.Errorf("no file to read matches this pattern (all skipped)")}
+			}
+			return nil, &InputError{Arg: arg, Err: fmt.Errorf("no file matches this pattern")}
 		}
 	}
-	return out, nil
+	return in, nil
 }
 
-func walkDir(root string) ([]string, error) {
+// globBase is the directory the fixed part of a glob names: where its
+// first element with a glob character starts.
+func globBase(pattern string) string {
+	dir := pattern
+	for strings.ContainsAny(dir, "*?[\\") {
+		dir = filepath.Dir(dir)
+	}
+	return dir
+}
+
+// keep reports whether the entry at p, of mode m, found in a walk or a
+// glob of root, is to be read; when not, and when it is worth a word, it
+// says why in in.Skipped.
+func keep(p string, m fs.FileMode, root string, in *Inputs) bool {
+	switch {
+	case m.IsRegular():
+		return true
+	case m&fs.ModeSymlink != 0:
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			in.Skipped = append(in.Skipped, Skipped{p, "a symbolic link that leads to no file"})
+			return false
+		}
+		if !inside(target, root) {
+			in.Skipped = append(in.Skipped, Skipped{p, fmt.Sprintf("a symbolic link out of %s: not followed", root)})
+			return false
+		}
+		st, err := os.Stat(target)
+		if err != nil {
+			in.Skipped = append(in.Skipped, Skipped{p, "a symbolic link that leads to no file"})
+			return false
+		}
+		if !st.Mode().IsRegular() {
+			in.Skipped = append(in.Skipped, Skipped{p, "a symbolic link to " + fileKind(st.Mode()) + ": not followed"})
+			return false
+		}
+		return true
+	default:
+		in.Skipped = append(in.Skipped, Skipped{p, fileKind(m) + ", not a regular file"})
+		return false
+	}
+}
+
+// inside reports whether path, free of symbolic links, is dir or below
+// it, once the links of dir are resolved too.
+func inside(path, dir string) bool {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	path, err1 := filepath.Abs(path)
+	dir, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
+}
+
+func walkDir(root string, in *Inputs) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -93,7 +211,10 @@ func walkDir(root string) ([]string, error) {
 			}
 			return nil
 		}
-		if !e.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+		if e.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			return nil
+		}
+		if keep(p, e.Type(), root, in) {
 			files = append(files, p)
 		}
 		return nil
@@ -111,41 +232,131 @@ func unwrapPathError(err error) error {
 
 // ReadFile reads one input named by Expand ("-" is stdin). An input larger
 // than opts allows is refused without being read whole, with an *Error at
-// 1:1; an input that cannot be read gives an *InputError.
+// 1:1; an input that cannot be read, or that is not a regular file (a FIFO,
+// a device, a socket, a directory), gives an *InputError.
 func ReadFile(path string, stdin io.Reader, opts Options) (name string, data []byte, err error) {
 	max := opts.maxFileSize()
-	var r io.Reader
-	name = path
 	if path == "-" {
-		name = Stdin
 		if stdin == nil {
-			return name, nil, &InputError{Arg: name, Err: fmt.Errorf("no standard input")}
+			return Stdin, nil, &InputError{Arg: Stdin, Err: fmt.Errorf("no standard input")}
 		}
-		r = stdin
-	} else {
-		f, err := os.Open(path)
+		data, err = io.ReadAll(io.LimitReader(stdin, max+1))
 		if err != nil {
-			return name, nil, &InputError{Arg: path, Err: unwrapPathError(err)}
+			return Stdin, nil, &InputError{Arg: Stdin, Err: unwrapPathError(err)}
 		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > max {
-			return name, nil, tooLarge(name, st.Size(), max)
+		if int64(len(data)) > max {
+			return Stdin, nil, tooLarge(Stdin, int64(len(data)), max)
 		}
-		r = f
+		return Stdin, data, nil
 	}
-	data, err = io.ReadAll(io.LimitReader(r, max+1))
+	data, err = ReadRegular(path, max)
+	var big *TooLargeError
+	if errors.As(err, &big) {
+		return path, nil, tooLarge(path, big.Size, max)
+	}
+	return path, data, err
+}
+
+// TooLargeError is a file larger than the limit it was read with.
+type TooLargeError struct {
+	Path string
+	// Size is the size of the file, or -1 when it is not known (it grew
+	// while it was read).
+	Size int64
+	Max  int64
+}
+
+func (e *TooLargeError) Error() string {
+	if e.Size < 0 {
+		return fmt.Sprintf("%s: file is larger than the limit of %d bytes", e.Path, e.Max)
+	}
+	return fmt.Sprintf("%s: file is %d bytes, more than the limit of %d bytes", e.Path, e.Size, e.Max)
+}
+
+// ReadRegular reads the file at path, which must be a regular file (or a
+// symbolic link to one) of at most max bytes (max <= 0: DefaultMaxFileSize).
+// Every file oomguard reads goes through it: rule files, configs,
+// baselines, test files, jsonnet imports, the files --check compares.
+//
+// A FIFO, a device, a socket or a directory is refused at once with an
+// *InputError, before it is opened for reading (opening a FIFO would wait
+// for a writer; reading /dev/zero would never end); a file larger than
+// max gives a *TooLargeError without being read whole. Any other failure
+// is an *InputError naming path.
+func ReadRegular(path string, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxFileSize
+	}
+	st, err := os.Stat(path)
 	if err != nil {
-		return name, nil, &InputError{Arg: name, Err: unwrapPathError(err)}
+		return nil, &InputError{Arg: path, Err: unwrapPathError(err)}
+	}
+	if err := regular(st); err != nil {
+		return nil, &InputError{Arg: path, Err: err}
+	}
+	if st.Size() > max {
+		return nil, &TooLargeError{Path: path, Size: st.Size(), Max: max}
+	}
+	// O_NONBLOCK: should path have become a FIFO since Stat, opening it
+	// returns at once, and Stat on the open file refuses it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, &InputError{Arg: path, Err: unwrapPathError(err)}
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, &InputError{Arg: path, Err: unwrapPathError(err)}
+	}
+	if err := regular(st); err != nil {
+		return nil, &InputError{Arg: path, Err: err}
+	}
+	if st.Size() > max {
+		return nil, &TooLargeError{Path: path, Size: st.Size(), Max: max}
+	}
+	// The size can change while the file is read, and files of /proc say
+	// 0: the limit is kept while reading too.
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, &InputError{Arg: path, Err: unwrapPathError(err)}
 	}
 	if int64(len(data)) > max {
-		return name, nil, tooLarge(name, int64(len(data)), max)
+		return nil, &TooLargeError{Path: path, Size: -1, Max: max}
 	}
-	return name, data, nil
+	return data, nil
+}
+
+// regular refuses what is not a regular file, saying what it is.
+func regular(st fs.FileInfo) error {
+	if st.Mode().IsRegular() {
+		return nil
+	}
+	return fmt.Errorf("%s, not a regular file (only - reads a stream: standard input)", fileKind(st.Mode()))
+}
+
+// fileKind names the type of a file of mode m, for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return "a regular file"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 func tooLarge(name string, size, max int64) *Error {
 	what := fmt.Sprintf("%d bytes", size)
-	if name == Stdin {
+	if name == Stdin || size < 0 {
 		what = "more than that"
 	}
 	return &Error{File: name, Pos: Pos{Line: 1, Col: 1},

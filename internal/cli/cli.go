@@ -123,6 +123,14 @@ func printProblems(w io.Writer, severity string, errs rules.ErrorList) {
 	}
 }
 
+// printSkipped says which files directories and globs found but that are
+// not read.
+func printSkipped(w io.Writer, skipped []rules.Skipped) {
+	for _, sk := range skipped {
+		fmt.Fprintf(w, "oomguard: note: %s\n", sk)
+	}
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, word)

@@ -160,7 +160,12 @@ func parseKeyValues(flag string, kvs []string, label bool) (map[string]string, e
 }
 
 func runConvert(s Streams, o *convertOptions) error {
-	files, errs, err := rules.LoadFiles(o.Inputs, s.In, rules.Options{
+	in, err := rules.ExpandInputs(o.Inputs)
+	if err != nil {
+		return err
+	}
+	printSkipped(s.ErrOut, in.Skipped)
+	files, errs, err := rules.LoadFiles(in.Paths, s.In, rules.Options{
 		IgnoreUnknownFields: o.IgnoreUnknownFields,
 		Thanos:              o.Thanos,
 	})

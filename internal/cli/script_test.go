@@ -3,9 +3,14 @@ package cli
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -27,12 +32,20 @@ func TestMain(m *testing.M) {
 //	exits N command args...
 //
 // to run a command and require exit code N, keeping its stdout and stderr
-// for the checks that follow.
+// for the checks that follow; and
+//
+//	tree DIR      list DIR's entries (hidden ones too) with type, mode,
+//	              hard links and link targets, for cmp stdout
+//	mkfifo PATH   make a FIFO
+//	link OLD NEW  make a hard link
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "../../testdata/script",
 		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
+			// Files the scripts and their commands create get the same
+			// modes on every machine.
+			syscall.Umask(0o022)
 			env.Setenv("NO_COLOR", "1")
 			return nil
 		},
@@ -56,6 +69,59 @@ func TestScripts(t *testing.T) {
 				if got != want {
 					ts.Fatalf("exit code %d, want %d", got, want)
 				}
+			},
+			"tree": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: tree DIR")
+				}
+				var b strings.Builder
+				root := ts.MkAbs(args[0])
+				err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+					if err != nil || p == root {
+						return err
+					}
+					st, err := os.Lstat(p)
+					if err != nil {
+						return err
+					}
+					rel, _ := filepath.Rel(root, p)
+					kind := map[bool]string{true: "d"}[st.IsDir()]
+					switch m := st.Mode(); {
+					case m&fs.ModeSymlink != 0:
+						kind = "l"
+					case m&fs.ModeNamedPipe != 0:
+						kind = "p"
+					case m.IsRegular():
+						kind = "f"
+					}
+					fmt.Fprintf(&b, "%s %04o", kind, st.Mode().Perm())
+					if sys, ok := st.Sys().(*syscall.Stat_t); ok && kind == "f" && sys.Nlink > 1 {
+						fmt.Fprintf(&b, " links=%d", sys.Nlink)
+					}
+					fmt.Fprintf(&b, " %s", filepath.ToSlash(rel))
+					if kind == "l" {
+						target, _ := os.Readlink(p)
+						fmt.Fprintf(&b, " -> %s", target)
+					}
+					b.WriteByte('\n')
+					return nil
+				})
+				if err != nil {
+					ts.Fatalf("tree: %v", err)
+				}
+				_, _ = ts.Stdout().Write([]byte(b.String()))
+			},
+			"mkfifo": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: mkfifo PATH")
+				}
+				ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+			},
+			"link": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: link OLD NEW")
+				}
+				ts.Check(os.Link(ts.MkAbs(args[0]), ts.MkAbs(args[1])))
 			},
 		},
 	})

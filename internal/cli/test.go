@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oomguard/oomguard/internal/atomicfile"
+	"github.com/oomguard/oomguard/rules"
 	"github.com/oomguard/oomguard/ruletest"
 )
 
@@ -76,7 +77,7 @@ Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 			if o.Format != "text" && o.Format != "json" {
 				return usagef("--format %q: use text or json", o.Format)
 			}
-			if o.MinCoverage < 0 || o.MinCoverage > 100 {
+			if !(o.MinCoverage >= 0 && o.MinCoverage <= 100) { // NaN too
 				return usagef("--min-coverage %v: give a percentage from 0 to 100", o.MinCoverage)
 			}
 			if o.Jobs < 0 {
@@ -125,6 +126,14 @@ func runTest(s Streams, o *testOptions) error {
 	// time. GOGC, when set, decides.
 	if _, set := os.LookupEnv("GOGC"); !set {
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
+	// A test file that is not a regular file (a FIFO, a device) is refused
+	// before anything runs; one that is missing fails as in promtool.
+	for _, f := range o.Files {
+		if st, err := os.Stat(f); err == nil && !st.Mode().IsRegular() {
+			_, err := rules.ReadRegular(f, 0)
+			return err
+		}
 	}
 	report, err := ruletest.Run(o.Files, ruletest.Options{
 		Run:                 o.Run,
