@@ -135,6 +135,13 @@ func (o *generateOptions) validate() error {
 }
 
 func runGenerate(s Streams, o *generateOptions) error {
+	// An output that cannot be a file is refused before the work.
+	if o.Output != "" {
+		if st, err := os.Stat(o.Output); err == nil && !st.Mode().IsRegular() {
+			_, err := rules.ReadRegular(o.Output, 0)
+			return err
+		}
+	}
 	pack, err := buildPack(o)
 	var ce *generate.ConfigError
 	var fe *config.Error
@@ -176,16 +183,19 @@ func runGenerate(s Streams, o *generateOptions) error {
 	}
 	enc := rules.Encoding(o.Encoding)
 
-	// Every file to write, by path; stdout when there is none.
+	// Every file to write, by path, and what it holds (for messages);
+	// stdout when there is none.
 	var files []generate.File
+	var what []string
 	switch {
 	case o.OutDir != "":
 		perGroup, err := generate.RenderPerGroup(pack.Groups, o.Format, enc, meta)
 		if err != nil {
 			return err
 		}
-		for _, f := range perGroup {
+		for i, f := range perGroup {
 			files = append(files, generate.File{Name: filepath.Join(o.OutDir, f.Name), Data: f.Data})
+			what = append(what, fmt.Sprintf("group %q", pack.Groups[i].Name.Value))
 		}
 	default:
 		data, err := generate.Render(pack.Groups, o.Format, enc, meta)
@@ -203,6 +213,7 @@ func runGenerate(s Streams, o *generateOptions) error {
 		}
 		if o.Output != "" {
 			files = append(files, generate.File{Name: o.Output, Data: data})
+			what = append(what, "-o")
 		}
 	}
 	if o.TestsDir != "" {
@@ -211,16 +222,97 @@ func runGenerate(s Streams, o *generateOptions) error {
 			return err
 		}
 		files = append(files, generate.File{Name: filepath.Join(o.TestsDir, "rules.yaml"), Data: plain})
+		what = append(what, "--tests (the rules)")
 		for _, t := range pack.Tests {
 			files = append(files, generate.File{Name: filepath.Join(o.TestsDir, t.Name), Data: t.Data})
+			what = append(what, fmt.Sprintf("--tests (%s)", t.Name))
 		}
+	}
+	if err := checkCollisions(files, what); err != nil {
+		return err
 	}
 
 	if o.Check {
 		return checkDrift(s, files)
 	}
+	return writeFiles(files, o.OutDir, o.TestsDir)
+}
+
+// checkCollisions refuses to write two files to one place: two groups whose
+// names give the same file name, or -o naming a file of --tests.
+func checkCollisions(files []generate.File, what []string) error {
+	first := map[string]int{}
+	for i, f := range files {
+		key := samePlace(f.Name)
+		if j, ok := first[key]; ok {
+			return usagef("%s and %s would both be written to %s; nothing written", what[j], what[i], f.Name)
+		}
+		first[key] = i
+	}
+	return nil
+}
+
+// samePlace returns a key equal for paths that name the same file: the
+// absolute path with the links of its directory, and of itself, resolved.
+func samePlace(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	dir, base := filepath.Split(abs)
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if real, err := filepath.EvalSymlinks(d); err == nil {
+			rest, _ := filepath.Rel(d, filepath.Join(dir, base))
+			return filepath.Join(real, rest)
+		}
+		if d == filepath.Dir(d) {
+			return abs
+		}
+	}
+}
+
+// writeFiles writes what generate made: the files of --out-dir, and those
+// of --tests, each as one set (all old or all new, even when interrupted);
+// -o alone, atomically.
+func writeFiles(files []generate.File, outDir, testsDir string) error {
+	// A file that may not be written stops the run before anything is.
 	for _, f := range files {
-		if err := os.MkdirAll(filepath.Dir(f.Name), 0o755); err != nil {
+		if err := atomicfile.CheckWritable(f.Name); err != nil {
+			return err
+		}
+	}
+	type set struct {
+		dir   string
+		files []atomicfile.File
+	}
+	var sets []*set
+	byPlace := map[string]*set{}
+	var single []generate.File
+	for _, f := range files {
+		dir := filepath.Dir(f.Name)
+		key := samePlace(dir)
+		if !(outDir != "" && key == samePlace(outDir) || testsDir != "" && key == samePlace(testsDir)) {
+			single = append(single, f)
+			continue
+		}
+		st := byPlace[key]
+		if st == nil {
+			st = &set{dir: dir}
+			byPlace[key] = st
+			sets = append(sets, st)
+		}
+		st.files = append(st.files, atomicfile.File{Name: filepath.Base(f.Name), Data: f.Data})
+	}
+	for _, st := range sets {
+		if err := atomicfile.WriteSet(st.dir, st.files); err != nil {
+			return fmt.Errorf("writing %s: %w", st.dir, err)
+		}
+	}
+	for _, f := range single {
+		if err := os.MkdirAll(filepath.Dir(f.Name), 0o777); err != nil {
 			return err
 		}
 		if err := atomicfile.Write(f.Name, f.Data); err != nil {
@@ -235,9 +327,19 @@ func runGenerate(s Streams, o *generateOptions) error {
 func checkDrift(s Streams, files []generate.File) error {
 	var drift []string
 	for _, f := range files {
-		got, err := os.ReadFile(f.Name)
-		if err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("reading %s: %w", f.Name, err)
+		got, err := rules.ReadRegular(f.Name, int64(len(f.Data))+1)
+		var big *rules.TooLargeError
+		switch {
+		case errors.As(err, &big):
+			// Larger than what would be written: out of date, without
+			// reading it.
+			drift = append(drift, f.Name)
+			fmt.Fprintf(s.ErrOut, "%s: larger than the %d bytes that would be generated\n", f.Name, len(f.Data))
+			continue
+		case errors.Is(err, os.ErrNotExist):
+			got = nil
+		case err != nil:
+			return err
 		}
 		if bytes.Equal(got, f.Data) {
 			continue
