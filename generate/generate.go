@@ -3,6 +3,7 @@ package generate
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -46,9 +47,14 @@ type Pack struct {
 type InvalidError struct {
 	Errors rules.ErrorList
 	Report *ruletest.Report
+	// Msg, when set, says what is wrong instead of the default words.
+	Msg string
 }
 
 func (e *InvalidError) Error() string {
+	if e.Msg != "" {
+		return e.Msg
+	}
 	if len(e.Errors) > 0 {
 		return "the pack's rules are invalid"
 	}
@@ -238,13 +244,18 @@ func runTests(ruleFile []byte, tests []File) (*ruletest.Report, error) {
 
 // BuildMixin evaluates another mixin's prometheusRules and
 // prometheusAlerts and loads them through the rules loader. A mixin that
-// does not evaluate is a *ConfigError (with jsonnet's positions); rules
-// that do not load are an *InvalidError, each error at the jsonnet line
-// where its rule's name is written.
+// does not evaluate (or goes over a limit of the evaluation) and rules
+// that do not load are an *InvalidError, positioned (the latter at the
+// jsonnet line where the rule's name is written): the mixin is the input,
+// and the input is wrong.
 func BuildMixin(path string, opts jsonnet.MixinOptions) ([]*rules.Group, error) {
 	f, errs, err := jsonnet.LoadMixin(path, opts)
+	var ee *jsonnet.EvalError
+	if errors.As(err, &ee) {
+		return nil, &InvalidError{Msg: "the mixin does not evaluate", Errors: rules.ErrorList{{File: ee.File, Pos: ee.Pos, Msg: "jsonnet: " + ee.Msg}}}
+	}
 	if err != nil {
-		return nil, &ConfigError{Msg: err.Error()}
+		return nil, err
 	}
 	if len(errs) > 0 {
 		for _, e := range errs {

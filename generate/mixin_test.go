@@ -59,9 +59,9 @@ func TestBuildMixinRefuses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := BuildMixin(tc.path, tc.opts)
-			var ce *ConfigError
-			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v, want a config error with %q", err, tc.want)
+			var ie *InvalidError
+			if !errors.As(err, &ie) || len(ie.Errors) != 1 || !strings.Contains(ie.Errors[0].Error(), tc.want) {
+				t.Fatalf("error %v, want an invalid mixin with %q", err, tc.want)
 			}
 		})
 	}

@@ -5,50 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/oomguard/oomguard/rules"
 )
-
-// EvalError is a mixin that does not evaluate, or whose output is not a
-// rule file. Error gives jsonnet's whole message; File, Pos and Msg its
-// first line, at the first position it names.
-type EvalError struct {
-	// File and Pos are the first position of jsonnet's message, the
-	// first frame of its trace, where it went wrong; else the mixin at
-	// 1:1.
-	File string
-	Pos  rules.Pos
-	// Msg is the first line of the message, without positions.
-	Msg string
-	err error
-}
-
-func (e *EvalError) Error() string { return e.err.Error() }
-func (e *EvalError) Unwrap() error { return e.err }
-
-// errPos finds the first file:line:col of a jsonnet error message.
-var errPos = regexp.MustCompile(`(\S+?):(\d+):(\d+)`)
-
-// errSpan is a file:line:col(-col) inside a jsonnet message.
-var errSpan = regexp.MustCompile(`\S+:\d+:\d+(-\d+)?(:)?\s*`)
-
-func evalError(path string, err error) *EvalError {
-	msg := strings.TrimSpace(err.Error())
-	// jsonnet's message is its first line; the stack trace follows.
-	first, _, _ := strings.Cut(msg, "\n")
-	e := &EvalError{File: path, Pos: rules.Pos{Line: 1, Col: 1}, Msg: strings.TrimSpace(errSpan.ReplaceAllString(first, "")), err: err}
-	if at := errPos.FindStringSubmatch(msg); at != nil {
-		line, _ := strconv.Atoi(at[2])
-		col, _ := strconv.Atoi(at[3])
-		e.File, e.Pos = displayPath(at[1]), rules.Pos{Line: line, Col: col}
-	}
-	return e
-}
 
 // LoadMixin evaluates the prometheusRules and prometheusAlerts of the
 // mixin at path (EvaluateMixin) and loads them as one rule file of that
@@ -59,15 +21,15 @@ func evalError(path string, err error) *EvalError {
 func LoadMixin(path string, opts MixinOptions) (*rules.File, rules.ErrorList, error) {
 	m, err := EvaluateMixin(path, opts)
 	if err != nil {
-		return nil, nil, evalError(path, err)
+		return nil, nil, err
 	}
 	data, err := MergeGroups(m.Rules, m.Alerts)
 	if err != nil {
-		return nil, nil, evalError(path, err)
+		return nil, nil, limitError(path, err.Error())
 	}
 	origin := &rules.Origin{}
 	for _, f := range m.Files {
-		if src, err := os.ReadFile(f); err == nil {
+		if src, err := rules.ReadRegular(f, 0); err == nil {
 			origin.Sources = append(origin.Sources, rules.Source{Path: displayPath(f), Text: src})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/oomguard/oomguard/config"
 	"github.com/oomguard/oomguard/generate"
@@ -34,6 +35,7 @@ type generateOptions struct {
 	Mixin      string
 	JPath      []string
 	Timeout    time.Duration
+	MaxMemory  string
 }
 
 func newGenerateCmd(s Streams, runF func(*generateOptions) error) *cobra.Command {
@@ -98,7 +100,8 @@ differ from what would be generated.`),
 	f.StringArrayVar(&o.Labels, "label", nil, "metadata label `key=value` (repeatable; replaces the default labels)")
 	f.StringVar(&o.Mixin, "mixin", "", "generate from another mixin at `PATH` (its prometheusRules and prometheusAlerts) instead of the pack")
 	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "with --mixin, a library `DIR` imports may come from (repeatable)")
-	f.DurationVar(&o.Timeout, "mixin-timeout", 30*time.Second, "with --mixin, the longest the evaluation may take")
+	f.DurationVar(&o.Timeout, "mixin-timeout", jsonnet.DefaultTimeout, "with --mixin, the longest the evaluation may take")
+	f.StringVar(&o.MaxMemory, "mixin-memory", "512Mi", "with --mixin, the most memory the evaluation may use (a Kubernetes quantity: 512Mi, 2Gi)")
 	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 with a diff when files on disk differ from what would be generated")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"prometheusrule", "rules"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("encoding", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
@@ -122,6 +125,9 @@ func (o *generateOptions) validate() error {
 		return usagef("--name, --namespace and --label apply to --format prometheusrule only")
 	}
 	if err := validateName(o.Name); err != nil {
+		return err
+	}
+	if _, err := parseMemory("--mixin-memory", o.MaxMemory); err != nil {
 		return err
 	}
 	if o.Mixin == "" && len(o.JPath) > 0 {
@@ -391,7 +397,8 @@ func lineDiff(name string, got, want []byte) string {
 // mixin with --mixin.
 func buildPack(o *generateOptions) (*generate.Pack, error) {
 	if o.Mixin != "" {
-		groups, err := generate.BuildMixin(o.Mixin, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.Timeout})
+		maxMemory, _ := parseMemory("--mixin-memory", o.MaxMemory)
+		groups, err := generate.BuildMixin(o.Mixin, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.Timeout, MaxMemory: maxMemory})
 		if err != nil {
 			return nil, err
 		}
@@ -408,6 +415,16 @@ func buildPack(o *generateOptions) (*generate.Pack, error) {
 		}
 	}
 	return generate.Build(overrides)
+}
+
+// parseMemory reads a memory size as a Kubernetes quantity (512Mi, 2Gi,
+// 1G), in bytes.
+func parseMemory(flag, s string) (int64, error) {
+	q, err := resource.ParseQuantity(s)
+	if err != nil || q.Sign() <= 0 {
+		return 0, usagef("%s %q: give a size such as 512Mi or 2Gi", flag, s)
+	}
+	return q.Value(), nil
 }
 
 // mixinName names a PrometheusRule after a mixin's directory, or file.

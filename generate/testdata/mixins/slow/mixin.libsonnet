@@ -1,2 +1,3 @@
-local slow = std.foldl(function(acc, x) acc + x, std.range(1, 100000000), 0);
-{ prometheusRules: { groups: [{ name: 'g', rules: [{ record: 'r', expr: std.toString(slow) }] }] } }
+// Exponential time, little memory: 2^40 calls, 40 deep.
+local slow(n) = if n == 0 then 1 else slow(n - 1) + slow(n - 1);
+{ prometheusRules: { groups: [{ name: 'g', rules: [{ record: 'r', expr: std.toString(slow(40)) }] }] } }

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package jsonnet
+
+import "syscall"
+
+func sandboxAttr() *syscall.SysProcAttr { return nil }
