@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -21,6 +22,10 @@ type decoder struct {
 	// make the walk explode (a "billion laughs" document).
 	budget    int
 	exhausted bool
+	// binary maps each !!binary scalar to the scalar it decodes to, made
+	// once (aliases reach a node many times); decoded holds the latter.
+	binary  map[*yaml.Node]*yaml.Node
+	decoded map[*yaml.Node]bool
 }
 
 func (d *decoder) errorf(p Pos, format string, args ...any) {
@@ -48,7 +53,42 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 		}
 		n = n.Alias
 	}
+	if n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!binary" {
+		return d.decodeBinary(n)
+	}
 	return n
+}
+
+// decodeBinary returns the scalar a !!binary scalar stands for: Prometheus
+// decodes the base64 text into the string it reads (as YAML decoders do
+// for a string field), so the rule holds the decoded text, not the base64.
+func (d *decoder) decodeBinary(n *yaml.Node) *yaml.Node {
+	if out, ok := d.binary[n]; ok {
+		return out
+	}
+	if d.binary == nil {
+		d.binary, d.decoded = map[*yaml.Node]*yaml.Node{}, map[*yaml.Node]bool{}
+	}
+	data, err := base64.StdEncoding.DecodeString(n.Value)
+	if err != nil {
+		d.errorf(nodePos(n), "!!binary value contains invalid base64 data")
+		d.binary[n] = n
+		return n
+	}
+	out := *n
+	out.Tag, out.Value, out.Style = "!!str", string(data), 0
+	d.binary[n] = &out
+	d.decoded[&out] = true
+	return &out
+}
+
+// styleOf returns how n was written; the text of a decoded !!binary value
+// cannot be lined up with its source.
+func (d *decoder) styleOf(n *yaml.Node) scalarStyle {
+	if d.decoded[n] {
+		return styleBinary
+	}
+	return styleOf(n)
 }
 
 // skipNull reports whether n is an empty sequence item (a lone "-"), which
@@ -212,7 +252,7 @@ func (d *decoder) str(e kv, what string) Str {
 	}
 	s.Value = v.Value
 	s.Pos = nodePos(v)
-	s.style = styleOf(v)
+	s.style = d.styleOf(v)
 	return s
 }
 
@@ -254,7 +294,7 @@ func (d *decoder) stringMap(n *yaml.Node, what string) Map {
 	m := make(Map, 0, len(entries))
 	for _, e := range entries {
 		m = append(m, Pair{
-			Key:   Str{Value: e.key.Value, Present: true, Pos: nodePos(e.key), KeyPos: nodePos(e.key), style: styleOf(e.key)},
+			Key:   Str{Value: e.key.Value, Present: true, Pos: nodePos(e.key), KeyPos: nodePos(e.key), style: d.styleOf(e.key)},
 			Value: d.str(e, what+" "+quoteKey(e.key.Value)),
 		})
 	}

@@ -18,6 +18,9 @@ const (
 	styleDouble
 	styleLiteral
 	styleFolded
+	// styleBinary is a !!binary scalar, decoded: its bytes do not stand in
+	// the source.
+	styleBinary
 )
 
 func styleOf(n *yaml.Node) scalarStyle {
