@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	yaml "go.yaml.in/yaml/v4"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // decoder turns YAML nodes into the model, strictly: unknown keys,
@@ -18,9 +18,8 @@ type decoder struct {
 	opts  Options
 	errs  ErrorList
 	warns ErrorList
-	// budget bounds the number of nodes visited, so that aliases cannot
-	// make the walk explode (a "billion laughs" document).
-	budget    int
+	// exhausted is set when a document's aliases expand it past the
+	// bound (checkAliases): the file is read no further.
 	exhausted bool
 	// binary maps each !!binary scalar to the scalar it decodes to, made
 	// once (aliases reach a node many times); decoded holds the latter.
@@ -34,18 +33,9 @@ func (d *decoder) errorf(p Pos, format string, args ...any) {
 
 func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 
-// resolve follows aliases and charges the visit against the budget. It
-// returns nil when the budget is spent.
+// resolve follows aliases (the document's expansion was bounded before it
+// was decoded: checkAliases).
 func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
-	if d.exhausted {
-		return nil
-	}
-	d.budget--
-	if d.budget < 0 {
-		d.exhausted = true
-		d.errorf(nodePos(n), "yaml: document expands to too many nodes through aliases; refusing to read further")
-		return nil
-	}
 	for hops := 0; n != nil && n.Kind == yaml.AliasNode; hops++ {
 		if hops > 100 {
 			d.errorf(nodePos(n), "yaml: alias chain too long")

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	yaml "go.yaml.in/yaml/v4"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // scalarStyle is how a scalar was written in YAML.
@@ -53,23 +53,28 @@ func (f *File) PosAt(s Str, off int) Pos {
 // lines s up with the source once, for all of them: for the positions of
 // several parts of one value.
 func (f *File) Positions(s Str) func(off int) Pos {
+	if f == nil || f.src == nil {
+		return func(int) Pos { return s.Pos }
+	}
+	return positions(f.src, s)
+}
+
+func positions(src *source, s Str) func(off int) Pos {
 	aligned := false
 	var offs []int
 	return func(off int) Pos {
-		if f == nil || f.src == nil || off < 0 || off > len(s.Value) {
+		if off < 0 || off > len(s.Value) {
 			return s.Pos
 		}
 		if !aligned {
-			offs, aligned = align(f.src, s), true
+			offs, aligned = align(src, s), true
 		}
 		if offs == nil {
 			return s.Pos
 		}
-		return f.src.pos(offs[off])
+		return src.pos(offs[off])
 	}
 }
-
-func (d *decoder) posAt(s Str, off int) Pos { return posAt(d.src, s, off) }
 
 func posAt(src *source, s Str, off int) Pos {
 	if off < 0 || off > len(s.Value) {

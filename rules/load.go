@@ -10,7 +10,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
-	yaml "go.yaml.in/yaml/v4"
+	yaml "go.yaml.in/yaml/v3"
+	yamlv4 "go.yaml.in/yaml/v4"
 )
 
 // DefaultMaxFileSize is the largest file Parse reads unless Options says
@@ -30,6 +31,11 @@ type Options struct {
 	Parser parser.Parser
 	// MaxFileSize bounds the size of a file; 0 means DefaultMaxFileSize.
 	MaxFileSize int64
+	// MaxExprOperators and MaxExprNesting bound the expressions the
+	// parser is given; 0 means DefaultMaxExprOperators and
+	// DefaultMaxExprNesting.
+	MaxExprOperators int
+	MaxExprNesting   int
 }
 
 func (o Options) parser() parser.Parser {
@@ -60,32 +66,48 @@ func Parse(path string, data []byte, opts Options) (*File, ErrorList) {
 	if max := opts.maxFileSize(); int64(len(data)) > max {
 		return f, ErrorList{tooLarge(path, int64(len(data)), max)}
 	}
-	d := &decoder{path: path, src: f.src, opts: opts, budget: 4*len(data) + 1024}
-	loader, err := yaml.NewLoader(bytes.NewReader(data))
-	if err != nil {
-		d.errorf(Pos{Line: 1, Col: 1}, "yaml: %v", err)
-		return f, d.errs
+	d := &decoder{path: path, src: f.src, opts: opts}
+	// The documents of the file, one at a time: a JSON file is one, read
+	// without the YAML parser (jsonDocument).
+	next := func() (*yaml.Node, error) { return nil, io.EOF }
+	if doc := jsonDocument(data); doc != nil {
+		next = func() (*yaml.Node, error) {
+			root := doc
+			doc = nil
+			if root == nil {
+				return nil, io.EOF
+			}
+			return root, nil
+		}
+	} else {
+		next = v3Documents(data)
 	}
 	var ruleFileDocs []*Document
 	for index := 0; ; index++ {
-		var root yaml.Node
-		err := loader.Load(&root)
+		root, err := next()
 		if errors.Is(err, io.EOF) {
+			break
+		}
+		var se *v3Error
+		if errors.As(err, &se) {
+			d.syntaxError(se)
 			break
 		}
 		if err != nil {
 			d.yamlError(err)
 			break
 		}
+		if e := d.checkAliases(root); e != nil {
+			d.errs = append(d.errs, e)
+			d.exhausted = true
+			break
+		}
 		before := len(f.Docs)
-		d.document(f, &root, index)
+		d.document(f, root, index)
 		for _, doc := range f.Docs[before:] {
 			if doc.Kind == KindRuleFile {
 				ruleFileDocs = append(ruleFileDocs, doc)
 			}
-		}
-		if d.exhausted {
-			break
 		}
 	}
 	if len(ruleFileDocs) > 1 {
@@ -122,7 +144,7 @@ func dedupe(l ErrorList) ErrorList {
 // yamlError records a YAML syntax error at the position the YAML parser
 // gives.
 func (d *decoder) yamlError(err error) {
-	var le *yaml.LoadError
+	var le *yamlv4.LoadError
 	if errors.As(err, &le) {
 		msg := le.Message
 		if le.ContextMsg != "" {

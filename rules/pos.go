@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -100,7 +101,22 @@ func (l ErrorList) Sort() {
 type source struct {
 	text  []byte
 	lines []int // byte offset of the start of each line
+
+	// marks index long lines, so that a position on a line of a megabyte
+	// (a file in JSON on one line) costs at most markEvery bytes of
+	// counting, not the line up to it: built on first use.
+	marksOnce sync.Once
+	marks     []mark
 }
+
+// mark is a place in a long line: its byte offset (at the start of a
+// character) and its 0-based column.
+type mark struct {
+	off, col int
+}
+
+// markEvery is the distance between marks in bytes.
+const markEvery = 256
 
 func newSource(text []byte) *source {
 	lines := make([]int, 1, 1+len(text)/32)
@@ -133,13 +149,62 @@ func breakLen(text []byte, i int) int {
 	return 0
 }
 
+// lineEnd returns the offset of the end of 1-based line n, its break
+// included.
+func (s *source) lineEnd(n int) int {
+	if n < len(s.lines) {
+		return s.lines[n]
+	}
+	return len(s.text)
+}
+
+// buildMarks indexes the lines longer than markEvery.
+func (s *source) buildMarks() {
+	for n := 1; n <= len(s.lines); n++ {
+		start, end := s.lines[n-1], s.lineEnd(n)
+		if end-start <= markEvery {
+			continue
+		}
+		prev, col := start, 0
+		for b := start + markEvery; b < end; b += markEvery {
+			for b < end && !utf8.RuneStart(s.text[b]) {
+				b++
+			}
+			if b >= end {
+				break
+			}
+			col += utf8.RuneCount(s.text[prev:b])
+			s.marks = append(s.marks, mark{off: b, col: col})
+			prev = b
+		}
+	}
+}
+
+// lineMarks returns the marks of 1-based line n.
+func (s *source) lineMarks(n int) []mark {
+	start, end := s.lines[n-1], s.lineEnd(n)
+	if end-start <= markEvery {
+		return nil
+	}
+	s.marksOnce.Do(s.buildMarks)
+	i := sort.Search(len(s.marks), func(i int) bool { return s.marks[i].off >= start })
+	j := sort.Search(len(s.marks), func(i int) bool { return s.marks[i].off >= end })
+	return s.marks[i:j]
+}
+
 // offset returns the byte offset of p, or -1 when p is outside the text.
 func (s *source) offset(p Pos) int {
 	if p.Line < 1 || p.Line > len(s.lines) || p.Col < 1 {
 		return -1
 	}
-	off := s.lines[p.Line-1]
-	for col := 1; col < p.Col; col++ {
+	off, col := s.lines[p.Line-1], 1
+	// Start from the last mark before the column, on a long line.
+	if marks := s.lineMarks(p.Line); len(marks) > 0 {
+		if k := sort.Search(len(marks), func(i int) bool { return marks[i].col+1 > p.Col }); k > 0 {
+			off, col = marks[k-1].off, marks[k-1].col+1
+		}
+	}
+	for ; col < p.Col; col++ {
 		if off >= len(s.text) || breakLen(s.text, off) > 0 {
 			return -1
 		}
@@ -158,7 +223,14 @@ func (s *source) pos(off int) Pos {
 		off = len(s.text)
 	}
 	line := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
-	return Pos{Line: line + 1, Col: utf8.RuneCount(s.text[s.lines[line]:off]) + 1}
+	from, col := s.lines[line], 0
+	if off-from > markEvery {
+		marks := s.lineMarks(line + 1)
+		if k := sort.Search(len(marks), func(i int) bool { return marks[i].off > off }); k > 0 {
+			from, col = marks[k-1].off, marks[k-1].col
+		}
+	}
+	return Pos{Line: line + 1, Col: col + utf8.RuneCount(s.text[from:off]) + 1}
 }
 
 // line returns the text of 1-based line n without its line break.
@@ -166,12 +238,10 @@ func (s *source) line(n int) []byte {
 	if n < 1 || n > len(s.lines) {
 		return nil
 	}
-	start := s.lines[n-1]
-	end := len(s.text)
+	start, end := s.lines[n-1], s.lineEnd(n)
 	if n < len(s.lines) {
-		end = s.lines[n]
-		// Back over the break that ends the line.
-		for k := start; k < end; k++ {
+		// Back over the break that ends the line: at most three bytes.
+		for k := max(start, end-3); k < end; k++ {
 			if l := breakLen(s.text, k); l > 0 && k+l == end {
 				end = k
 				break

@@ -114,6 +114,8 @@ func validateRule(d *decoder, r *Rule) {
 			p = r.Pos
 		}
 		d.errorf(p, "field 'expr' must be set in rule")
+	} else if off, msg, ok := exprTooComplex(r.Expr.Value, d.opts.maxExprOperators(), d.opts.maxExprNesting()); !ok {
+		d.errs = append(d.errs, &Error{File: d.path, Pos: positions(d.src, r.Expr)(off), Msg: msg})
 	} else {
 		expr, err := d.opts.parser().ParseExpr(r.Expr.Value)
 		if err != nil {
@@ -166,17 +168,19 @@ func validateLabels(d *decoder, m Map, what string) {
 // exprErrors reports PromQL parse errors at the exact position of the bad
 // token in the file.
 func (d *decoder) exprErrors(expr Str, err error) {
+	// The value is lined up with the source once for all its errors.
+	posAt := positions(d.src, expr)
 	var perrs parser.ParseErrors
 	if errors.As(err, &perrs) && len(perrs) > 0 {
 		for _, pe := range perrs {
-			d.errs = append(d.errs, &Error{File: d.path, Pos: d.posAt(expr, tokenStart(expr.Value, pe)),
+			d.errs = append(d.errs, &Error{File: d.path, Pos: posAt(tokenStart(expr.Value, pe)),
 				Msg: "could not parse expression: " + pe.Err.Error()})
 		}
 		return
 	}
 	var pe *parser.ParseErr
 	if errors.As(err, &pe) {
-		d.errs = append(d.errs, &Error{File: d.path, Pos: d.posAt(expr, tokenStart(expr.Value, *pe)),
+		d.errs = append(d.errs, &Error{File: d.path, Pos: posAt(tokenStart(expr.Value, *pe)),
 			Msg: "could not parse expression: " + pe.Err.Error()})
 		return
 	}
