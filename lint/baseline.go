@@ -8,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
+
+	"github.com/oomguard/oomguard/rules"
 )
 
 // lineCol is a position inside a message ("first at 8:13").
@@ -73,9 +74,9 @@ func (b *Baseline) Marshal() ([]byte, error) {
 // LoadBaseline reads a baseline file; errors name the file and, for JSON
 // that does not parse, the line and column.
 func LoadBaseline(path string) (*Baseline, error) {
-	data, err := os.ReadFile(path)
+	data, err := rules.ReadRegular(path, 0)
 	if err != nil {
-		return nil, &BaselineError{File: path, Msg: err.Error()}
+		return nil, &BaselineError{File: path, Msg: strings.TrimPrefix(err.Error(), path+": ")}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
