@@ -56,6 +56,9 @@ type BaselineEntry struct {
 func NewBaseline(ds []Diagnostic) *Baseline {
 	b := &Baseline{Version: 1, Findings: make([]BaselineEntry, 0, len(ds))}
 	for _, d := range ds {
+		if d.Severity == Note {
+			continue // not a finding
+		}
 		b.Findings = append(b.Findings, BaselineEntry{Fingerprint: Fingerprint(d), Check: d.Check, File: filepath.ToSlash(d.File),
 			Group: d.Group, Rule: d.Rule, Message: d.Message})
 	}
@@ -140,7 +143,7 @@ func (b *Baseline) Filter(ds []Diagnostic) (kept []Diagnostic, fixed int) {
 	}
 	for _, d := range ds {
 		fp := Fingerprint(d)
-		if left[fp] > 0 {
+		if d.Severity != Note && left[fp] > 0 {
 			left[fp]--
 			continue
 		}

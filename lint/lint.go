@@ -30,8 +30,16 @@ const (
 	Error
 )
 
+// Note is not a finding: a check says it did not analyse something, as a
+// rule too complex for an analysis's budgets. Notes are below every
+// severity --fail-on takes, are kept out of baselines, and only the text
+// and json formats show them.
+const Note Severity = -1
+
 func (s Severity) String() string {
 	switch s {
+	case Note:
+		return "note"
 	case Info:
 		return "info"
 	case Warning:
@@ -331,6 +339,7 @@ type FilesContext struct {
 	Kept   []any
 	Config *Config
 	report func(file, group, rule string, sp Span, hint, msg string)
+	note   func(file, group, rule string, sp Span, msg string)
 	memo   *memo
 }
 
@@ -351,6 +360,13 @@ func (c *FilesContext) Memo(key any, make func() any) any {
 // starts.
 func (c *FilesContext) ReportSpan(file, group, rule string, sp Span, hint, format string, args ...any) {
 	c.report(file, group, rule, sp, hint, fmt.Sprintf(format, args...))
+}
+
+// TooComplex notes that the check did not analyse a rule of file: it was
+// too complex for the analysis's budgets. No finding is made of it; the
+// note says so (Note).
+func (c *FilesContext) TooComplex(file, group, rule string, sp Span, format string, args ...any) {
+	c.note(file, group, rule, sp, "not analysed, too complex: "+fmt.Sprintf(format, args...))
 }
 
 // Run runs checks over files and returns the diagnostics sorted by file,
@@ -608,6 +624,14 @@ func (l *Linter) Finish() []Diagnostic {
 					}
 					*r = append(*r, Diagnostic{File: file, Pos: sp.Start, End: end, Group: group, Rule: rule,
 						Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint})
+				}
+				ctx.note = func(file, group, rule string, sp Span, msg string) {
+					end := sp.End
+					if !end.IsValid() {
+						end = sp.Start
+					}
+					*r = append(*r, Diagnostic{File: file, Pos: sp.Start, End: end, Group: group, Rule: rule,
+						Check: c.ID, Severity: Note, Message: msg})
 				}
 				c.Files(ctx)
 			})

@@ -175,14 +175,15 @@ func runLint(s Streams, o *lintOptions) error {
 		fmt.Fprintf(s.ErrOut, "oomguard lint: left out %s that %s no rules: %s\n", plural(n, "YAML file"), verb, lint.SamplePaths(res.LeftOut, 3))
 	}
 	if o.WriteBaseline != "" {
-		data, err := lint.NewBaseline(ds).Marshal()
+		b := lint.NewBaseline(ds)
+		data, err := b.Marshal()
 		if err != nil {
 			return err
 		}
 		if err := atomicfile.Write(o.WriteBaseline, data); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.ErrOut, "oomguard lint: wrote %s to %s\n", plural(len(ds), "finding"), o.WriteBaseline)
+		fmt.Fprintf(s.ErrOut, "oomguard lint: wrote %s to %s\n", plural(len(b.Findings), "finding"), o.WriteBaseline)
 		return nil
 	}
 	if res.Accepted > 0 {

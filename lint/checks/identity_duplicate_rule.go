@@ -39,12 +39,22 @@ var IdentityDuplicateRule = &lint.Check{
 			for i := range p.Rules {
 				r, id := &p.Rules[i], &p.Own[i]
 				key := id.key(r)
+				kind := "recording rule"
+				if r.Alert {
+					kind = "alert"
+				}
 				for _, w := range byKey[key] {
-					if !matchers.DisjointOutputs(w.id.outputs, id.outputs, id.static.All()) && !disjointValues(w.id, id) && !otherLabels(ls, w.rule, r) {
-						kind := "recording rule"
-						if r.Alert {
-							kind = "alert"
-						}
+					if disjointValues(w.id, id) || otherLabels(ls, w.rule, r) {
+						continue // not the same series, whatever the matchers say
+					}
+					v := matchers.DisjointOutputs(w.id.outputs, id.outputs, id.static.All())
+					if v == matchers.TooComplex {
+						c.TooComplex(p.Path, p.Groups[r.Group].Name, r.Name, r.NameSpan.Span(),
+							"whether %s %q writes the same series as the one at %s:%s: its label matchers need more than %d alternatives or %d regexp automaton states",
+							kind, r.Name, w.file, w.pos, matchers.MaxAlternatives, matchers.MaxRegexpStates)
+						break
+					}
+					if v == matchers.No {
 						hint := ""
 						if w.file != p.Path {
 							// Files of one run are one Prometheus unless

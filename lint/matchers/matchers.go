@@ -27,6 +27,9 @@ import (
 // the value of the label is in those series (ValueConstraint).
 type Outputs struct {
 	labels []outputLabel // sorted by name
+	// tooComplex is set when ValueConstraint went past MaxAlternatives
+	// for a label: what the expression returns is not known.
+	tooComplex bool
 	// matchers are the alternatives as matchers, made when first needed:
 	// few rules are compared.
 	once     sync.Once
@@ -105,13 +108,17 @@ func (k *Kept) Of(e parser.Expr, names []string) *Outputs {
 	}
 	var key []byte
 	o := &Outputs{}
+	// The matchers of each selector by name, once for all the names: a
+	// selector of 70,000 matchers, each looked for by name, was 5 billion
+	// comparisons.
+	b := &budget{byName: map[*parser.VectorSelector]map[string][]*labels.Matcher{}}
 	for _, l := range names {
 		if l == model.MetricNameLabel {
 			continue
 		}
 		ol := outputLabel{name: k.in.Str(l)}
 		key = append(key, l...)
-		for _, alt := range ValueConstraint(e, l) {
+		for _, alt := range valueConstraint(e, l, b) {
 			key = append(key, 1)
 			specs := make([]matcherSpec, 0, len(alt))
 			for _, m := range alt {
@@ -124,6 +131,10 @@ func (k *Kept) Of(e parser.Expr, names []string) *Outputs {
 		key = append(key, 0)
 		o.labels = append(o.labels, ol)
 	}
+	if b.exceeded {
+		o.tooComplex = true
+		key = append(key, "\x00too complex"...)
+	}
 	if shared, ok := k.outputs[string(key)]; ok {
 		return shared
 	}
@@ -131,14 +142,31 @@ func (k *Kept) Of(e parser.Expr, names []string) *Outputs {
 	return o
 }
 
-// DisjointOutputs reports whether two expressions certainly return no
-// series with the same labels: some label, not set by the rules' static
-// labels (static), is kept in the output of both and pinned by their
-// matchers to values no string has in common (code=~"2.." and code=~"5..").
-func DisjointOutputs(a, b *Outputs, static []string) bool {
+// Verdict is what an analysis found: whether something is certain, not
+// so, or beyond its budgets.
+type Verdict int
+
+const (
+	// No: not certain (or not known, for what the analysis does not
+	// follow).
+	No Verdict = iota
+	// Yes: certain.
+	Yes
+	// TooComplex: the analysis went past a budget (MaxAlternatives,
+	// MaxRegexpStates) and gave up.
+	TooComplex
+)
+
+// DisjointOutputs says whether two expressions certainly return no series
+// with the same labels: some label, not set by the rules' static labels
+// (static), is kept in the output of both and pinned by their matchers to
+// values no string has in common (code=~"2.." and code=~"5.."). It says
+// TooComplex when it could not prove it within its budgets.
+func DisjointOutputs(a, b *Outputs, static []string) Verdict {
 	if a == nil || b == nil {
-		return false
+		return No
 	}
+	tooComplex := a.tooComplex || b.tooComplex
 	names := map[string]bool{}
 	for _, o := range []*Outputs{a, b} {
 		for _, ol := range o.labels {
@@ -153,16 +181,22 @@ func DisjointOutputs(a, b *Outputs, static []string) bool {
 		disjoint := true
 		for _, x := range ca {
 			for _, y := range cb {
-				if !DisjointMatchers(slices.Concat(x, y)) {
+				switch disjointMatchers(slices.Concat(x, y)) {
+				case No:
 					disjoint = false
+				case TooComplex:
+					disjoint, tooComplex = false, true
 				}
 			}
 		}
 		if disjoint {
-			return true
+			return Yes
 		}
 	}
-	return false
+	if tooComplex {
+		return TooComplex
+	}
+	return No
 }
 
 // ValueConstraint returns what the value of label l is in the series an
@@ -172,26 +206,54 @@ func DisjointOutputs(a, b *Outputs, static []string) bool {
 // An expression whose alternatives would be more than MaxAlternatives (a
 // chain of or, joins on l of such chains) is not known: any value.
 func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
-	anything := [][]*labels.Matcher{nil}
-	switch e := e.(type) {
-	case *parser.VectorSelector:
+	return valueConstraint(e, l, &budget{})
+}
+
+// budget is the state of a ValueConstraint: whether it went past
+// MaxAlternatives, and the matchers of selectors by name when they are
+// indexed.
+type budget struct {
+	exceeded bool
+	byName   map[*parser.VectorSelector]map[string][]*labels.Matcher
+}
+
+// matchers returns the matchers of l in vs.
+func (b *budget) matchers(vs *parser.VectorSelector, l string) []*labels.Matcher {
+	if b.byName == nil {
 		var ms []*labels.Matcher
-		for _, m := range e.LabelMatchers {
+		for _, m := range vs.LabelMatchers {
 			if m.Name == l {
 				ms = append(ms, m)
 			}
 		}
-		return [][]*labels.Matcher{ms}
+		return ms
+	}
+	idx, ok := b.byName[vs]
+	if !ok {
+		idx = map[string][]*labels.Matcher{}
+		for _, m := range vs.LabelMatchers {
+			idx[m.Name] = append(idx[m.Name], m)
+		}
+		b.byName[vs] = idx
+	}
+	return idx[l]
+}
+
+func valueConstraint(e parser.Expr, l string, b *budget) [][]*labels.Matcher {
+	anything := [][]*labels.Matcher{nil}
+	switch e := e.(type) {
+	case *parser.VectorSelector:
+		return [][]*labels.Matcher{b.matchers(e, l)}
 	case *parser.MatrixSelector:
-		return ValueConstraint(e.VectorSelector, l)
+		return valueConstraint(e.VectorSelector, l, b)
 	case *parser.SubqueryExpr:
-		return ValueConstraint(e.Expr, l)
+		return valueConstraint(e.Expr, l, b)
 	case *parser.ParenExpr:
-		return ValueConstraint(e.Expr, l)
+		return valueConstraint(e.Expr, l, b)
 	case *parser.StepInvariantExpr:
-		return ValueConstraint(e.Expr, l)
+		return valueConstraint(e.Expr, l, b)
 	case *parser.UnaryExpr:
-		return ValueConstraint(e.Expr, l)
+		return valueConstraint(e.Expr, l, b)
 	case *parser.AggregateExpr:
 		switch {
 		case e.Op == parser.COUNT_VALUES:
@@ -199,12 +261,12 @@ func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 				return anything
 			}
 		case e.Op == parser.TOPK || e.Op == parser.BOTTOMK || e.Op == parser.LIMITK || e.Op == parser.LIMIT_RATIO:
-			return ValueConstraint(e.Expr, l)
+			return valueConstraint(e.Expr, l, b)
 		}
 		if slices.Contains(e.Grouping, l) == e.Without {
 			return anything
 		}
-		return ValueConstraint(e.Expr, l)
+		return valueConstraint(e.Expr, l, b)
 	case *parser.Call:
 		switch e.Func.Name {
 		case "label_replace", "label_join":
@@ -214,7 +276,7 @@ func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 			if dst, ok := unparen(e.Args[1]).(*parser.StringLiteral); !ok || dst.Val == l {
 				return anything
 			}
-			return ValueConstraint(e.Args[0], l)
+			return valueConstraint(e.Args[0], l, b)
 		case "absent", "absent_over_time", "info":
 			return anything
 		case "histogram_quantile", "histogram_fraction":
@@ -224,7 +286,7 @@ func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 		}
 		for _, a := range e.Args {
 			if t := a.Type(); t == parser.ValueTypeVector || t == parser.ValueTypeMatrix {
-				return ValueConstraint(a, l)
+				return valueConstraint(a, l, b)
 			}
 		}
 		return anything
@@ -234,20 +296,21 @@ func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 		case lt && rt:
 			return anything
 		case rt:
-			return ValueConstraint(e.LHS, l)
+			return valueConstraint(e.LHS, l, b)
 		case lt:
-			return ValueConstraint(e.RHS, l)
+			return valueConstraint(e.RHS, l, b)
 		}
 		vm := e.VectorMatching
 		switch {
 		case e.Op == parser.LOR:
-			out := append(ValueConstraint(e.LHS, l), ValueConstraint(e.RHS, l)...)
+			out := append(valueConstraint(e.LHS, l, b), valueConstraint(e.RHS, l, b)...)
 			if len(out) > MaxAlternatives {
+				b.exceeded = true
 				return anything
 			}
 			return out
 		case e.Op == parser.LAND || e.Op == parser.LUNLESS || vm == nil:
-			return ValueConstraint(e.LHS, l)
+			return valueConstraint(e.LHS, l, b)
 		case slices.Contains(vm.Include, l):
 			return anything
 		case vm.Card == parser.CardOneToOne:
@@ -255,8 +318,9 @@ func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 				return anything
 			}
 			// l is matched on: it has the same value on both sides.
-			lhs, rhs := ValueConstraint(e.LHS, l), ValueConstraint(e.RHS, l)
+			lhs, rhs := valueConstraint(e.LHS, l, b), valueConstraint(e.RHS, l, b)
 			if len(lhs)*len(rhs) > MaxAlternatives {
+				b.exceeded = true
 				return anything
 			}
 			var out [][]*labels.Matcher
@@ -267,9 +331,9 @@ func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 			}
 			return out
 		case vm.Card == parser.CardOneToMany:
-			return ValueConstraint(e.RHS, l)
+			return valueConstraint(e.RHS, l, b)
 		}
-		return ValueConstraint(e.LHS, l)
+		return valueConstraint(e.LHS, l, b)
 	}
 	return anything
 }
@@ -279,6 +343,11 @@ func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
 // allows (= or =~"a|b|c") that another rejects, or two = and =~ matchers
 // whose regular expressions match no string in common.
 func DisjointMatchers(ms []*labels.Matcher) bool {
+	return disjointMatchers(ms) == Yes
+}
+
+func disjointMatchers(ms []*labels.Matcher) Verdict {
+	verdict := No
 	for _, m := range ms {
 		vals, ok := fixedValues(m)
 		if !ok {
@@ -299,17 +368,23 @@ func DisjointMatchers(ms []*labels.Matcher) bool {
 			}
 		}
 		if none {
-			return true
+			return Yes
 		}
 	}
 	for i, m := range ms {
 		for _, n := range ms[i+1:] {
-			if positive(m) && positive(n) && RegexpsDisjoint(asRegexp(m), asRegexp(n)) {
-				return true
+			if !positive(m) || !positive(n) {
+				continue
+			}
+			switch regexpsDisjoint(asRegexp(m), asRegexp(n)) {
+			case Yes:
+				return Yes
+			case TooComplex:
+				verdict = TooComplex
 			}
 		}
 	}
-	return false
+	return verdict
 }
 
 func positive(m *labels.Matcher) bool {
@@ -347,18 +422,35 @@ func fixedValues(m *labels.Matcher) ([]string, bool) {
 // does not follow: assertions such as ^ or \b, or more than
 // MaxRegexpStates states.
 func RegexpsDisjoint(a, b string) bool {
+	return regexpsDisjoint(a, b) == Yes
+}
+
+// maxRegexpLen bounds the regular expressions RegexpsDisjoint compiles:
+// compiling is linear, but a program of a megabyte is not worth walking.
+const maxRegexpLen = 64 << 10
+
+func regexpsDisjoint(a, b string) Verdict {
+	if len(a) > maxRegexpLen || len(b) > maxRegexpLen {
+		return TooComplex
+	}
 	pa, ok := compileMatcherRegexp(a)
 	if !ok {
-		return false
+		return No
 	}
 	pb, ok := compileMatcherRegexp(b)
 	if !ok {
-		return false
+		return No
 	}
 	type state struct{ a, b uint32 }
 	seen := map[state]bool{}
 	var queue []state
-	push := func(as, bs []uint32) {
+	// push adds the pairs of as and bs, unless they would take the walk
+	// past its budget: the pairs of two closures are a product (5,000
+	// alternatives each were 25 million states, 1.2 GiB, at once).
+	push := func(as, bs []uint32) bool {
+		if len(seen)+len(as)*len(bs) > MaxRegexpStates {
+			return false
+		}
 		for _, x := range as {
 			for _, y := range bs {
 				if s := (state{x, y}); !seen[s] {
@@ -367,41 +459,43 @@ func RegexpsDisjoint(a, b string) bool {
 				}
 			}
 		}
+		return true
 	}
 	sa, ok := closure(pa, uint32(pa.Start))
 	if !ok {
-		return false
+		return No
 	}
 	sb, ok := closure(pb, uint32(pb.Start))
 	if !ok {
-		return false
+		return No
 	}
-	push(sa, sb)
+	if !push(sa, sb) {
+		return TooComplex
+	}
 	for len(queue) > 0 {
-		if len(seen) > MaxRegexpStates {
-			return false
-		}
 		s := queue[0]
 		queue = queue[1:]
 		ia, ib := &pa.Inst[s.a], &pb.Inst[s.b]
 		ma, mb := ia.Op == syntax.InstMatch, ib.Op == syntax.InstMatch
 		if ma && mb {
-			return false
+			return No
 		}
 		if ma || mb || !runesOverlap(runeRanges(ia), runeRanges(ib)) {
 			continue
 		}
 		na, ok := closure(pa, ia.Out)
 		if !ok {
-			return false
+			return No
 		}
 		nb, ok := closure(pb, ib.Out)
 		if !ok {
-			return false
+			return No
 		}
-		push(na, nb)
+		if !push(na, nb) {
+			return TooComplex
+		}
 	}
-	return true
+	return Yes
 }
 
 // compileMatcherRegexp compiles a regular expression as PromQL reads a

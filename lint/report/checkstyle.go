@@ -30,6 +30,9 @@ func Checkstyle(w io.Writer, ds []lint.Diagnostic) error {
 	}
 	doc.Version = "4.3"
 	for _, d := range ds {
+		if d.Severity == lint.Note {
+			continue // notes are for text and json
+		}
 		if n := len(doc.Files); n == 0 || doc.Files[n-1].Name != d.File {
 			doc.Files = append(doc.Files, checkstyleFile{Name: d.File})
 		}

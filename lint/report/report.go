@@ -148,6 +148,9 @@ func JSON(w io.Writer, ds []lint.Diagnostic) error {
 func GitHub(w io.Writer, ds []lint.Diagnostic) error {
 	var b strings.Builder
 	for _, d := range ds {
+		if d.Severity == lint.Note {
+			continue // notes are for text and json
+		}
 		level := map[lint.Severity]string{lint.Info: "notice", lint.Warning: "warning", lint.Error: "error"}[d.Severity]
 		// endColumn only counts on the line of the start.
 		var end string

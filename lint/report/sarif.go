@@ -109,6 +109,9 @@ func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
 	}
 	results := make([]sarifResult, 0, len(ds))
 	for _, d := range ds {
+		if d.Severity == lint.Note {
+			continue // notes are for text and json
+		}
 		i, ok := index[d.Check]
 		if !ok {
 			// A diagnostic of a check not passed in: describe it anyway
