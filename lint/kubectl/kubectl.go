@@ -11,10 +11,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
-	yaml "go.yaml.in/yaml/v4"
+	// yaml.v3, as the rules loader: v4 holds every token of a flow
+	// collection (a List in JSON) in memory until it ends.
+	yaml "go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/oomguard/oomguard/lint"
@@ -26,6 +30,20 @@ type Doc struct {
 	// first and last are the lines of the file the document spans.
 	first, last int
 	text        []byte
+	// read is what is worked out of the text once, for every item of a
+	// List and every error located in it: done again for each, a List of
+	// n items cost n times its whole text.
+	read *docRead
+}
+
+type docRead struct {
+	jsonOnce sync.Once
+	json     []byte
+	items    []json.RawMessage
+	jsonErr  error
+
+	nodeOnce sync.Once
+	node     *yaml.Node
 }
 
 // Docs splits src as kubectl's YAML reader does.
@@ -38,6 +56,7 @@ func Docs(src []byte) []Doc {
 		if buf.Len() > 0 {
 			cur.last = last
 			cur.text = bytes.Clone(buf.Bytes())
+			cur.read = &docRead{}
 			docs = append(docs, cur)
 		}
 		buf.Reset()
@@ -63,12 +82,12 @@ func Docs(src []byte) []Doc {
 	return docs
 }
 
-// DocAt returns the kubectl document holding line n.
+// DocAt returns the kubectl document holding line n; docs are in the order
+// of the file.
 func DocAt(docs []Doc, n int) (Doc, bool) {
-	for _, d := range docs {
-		if d.first <= n && n <= d.last {
-			return d, true
-		}
+	i := sort.Search(len(docs), func(i int) bool { return docs[i].last >= n })
+	if i < len(docs) && docs[i].first <= n {
+		return docs[i], true
 	}
 	return Doc{}, false
 }
@@ -76,23 +95,30 @@ func DocAt(docs []Doc, n int) (Doc, bool) {
 // JSON returns the JSON kubectl sends for the document, or for item
 // item of a List when item >= 0.
 func (k Doc) JSON(item int) ([]byte, error) {
-	j, err := sigsyaml.YAMLToJSON(k.text)
-	if err != nil {
-		return nil, err
+	r := k.read
+	r.jsonOnce.Do(func() {
+		r.json, r.jsonErr = sigsyaml.YAMLToJSON(k.text)
+		if r.jsonErr != nil {
+			return
+		}
+		var list struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		// Not a List, or not an object: items are asked of Lists only.
+		if json.Unmarshal(r.json, &list) == nil {
+			r.items = list.Items
+		}
+	})
+	if r.jsonErr != nil {
+		return nil, r.jsonErr
 	}
 	if item < 0 {
-		return j, nil
+		return r.json, nil
 	}
-	var list struct {
-		Items []json.RawMessage `json:"items"`
+	if item >= len(r.items) {
+		return nil, fmt.Errorf("list has %d items", len(r.items))
 	}
-	if err := json.Unmarshal(j, &list); err != nil {
-		return nil, err
-	}
-	if item >= len(list.Items) {
-		return nil, fmt.Errorf("list has %d items", len(list.Items))
-	}
-	return list.Items[item], nil
+	return r.items[item], nil
 }
 
 // locate returns the position in the file of the field an apiserver error
@@ -100,11 +126,17 @@ func (k Doc) JSON(item int) ([]byte, error) {
 // the deepest part of it the document has, with item >= 0 for an item of
 // a List. It returns false when not even the document can be read.
 func (k Doc) Locate(item int, path string) (rules.Pos, bool) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(k.text, &root); err != nil || root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+	r := k.read
+	r.nodeOnce.Do(func() {
+		var root yaml.Node
+		if err := yaml.Unmarshal(k.text, &root); err == nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+			r.node = root.Content[0]
+		}
+	})
+	if r.node == nil {
 		return rules.Pos{}, false
 	}
-	n := deref(root.Content[0])
+	n := deref(r.node)
 	if item >= 0 {
 		path = "items[" + strconv.Itoa(item) + "]." + path
 	}
