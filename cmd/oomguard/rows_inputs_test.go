@@ -28,6 +28,60 @@ var rows = []row{
 		exit: 1, want: `(?s)line\.json:1:107: error: could not parse expression.*line\.json:1:1\d{6}: error: could not parse expression`,
 	},
 	{
+		name: "lint: a List of 1,000 PrometheusRules, as kubectl get -o yaml writes it",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "all.yaml", blockList(1000, ""))
+			return []string{"lint", "all.yaml"}
+		},
+		exit: 0, want: `^$`,
+	},
+	{
+		name: "lint: a List of 10,000 PrometheusRules",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "all.yaml", blockList(10_000, ""))
+			return []string{"lint", "all.yaml"}
+		},
+		exit: 0, want: `^$`, heavy: true,
+	},
+	{
+		name: "lint: a compact List of 10,000 PrometheusRules on one line",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "all.json", compactList(10_000))
+			return []string{"lint", "all.json"}
+		},
+		exit: 0, want: `^$`,
+	},
+	{
+		// 100,000 such items are 18.9 MB: over the file size limit.
+		name: "lint: a compact List of 80,000 PrometheusRules on one line, 15 MB",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "all.json", compactList(80_000))
+			return []string{"lint", "all.json"}
+		},
+		exit: 0, want: `^$`, heavy: true,
+	},
+	{
+		name: "lint: a List of 1,000 PrometheusRules, each rule with an unknown field",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "all.yaml", blockList(1000, "        severity: critical\n"))
+			return []string{"lint", "all.yaml"}
+		},
+		exit: 1, want: `(?s)all\.yaml:18:9: error: unknown key "severity" in rule.*all\.yaml:24993:9: error: unknown key "severity" in rule`,
+	},
+	{
+		name: "lint: a PrometheusRule of 20,000 rules, each with an unknown field",
+		setup: func(t *testing.T, dir string) []string {
+			var b strings.Builder
+			b.WriteString("apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: r\nspec:\n  groups:\n  - name: g\n    rules:\n")
+			for i := range 20_000 {
+				fmt.Fprintf(&b, "    - record: job:up:sum%d\n      expr: sum by (job) (up)\n      severity: critical\n", i)
+			}
+			write(t, dir, "unknown.yaml", b.String())
+			return []string{"lint", "unknown.yaml"}
+		},
+		exit: 1, want: `(?s)unknown\.yaml:11:7: error: .*severity.*unknown\.yaml:60008:7: error: .*severity`, heavy: true,
+	},
+	{
 		name: "lint: one expression a + a + ... of 50 KB",
 		setup: func(t *testing.T, dir string) []string {
 			write(t, dir, "sum.yaml", ruleOf(strings.Repeat("a + ", 50_000/4)+"a"))
@@ -58,6 +112,44 @@ var rows = []row{
 			return []string{"lint", "absent.yaml"}
 		},
 		exit: 1, want: `absent.yaml:6:909: error: expression nests more than 128 levels deep`,
+	},
+	{
+		name: "lint: a selector of 1 MB of label matchers",
+		setup: func(t *testing.T, dir string) []string {
+			var b strings.Builder
+			b.WriteString("x{")
+			for i := 0; b.Len() < 1<<20; i++ {
+				fmt.Fprintf(&b, "l%d=\"v\", ", i)
+			}
+			b.WriteString("job=\"a\"}")
+			write(t, dir, "labels.yaml", ruleOf(b.String()))
+			return []string{"lint", "labels.yaml"}
+		},
+		exit: 0, want: `^$`,
+	},
+	{
+		name: "lint: one rule joining 7 or-groups of 10 on a label",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "flow.yaml", ruleOf(orJoins(7, 10)))
+			return []string{"lint", "flow.yaml"}
+		},
+		exit: 0, want: `^$`,
+	},
+	{
+		name: "lint: two rules of one name, regexps of 5,000 alternatives",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "dup.yaml", sameNamed(5000))
+			return []string{"lint", "dup.yaml", "--format", "json"}
+		},
+		exit: 0, want: `not analysed, too complex`,
+	},
+	{
+		name: "lint: two rules of one name, regexps of 10,000 alternatives",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "dup.yaml", sameNamed(10_000))
+			return []string{"lint", "dup.yaml", "--format", "json"}
+		},
+		exit: 0, want: `not analysed, too complex`,
 	},
 	{
 		name: "lint: a 1.5 MB PrometheusRule, an alias bomb of valid rules",
@@ -167,7 +259,7 @@ func mkfifo(t *testing.T, path string) {
 
 // ruleOf is a rule file of one recording rule of expression expr.
 func ruleOf(expr string) string {
-	return "groups:\n- name: g\n  rules:\n  - record: r\n    expr: |\n      " + expr + "\n"
+	return "groups:\n- name: g\n  rules:\n  - record: level:r:sum\n    expr: |\n      " + expr + "\n"
 }
 
 // mixinOf is a mixin of one recording rule whose expression is the jsonnet
@@ -184,7 +276,7 @@ func compactList(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"apiVersion":"monitoring.coreos.com/v1","kind":"PrometheusRule","metadata":{"name":"r%d","namespace":"ns"},"spec":{"groups":[{"name":"g","rules":[{"record":"r","expr":"up"}]}]}}`, i)
+		fmt.Fprintf(&b, `{"apiVersion":"monitoring.coreos.com/v1","kind":"PrometheusRule","metadata":{"name":"r%d"},"spec":{"groups":[{"name":"g","rules":[{"record":"job:up%d:sum","expr":"sum by (job) (up)"}]}]}}`, i, i)
 	}
 	b.WriteString("]}\n")
 	return b.String()
@@ -208,4 +300,70 @@ func aliasBomb(size, comments int) string {
 		fmt.Fprintf(&b, "  - {name: g%d, rules: *rules}\n", i)
 	}
 	return b.String()
+}
+
+// blockList is n PrometheusRules in a List, as kubectl get -o yaml writes
+// them, each of three rules; extra is added to each rule.
+func blockList(n int, extra string) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nitems:\n")
+	for i := range n {
+		fmt.Fprintf(&b, `- apiVersion: monitoring.coreos.com/v1
+  kind: PrometheusRule
+  metadata:
+    labels:
+      app.kubernetes.io/name: app%d
+    name: rules-%d
+    namespace: ns%d
+    resourceVersion: "%d"
+    uid: 5b0c8f3e-0000-4000-8000-%012d
+  spec:
+    groups:
+    - name: app%d.rules
+      rules:
+      - expr: sum by (namespace, job) (rate(http_requests_total{namespace="ns%d"}[5m]))
+        record: namespace_job:http_requests:rate5m
+%s      - alert: App%dDown
+        expr: up{namespace="ns%d"} == 0
+        for: 10m
+        labels:
+          severity: warning
+        annotations:
+          summary: "{{ $labels.job }} is down"
+          description: "{{ $labels.instance }} of {{ $labels.job }} has been down for 10 minutes."
+          runbook_url: https://runbooks.example.com/app-down
+`, i, i, i, 1000+i, i, i, i, extra, i, i)
+	}
+	b.WriteString("kind: List\nmetadata:\n  resourceVersion: \"\"\n")
+	return b.String()
+}
+
+// orJoins is groups or-chains of n selectors, each pinning label l to its
+// own value, joined one to one on l: n^groups alternatives for l.
+func orJoins(groups, n int) string {
+	parts := make([]string, groups)
+	for g := range groups {
+		alts := make([]string, n)
+		for i := range n {
+			alts[i] = fmt.Sprintf("m%d{l=\"v%d\"}", g, i)
+		}
+		parts[g] = "(" + strings.Join(alts, " or ") + ")"
+	}
+	return strings.Join(parts, " * on (l) ")
+}
+
+// sameNamed is two recording rules of one name whose selectors pin a
+// label to regexps of n alternatives each, 0.*a0|1.*a1|... and
+// 0.*b0|1.*b1|...: telling them apart takes the product of their automata.
+func sameNamed(n int) string {
+	alt := func(prefix string) string {
+		vs := make([]string, n)
+		for i := range n {
+			vs[i] = fmt.Sprintf("%d.*%s%d", i, prefix, i)
+		}
+		return strings.Join(vs, "|")
+	}
+	return "groups:\n- name: g\n  rules:\n" +
+		"  - record: job:x:sum\n    expr: sum by (job) (x{job=~\"" + alt("a") + "\"})\n" +
+		"  - record: job:x:sum\n    expr: sum by (job) (x{job=~\"" + alt("b") + "\"})\n"
 }

@@ -26,8 +26,15 @@ import (
 //
 //	go test ./cmd/oomguard -run TestRows -v               # the figures, in the log
 //	go test ./cmd/oomguard -run TestRows -rows-report=F   # and as a markdown table
+//	go test ./cmd/oomguard -run TestRows -rows-bin=B      # the rows run by binary B
+//	go test ./cmd/oomguard -run TestRows -rows-heavy      # and the heavy rows
 
-var rowsReport = flag.String("rows-report", "", "write the time and peak memory of each row to this file, as markdown")
+var (
+	rowsReport = flag.String("rows-report", "", "write the time and peak memory of each row to this file, as markdown")
+	rowsBin    = flag.String("rows-bin", "", "run this oomguard binary instead of building one (to measure another version: failures are then its own)")
+	rowsKeep   = flag.String("rows-keep", "", "write each row's input into a directory of its own under this one, and keep it")
+	rowsHeavy  = flag.Bool("rows-heavy", false, "run the heavy rows too (tens of seconds of CPU each: for docs/robustness.md, not for every test run)")
+)
 
 const (
 	maxRSS    = 1 << 30
@@ -43,6 +50,9 @@ type row struct {
 	// stderr) must hold.
 	exit int
 	want string
+	// heavy rows (the large sizes that show the slope) run only with
+	// -rows-heavy: on a loaded machine they could outrun the hang guard.
+	heavy bool
 }
 
 // buildOomguard builds the binary into dir.
@@ -60,7 +70,8 @@ func buildOomguard(t *testing.T, dir string) string {
 // result is how a row went.
 type result struct {
 	elapsed time.Duration
-	maxRSS  int64 // bytes
+	maxRSS  int64         // bytes
+	cpu     time.Duration // user and system time
 	exit    int
 	output  string
 	killed  bool
@@ -96,6 +107,7 @@ func runRow(t *testing.T, bin, dir string, args []string) result {
 		// ru_maxrss is in KiB on Linux; it counts the child's own
 		// children too (the jsonnet sandbox).
 		r.maxRSS = ru.Maxrss << 10
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return r
 }
@@ -104,16 +116,37 @@ func TestRows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds oomguard and runs it on large inputs")
 	}
-	bin := buildOomguard(t, t.TempDir())
+	bin := *rowsBin
+	if bin == "" {
+		bin = buildOomguard(t, t.TempDir())
+	}
 	var report strings.Builder
-	report.WriteString("| row | exit | time | peak memory |\n|---|---|---|---|\n")
+	report.WriteString("| row | exit | time | CPU (user+sys) | peak memory |\n|---|---|---|---|---|\n")
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
+			if r.heavy && !*rowsHeavy {
+				t.Skip("a heavy row: -rows-heavy runs it")
+			}
 			dir := t.TempDir()
+			if *rowsKeep != "" {
+				dir = filepath.Join(*rowsKeep, strings.Map(func(c rune) rune {
+					if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+						return c
+					}
+					return '-'
+				}, strings.ToLower(r.name)))
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
 			args := r.setup(t, dir)
 			res := runRow(t, bin, dir, args)
-			t.Logf("%s: exit %d in %v, peak %d MiB", r.name, res.exit, res.elapsed.Round(time.Millisecond), res.maxRSS>>20)
-			fmt.Fprintf(&report, "| %s | %d | %.2f s | %d MiB |\n", r.name, res.exit, res.elapsed.Seconds(), res.maxRSS>>20)
+			t.Logf("%s: exit %d in %v (CPU %v), peak %d MiB", r.name, res.exit, res.elapsed.Round(time.Millisecond), res.cpu.Round(time.Millisecond), res.maxRSS>>20)
+			killed := ""
+			if res.killed {
+				killed = " (killed)"
+			}
+			fmt.Fprintf(&report, "| %s | %d%s | %.2f s | %.2f s | %d MiB |\n", r.name, res.exit, killed, res.elapsed.Seconds(), res.cpu.Seconds(), res.maxRSS>>20)
 			switch {
 			case res.killed:
 				t.Fatalf("still running after %v: killed", hangGuard)
