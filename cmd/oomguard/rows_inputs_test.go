@@ -13,16 +13,7 @@ var rows = []row{
 	{
 		name: "lint: a rule file on one line, 20,000 rules that do not parse",
 		setup: func(t *testing.T, dir string) []string {
-			var b strings.Builder
-			b.WriteString(`{"groups":[{"name":"g","rules":[`)
-			for i := range 20_000 {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprintf(&b, `{"record":"r%d","expr":"sum by (job) (rate(x_total{job=\"a\"}[5m])) + bad(("}`, i)
-			}
-			b.WriteString("]}]}\n")
-			write(t, dir, "line.json", b.String())
+			write(t, dir, "line.json", longLineRules(20_000))
 			return []string{"lint", "line.json"}
 		},
 		exit: 1, want: `(?s)line\.json:1:107: error: could not parse expression.*line\.json:1:1\d{6}: error: could not parse expression`,
