@@ -344,13 +344,14 @@ func orJoins(groups, n int) string {
 }
 
 // sameNamed is two recording rules of one name whose selectors pin a
-// label to regexps of n alternatives each, 0.*a0|1.*a1|... and
-// 0.*b0|1.*b1|...: telling them apart takes the product of their automata.
+// label to regexps of n alternatives each, .*a0|.*a1|... and
+// .*b0|.*b1|...: telling them apart takes the product of their automata,
+// n x n states from the start.
 func sameNamed(n int) string {
 	alt := func(prefix string) string {
 		vs := make([]string, n)
 		for i := range n {
-			vs[i] = fmt.Sprintf("%d.*%s%d", i, prefix, i)
+			vs[i] = fmt.Sprintf(".*%s%d", prefix, i)
 		}
 		return strings.Join(vs, "|")
 	}
