@@ -182,7 +182,7 @@ func evaluateInProcess(req request, timeout time.Duration) (*Mixin, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		m, err := evaluate(req)
+		m, err := evaluateMixin(req)
 		done <- result{m, err}
 	}()
 	select {
@@ -193,8 +193,8 @@ func evaluateInProcess(req request, timeout time.Duration) (*Mixin, error) {
 	}
 }
 
-// evaluate runs the evaluation.
-func evaluate(req request) (*Mixin, error) {
+// evaluateMixin runs the evaluation.
+func evaluateMixin(req request) (*Mixin, error) {
 	roots := append([]string{filepath.Dir(req.Abs)}, req.JPath...)
 	imp := &sandboxImporter{roots: roots, jpath: req.JPath}
 	vm := gojsonnet.MakeVM()

@@ -75,7 +75,7 @@ func serve(in io.Reader, out io.Writer) int {
 	// evaluation past it.
 	debug.SetMemoryLimit(req.MaxMemory * 3 / 4)
 	go watchMemory(req.MaxMemory)
-	m, err := evaluate(req)
+	m, err := evaluateMixin(req)
 	var resp response
 	var ee *EvalError
 	switch {
