@@ -37,6 +37,10 @@ type Options struct {
 	OnFix func(path string, fixed int)
 	// Source keeps the text of the files, for Result.Source.
 	Source bool
+	// OnSkip, when set, is told once of each file a directory or a glob
+	// found but that is not read (a link out of the tree, a FIFO, a
+	// socket, a device), and why.
+	OnSkip func(rules.Skipped)
 }
 
 // Result is what a lint run found.
@@ -95,6 +99,15 @@ func Inputs(o Options) (*Result, error) {
 	// 10% of time. GOGC, when set, decides.
 	if _, set := os.LookupEnv("GOGC"); !set {
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
+	if onSkip := o.OnSkip; onSkip != nil {
+		told := map[string]bool{} // once, whatever the rounds of Fix
+		o.OnSkip = func(sk rules.Skipped) {
+			if !told[sk.Path] {
+				told[sk.Path] = true
+				onSkip(sk)
+			}
+		}
 	}
 	cfg := o.Config
 	if cfg == nil {
@@ -223,12 +236,17 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 		for _, in := range ruleInputs {
 			named[in] = true
 		}
-		paths, err := rules.Expand(ruleInputs)
+		in, err := rules.ExpandInputs(ruleInputs)
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		if o.OnSkip != nil {
+			for _, sk := range in.Skipped {
+				o.OnSkip(sk)
+			}
+		}
 		ruleInputs = ruleInputs[:0]
-		for _, p := range paths {
+		for _, p := range in.Paths {
 			if !named[p] && !cfg.Selects(p) {
 				continue
 			}

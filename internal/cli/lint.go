@@ -17,6 +17,7 @@ import (
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
 	"github.com/oomguard/oomguard/lint/report"
+	"github.com/oomguard/oomguard/rules"
 )
 
 type lintOptions struct {
@@ -151,6 +152,7 @@ func runLint(s Streams, o *lintOptions) error {
 		Since:    o.Since,
 		Baseline: baseline,
 		Fix:      o.Fix,
+		OnSkip:   func(sk rules.Skipped) { printSkipped(s.ErrOut, []rules.Skipped{sk}) },
 		OnFix: func(path string, fixed int) {
 			fmt.Fprintf(s.ErrOut, "oomguard lint: fixed %s in %s\n", plural(fixed, "finding"), path)
 		},
