@@ -28,6 +28,7 @@ func TestErrors(t *testing.T) {
 		{"lint severity", "lint:\n  severity: {alerts/short-for: loud}\n", `cfg.yaml:2:32: lint: severity: alerts/short-for: want info, warning or error, not "loud"`},
 		{"lint severity check", "lint:\n  severity:\n    alerts/shortfor: info\n", `cfg.yaml:3:5: lint: unknown check "alerts/shortfor"`},
 		{"lint ignore key", "lint:\n  ignore:\n    - {check: alerts/short-for, rule: r, reason: x, because: y}\n", `cfg.yaml:3:53: lint: ignore: unknown key "because" (known: check, files, group, rule, reason)`},
+		{"lint include glob", "lint:\n  include: [ok/*.yaml, 'rules/[a.yaml']\n", `cfg.yaml:2:24: lint: include: "rules/[a.yaml": not a well-formed glob (an unclosed [ or a trailing \?)`},
 		{"lint ignore glob", "lint:\n  ignore:\n    - {check: alerts/short-for, files: [''], reason: x}\n", `cfg.yaml:3:41: lint: ignore: files: "": empty glob`},
 		{"lint scope without files", "lint:\n  scopes:\n    - name: prod\n", `cfg.yaml:3:7: lint: scopes: scope "prod" needs files`},
 		{"lint scope twice", "lint:\n  scopes:\n    - {name: a, files: [a/*]}\n    - {name: a, files: [b/*]}\n", `cfg.yaml:4:7: lint: scopes: "a" is named twice`},

@@ -2,25 +2,34 @@ package lint
 
 import (
 	"errors"
+	"fmt"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oomguard/oomguard/rules"
 )
 
 // Glob is a file glob of the config: * and ? stay within a directory, **
-// crosses them. A relative glob may match below any directory
+// crosses them; [...] classes and \ escapes are those of the command
+// line's globs (path.Match). A relative glob may match below any directory
 // (generated/*.yaml matches /repo/generated/a.yaml).
 type Glob struct{ re *regexp.Regexp }
 
-// ParseGlob reads a glob.
+// ParseGlob reads a glob. A glob that is not well formed (an unclosed [, a
+// trailing \) is an error: taken literally, it would match nothing and say
+// nothing.
 func ParseGlob(g string) (Glob, error) {
 	if g == "" {
 		return Glob{}, errors.New("empty glob")
 	}
 	g = filepath.ToSlash(g)
+	if _, err := path.Match(g, ""); err != nil {
+		return Glob{}, errors.New("not a well-formed glob (an unclosed [ or a trailing \\?)")
+	}
 	var b strings.Builder
 	if strings.HasPrefix(g, "/") {
 		b.WriteString("^")
@@ -42,6 +51,12 @@ func ParseGlob(g string) (Glob, error) {
 			b.WriteString("[^/]*")
 		case c == '?':
 			b.WriteString("[^/]")
+		case c == '\\' && i+1 < len(g):
+			i++
+			b.WriteString(regexp.QuoteMeta(string(g[i])))
+		case c == '[':
+			n := globClass(&b, g[i+1:])
+			i += n
 		default:
 			b.WriteString(regexp.QuoteMeta(string(c)))
 		}
@@ -52,6 +67,40 @@ func ParseGlob(g string) (Glob, error) {
 		return Glob{}, err
 	}
 	return Glob{re}, nil
+}
+
+// globClass writes the class that follows a [ in a glob, as a regexp
+// class that never matches /, and returns the bytes it read up to and
+// including the closing ]. The glob is well formed (path.Match said so).
+func globClass(b *strings.Builder, g string) int {
+	i := 0
+	b.WriteString("[")
+	if i < len(g) && g[i] == '^' {
+		b.WriteString("^/")
+		i++
+	}
+	for i < len(g) && g[i] != ']' { // a class ends at its first unescaped ]
+		lo, n := classChar(g[i:])
+		i += n
+		fmt.Fprintf(b, `\x{%x}`, lo)
+		if i+1 < len(g) && g[i] == '-' && g[i+1] != ']' {
+			hi, n := classChar(g[i+1:])
+			i += 1 + n
+			fmt.Fprintf(b, `-\x{%x}`, hi)
+		}
+	}
+	b.WriteString("]")
+	return i + 1
+}
+
+// classChar reads one character of a class, escaped or not.
+func classChar(g string) (rune, int) {
+	n := 0
+	if g[0] == '\\' {
+		n = 1
+	}
+	r, size := utf8.DecodeRuneInString(g[n:])
+	return r, n + size
 }
 
 // Match reports whether the glob matches path.

@@ -21,6 +21,15 @@ func TestGlob(t *testing.T) {
 		{"a?.yaml", "ab.yaml", true},
 		{"a?.yaml", "a/.yaml", false},
 		{"a.yaml", "axyaml", false},
+		{"r[12].yaml", "r1.yaml", true},
+		{"r[12].yaml", "r3.yaml", false},
+		{"r[0-9]*.yaml", "r7x.yaml", true},
+		{"r[^0-9].yaml", "rx.yaml", true},
+		{"r[^0-9].yaml", "r5.yaml", false},
+		{"r[^0-9].yaml", "r/.yaml", false},
+		{`r\[1].yaml`, "r[1].yaml", true},
+		{`r\[1].yaml`, "r1.yaml", false},
+		{"r[\\]].yaml", "r].yaml", true},
 	} {
 		g, err := ParseGlob(tc.glob)
 		if err != nil {
@@ -29,6 +38,16 @@ func TestGlob(t *testing.T) {
 		ig := &Ignore{Files: []Glob{g}}
 		if got := ig.matchesFile(tc.path); got != tc.want {
 			t.Errorf("%q on %q: %v, want %v (%s)", tc.glob, tc.path, got, tc.want, g)
+		}
+	}
+}
+
+// A glob that is not well formed is refused: taken literally it would
+// match nothing, in silence.
+func TestGlobMalformed(t *testing.T) {
+	for _, g := range []string{"[a", "rules/[.yaml", "a[]", `a\`, "[z-"} {
+		if _, err := ParseGlob(g); err == nil {
+			t.Errorf("%q: no error", g)
 		}
 	}
 }
