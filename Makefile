@@ -89,6 +89,7 @@ check-generated: generate crd update-golden ## regenerate everything, then fail 
 	git diff --exit-code
 
 .PHONY: fuzz
-fuzz: ## fuzz the loader and the position mapping (FUZZTIME each, default 60s)
+fuzz: ## fuzz the loader, the position mapping and lint as a whole (FUZZTIME each, default 60s)
 	go test ./rules/ -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}
 	go test ./rules/ -run '^$$' -fuzz FuzzExprPos -fuzztime $${FUZZTIME:-60s}
+	go test ./lint/checks/ -run '^$$' -fuzz FuzzLint -fuzztime $${FUZZTIME:-60s}

@@ -208,6 +208,22 @@ var rows = []row{
 		exit: 2, want: `\.oomguard\.yaml: a character device, not a regular file`,
 	},
 	{
+		name: "lint --config /dev/zero",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "rules.yaml", ruleOf("up"))
+			return []string{"lint", "--config", "/dev/zero", "rules.yaml"}
+		},
+		exit: 2, want: `/dev/zero: a character device, not a regular file`,
+	},
+	{
+		name: "lint --baseline /dev/zero",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "rules.yaml", ruleOf("up"))
+			return []string{"lint", "--baseline", "/dev/zero", "rules.yaml"}
+		},
+		exit: 2, want: `/dev/zero: a character device, not a regular file`,
+	},
+	{
 		name: "a FIFO as a rule file",
 		setup: func(t *testing.T, dir string) []string {
 			mkfifo(t, filepath.Join(dir, "rules.yaml"))
@@ -222,6 +238,15 @@ var rows = []row{
 			return []string{"generate", "--config", "config.yaml"}
 		},
 		exit: 2, want: `config.yaml: a FIFO, not a regular file`,
+	},
+	{
+		name: "a FIFO as a baseline",
+		setup: func(t *testing.T, dir string) []string {
+			write(t, dir, "rules.yaml", ruleOf("up"))
+			mkfifo(t, filepath.Join(dir, "baseline.json"))
+			return []string{"lint", "--baseline", "baseline.json", "rules.yaml"}
+		},
+		exit: 2, want: `baseline.json: a FIFO, not a regular file`,
 	},
 	{
 		name: "a FIFO as a jsonnet import",
