@@ -72,7 +72,7 @@ func TestJsonnetCLIParity(t *testing.T) {
 	if a.String() != b.String() {
 		t.Errorf("the jsonnet CLI and generate disagree:\n--- jsonnet CLI\n%s\n--- generate\n%s", a.String(), b.String())
 	}
-	if len(viaCLI.Groups()) < 4 || bytes.Count(a.Bytes(), []byte("alert:")) != 18 {
+	if len(viaCLI.Groups()) < 4 || bytes.Count(a.Bytes(), []byte("alert:")) != 19 {
 		t.Errorf("unexpected pack: %d groups", len(viaCLI.Groups()))
 	}
 }
