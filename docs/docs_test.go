@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,9 @@ import (
 var exempt = map[string]string{
 	"go install github.com/oomguard/oomguard/cmd/oomguard@latest": "the module is not published yet",
 	"make test": "it is what runs this test",
+	"make release": "six cross-builds, minutes of CPU on a cold cache; make release-check runs it, by hand, " +
+		"as make test is too often run for it",
+	"make release-check": "two releases, see make release",
 	"oomguard generate | kubectl apply -f -": "needs a cluster; e2e's TestKubernetes applies the same bytes " +
 		"(generate/testdata/default.prometheusrule.yaml, which generate's tests keep equal to this output) to a real kube-apiserver",
 }
@@ -90,6 +94,7 @@ func TestCommands(t *testing.T) {
 	freshClone(t, "..", clone)
 	state := &shell{dir: clone, stateFile: filepath.Join(tmp, "readme.state")}
 	t.Run("README.md", func(t *testing.T) { state.play(t, parsed["../README.md"]) })
+	t.Run("make build stamps", func(t *testing.T) { checkStamp(t, clone) })
 
 	for _, p := range pages[1:] {
 		if len(parsed[p]) == 0 {
@@ -101,6 +106,30 @@ func TestCommands(t *testing.T) {
 			sh := &shell{dir: dir, stateFile: dir + ".state", env: state.exported}
 			sh.play(t, parsed[p])
 		})
+	}
+}
+
+// checkStamp checks the identity `make build` gave the binary the README
+// built: git describe of the clone (no tags: the short commit), the commit
+// and its commit date (the one freshClone gave it).
+func checkStamp(t *testing.T, clone string) {
+	git := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"-C", clone}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	want := fmt.Sprintf("oomguard %s (commit %s, committed %s, Prometheus 3.16.0, %s %s/%s)\n",
+		git("rev-parse", "--short", "HEAD"), git("rev-parse", "HEAD"), cloneDate, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	for _, arg := range []string{"version", "--version"} {
+		out, err := exec.Command(filepath.Join(clone, "bin", "oomguard"), arg).Output()
+		if err != nil {
+			t.Fatalf("bin/oomguard %s: %v", arg, err)
+		}
+		if string(out) != want {
+			t.Errorf("bin/oomguard %s = %q, want %q", arg, out, want)
+		}
 	}
 }
 
@@ -319,6 +348,9 @@ func (sh *shell) environ(t *testing.T) []string {
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
+// cloneDate is the commit date of the fresh clone's one commit.
+const cloneDate = "2026-01-01T00:00:00Z"
+
 // freshClone copies the repository at root into dir as a clone of it
 // would have it, with the working tree's edits: every tracked file and every
 // new one git does not ignore; then makes it a git repository with one
@@ -345,7 +377,7 @@ func freshClone(t *testing.T, root, dir string) {
 		cmd.Env = append(os.Environ(),
 			"GIT_AUTHOR_NAME=docs test", "GIT_AUTHOR_EMAIL=docs@test.invalid",
 			"GIT_COMMITTER_NAME=docs test", "GIT_COMMITTER_EMAIL=docs@test.invalid",
-			"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
+			"GIT_AUTHOR_DATE="+cloneDate, "GIT_COMMITTER_DATE="+cloneDate)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 		}

@@ -92,7 +92,9 @@ Operator.`),
   oomguard convert --to prometheusrule --name node-alerts --namespace monitoring rules.yaml`),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionLine(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
