@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/oomguard/oomguard/config"
 	"github.com/oomguard/oomguard/generate"
 	"github.com/oomguard/oomguard/internal/atomicfile"
+	"github.com/oomguard/oomguard/internal/unidiff"
 	"github.com/oomguard/oomguard/jsonnet"
 	"github.com/oomguard/oomguard/rules"
 	"github.com/oomguard/oomguard/ruletest"
@@ -59,8 +59,9 @@ Output: one PrometheusRule (the default; named oomguard-container-resources in
 namespace monitoring, labelled for kube-prometheus) or a plain rule file, in
 YAML or JSON, on stdout, to -o FILE, or one file per rule group with
 --out-dir. --tests DIR writes the pack's unit tests beside a copy of the
-rules they test. --check writes nothing and exits 1 when the files on disk
-differ from what would be generated.`),
+rules they test. --check writes nothing; when the files on disk differ from
+what would be generated, it prints a unified diff that brings them up to
+date on stdout (git apply or patch -p1 applies it) and exits 1.`),
 		Example: strings.TrimSpace(`
   # The whole pack as a PrometheusRule, ready for kubectl apply
   oomguard generate | kubectl apply -f -
@@ -102,7 +103,7 @@ differ from what would be generated.`),
 	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "with --mixin, a library `DIR` imports may come from (repeatable)")
 	f.DurationVar(&o.Timeout, "mixin-timeout", jsonnet.DefaultTimeout, "with --mixin, the longest the evaluation may take")
 	f.StringVar(&o.MaxMemory, "mixin-memory", "512Mi", "with --mixin, the most memory the evaluation may use (a Kubernetes quantity: 512Mi, 2Gi)")
-	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 with a diff when files on disk differ from what would be generated")
+	f.BoolVar(&o.Check, "check", false, "write nothing; when files on disk differ from what would be generated, print a unified diff that updates them and exit 1")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"prometheusrule", "rules"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("encoding", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -328,13 +329,16 @@ func writeFiles(files []generate.File, outDir, testsDir string) error {
 	return nil
 }
 
-// checkDrift compares files on disk with what generate would write, and
-// shows how they differ.
+// checkDrift compares files on disk with what generate would write. On
+// drift it prints, on standard output, the unified diff that brings the
+// files up to date (git apply or patch -p1 takes it, from the directory
+// generate ran in) and exits 1, naming the files on standard error.
 func checkDrift(s Streams, files []generate.File) error {
 	var drift []string
 	for _, f := range files {
 		got, err := rules.ReadRegular(f.Name, int64(len(f.Data))+1)
 		var big *rules.TooLargeError
+		missing := false
 		switch {
 		case errors.As(err, &big):
 			// Larger than what would be written: out of date, without
@@ -343,54 +347,24 @@ func checkDrift(s Streams, files []generate.File) error {
 			fmt.Fprintf(s.ErrOut, "%s: larger than the %d bytes that would be generated\n", f.Name, len(f.Data))
 			continue
 		case errors.Is(err, os.ErrNotExist):
-			got = nil
+			got, missing = nil, true
 		case err != nil:
 			return err
 		}
-		if bytes.Equal(got, f.Data) {
+		d := unidiff.Diff(filepath.ToSlash(filepath.Clean(f.Name)), got, missing, f.Data)
+		if d == nil {
 			continue
 		}
 		drift = append(drift, f.Name)
-		if got == nil {
-			fmt.Fprintf(s.ErrOut, "%s: missing\n", f.Name)
-			continue
+		if _, err := s.Out.Write(d); err != nil {
+			return err
 		}
-		fmt.Fprint(s.ErrOut, lineDiff(f.Name, got, f.Data))
 	}
 	if len(drift) > 0 {
-		return &findingsError{"oomguard generate --check: out of date: " + strings.Join(drift, ", ") + "; run oomguard generate without --check"}
+		return &findingsError{"oomguard generate --check: out of date: " + strings.Join(drift, ", ") +
+			"; run oomguard generate without --check, or apply the diff printed on standard output"}
 	}
 	return nil
-}
-
-// lineDiff shows, unified-diff style, the lines that differ between the
-// file on disk (-) and what would be generated (+): the changed region
-// between their common first and last lines, with a line of context.
-func lineDiff(name string, got, want []byte) string {
-	a := strings.Split(string(got), "\n")
-	b := strings.Split(string(want), "\n")
-	start := 0
-	for start < len(a) && start < len(b) && a[start] == b[start] {
-		start++
-	}
-	endA, endB := len(a), len(b)
-	for endA > start && endB > start && a[endA-1] == b[endB-1] {
-		endA--
-		endB--
-	}
-	ctx := max(start-1, 0)
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s (on disk)\n+++ %s (generated)\n@@ -%d +%d @@\n", name, name, ctx+1, ctx+1)
-	for i := ctx; i < start; i++ {
-		fmt.Fprintf(&out, " %s\n", a[i])
-	}
-	for i := start; i < endA; i++ {
-		fmt.Fprintf(&out, "-%s\n", a[i])
-	}
-	for i := start; i < endB; i++ {
-		fmt.Fprintf(&out, "+%s\n", b[i])
-	}
-	return out.String()
 }
 
 // buildPack builds oomguard's pack with the configuration, or another
