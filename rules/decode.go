@@ -294,11 +294,17 @@ func (d *decoder) stringMap(n *yaml.Node, what string) Map {
 func quoteKey(k string) string { return fmt.Sprintf("%q", k) }
 
 // unknown reports a key that is not one of allowed.
-func (d *decoder) unknown(e kv, what string, allowed []string) {
+// It returns the key the entry's key is a misspelling of, or "".
+func (d *decoder) unknown(e kv, what string, allowed []string) string {
 	if d.opts.IgnoreUnknownFields {
-		return
+		return ""
+	}
+	if meant := Suggest(e.key.Value, allowed); meant != "" {
+		d.errorf(nodePos(e.key), "unknown key %q in %s: did you mean %s? (allowed: %s)", e.key.Value, what, meant, strings.Join(allowed, ", "))
+		return meant
 	}
 	d.errorf(nodePos(e.key), "unknown key %q in %s (allowed: %s)", e.key.Value, what, strings.Join(allowed, ", "))
+	return ""
 }
 
 var (

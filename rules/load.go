@@ -207,6 +207,18 @@ func (d *decoder) document(f *File, root *yaml.Node, index int) {
 	case kind == "List" || kind == "PrometheusRuleList":
 		d.list(f, entries, index, kind)
 	default:
+		switch d.misspeltKind(kind, kindPos, apiVersion, n) {
+		case "PrometheusRule":
+			// kubectl refuses the document; its rules are read all the
+			// same, so that what else is wrong with them is reported at once.
+			if doc := d.prometheusRule(n, entries, index, -1, apiVersion); doc != nil {
+				f.Docs = append(f.Docs, doc)
+			}
+			return
+		case "List":
+			d.list(f, entries, index, "List")
+			return
+		}
 		what := kind
 		if what == "" {
 			what = "(none)"
@@ -218,6 +230,33 @@ func (d *decoder) document(f *File, root *yaml.Node, index int) {
 		f.Warnings = append(f.Warnings, &Error{File: d.path, Pos: p, Code: WarnSkippedDocument,
 			Msg: fmt.Sprintf("skipped document %d of kind %s: not a rule file or a PrometheusRule", index+1, what)})
 	}
+}
+
+// ruleKinds are the kinds of document that hold rules, besides a rule file.
+var ruleKinds = []string{"PrometheusRule", "PrometheusRuleList", "List"}
+
+// misspeltKind reports, as an error at kind's value, a kind that is one of
+// ruleKinds misspelt (kubectl refuses it: "no matches for kind"), and
+// returns the kind meant, or "". A document of the Prometheus Operator's
+// API group without a kind is a PrometheusRule without its kind. Other
+// kinds are other resources, skipped with a warning.
+func (d *decoder) misspeltKind(kind string, kindPos Pos, apiVersion string, n *yaml.Node) string {
+	if kind == "" {
+		if strings.HasPrefix(apiVersion, "monitoring.coreos.com/") {
+			d.errorf(nodePos(n), "kind is missing: did you mean kind: PrometheusRule?")
+			return "PrometheusRule"
+		}
+		return ""
+	}
+	meant := Suggest(kind, ruleKinds)
+	if meant == "" {
+		return ""
+	}
+	d.errorf(kindPos, "unknown kind %q: did you mean %s?", kind, meant)
+	if meant == "PrometheusRuleList" {
+		meant = "List"
+	}
+	return meant
 }
 
 // scalarValue returns the value of a scalar node, or "" for anything else.
@@ -267,7 +306,10 @@ func (d *decoder) prometheusRule(n *yaml.Node, entries []kv, index, item int, ap
 		case "status":
 			// Written by servers; it carries nothing of the rules.
 		default:
-			d.unknown(e, "PrometheusRule", []string{"apiVersion", "kind", "metadata", "spec"})
+			if d.unknown(e, "PrometheusRule", []string{"apiVersion", "kind", "metadata", "spec"}) == "spec" {
+				// One error for the one mistake, not "spec is missing" too.
+				hasSpec = true
+			}
 		}
 	}
 	if apiVersion == "" {

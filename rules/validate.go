@@ -166,13 +166,13 @@ func validateLabels(d *decoder, m Map, what string) {
 }
 
 // exprErrors reports PromQL parse errors at the exact position of the bad
-// token in the file.
+// token in the file, one a mistake: see rootCauses.
 func (d *decoder) exprErrors(expr Str, err error) {
 	// The value is lined up with the source once for all its errors.
 	posAt := positions(d.src, expr)
 	var perrs parser.ParseErrors
 	if errors.As(err, &perrs) && len(perrs) > 0 {
-		for _, pe := range perrs {
+		for _, pe := range rootCauses(perrs) {
 			d.errs = append(d.errs, &Error{File: d.path, Pos: posAt(tokenStart(expr.Value, pe)),
 				Msg: "could not parse expression: " + pe.Err.Error()})
 		}
@@ -185,6 +185,41 @@ func (d *decoder) exprErrors(expr Str, err error) {
 		return
 	}
 	d.errorf(expr.Pos, "could not parse expression: %v", err)
+}
+
+// rootCauses keeps the errors of a parse that are mistakes of the
+// expression, not of the parser's recovery from one. The parser lists its
+// errors in the order it meets them. Once it meets a syntax error (from the
+// lexer or the grammar: an unclosed parenthesis, an unexpected token) it
+// goes on from a guess, and what it says after that is about its guess: a
+// missing ")" is followed by "no arguments for aggregate expression
+// provided" for the sum it could not close. So the first syntax error is
+// the one error reported. Without one, every error (a type, a regexp, an
+// unknown function) is a mistake of its own and all are kept.
+func rootCauses(errs parser.ParseErrors) parser.ParseErrors {
+	for _, pe := range errs {
+		if isSyntaxError(pe.Err.Error()) {
+			return parser.ParseErrors{pe}
+		}
+	}
+	return errs
+}
+
+// syntaxErrors start the messages of the PromQL lexer and grammar, as
+// Prometheus 3.16 words them (promql/parser lex.go, parse.go's unexpected).
+var syntaxErrors = []string{
+	"unexpected ", "unclosed ", "unterminated ", "bad number", "bad histogram",
+	"histogram description incomplete", "missing `:`", "invalid character",
+	"invalid UTF-8", "illegal character", "escape sequence", "unknown escape sequence",
+}
+
+func isSyntaxError(msg string) bool {
+	for _, p := range syntaxErrors {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // tokenStart returns the offset of the token a parse error blames. The

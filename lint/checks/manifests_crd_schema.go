@@ -35,7 +35,9 @@ var ManifestsCRDSchema = &lint.Check{
 				return d.Pos
 			}
 			for _, e := range res.Errors {
-				if metadataField(e.Path) {
+				// apiVersion and kind are the loader's (syntax/invalid, with
+				// what was meant): one error for one mistake.
+				if metadataField(e.Path) || e.Path == "apiVersion" || e.Path == "kind" {
 					continue
 				}
 				c.Report(nil, nil, at(e.Path), "", "the apiserver refuses this PrometheusRule: %s", e.Error())
