@@ -1,8 +1,10 @@
 package lint
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/oomguard/oomguard/rules"
 )
@@ -87,4 +89,42 @@ func ApplyFixes(f *rules.File, ds []Diagnostic) ([]byte, []Diagnostic, error) {
 	}
 	slices.Reverse(fixed)
 	return out, fixed, nil
+}
+
+// TextEdit is a fix as an edit of its file's text: the characters from
+// Start up to End (not included) become Text. An insertion has End equal to
+// Start.
+type TextEdit struct {
+	Start, End rules.Pos
+	Text       string
+}
+
+// textEdits returns Result.Edit over the files linted: the fix of a finding
+// as the edit ApplyFixes would make of its file's text. Findings in an
+// evaluated mixin have none: the jsonnet is not edited.
+func textEdits(files []*rules.File) func(Diagnostic) (TextEdit, bool) {
+	byPath := map[string]*rules.File{}
+	for _, f := range files {
+		if f.Origin == nil {
+			byPath[f.Path] = f
+		}
+	}
+	return func(d Diagnostic) (TextEdit, bool) {
+		f := byPath[d.File]
+		if f == nil || d.Fix.IsZero() {
+			return TextEdit{}, false
+		}
+		from, to, text, ok := f.SourceEdit(d.Fix.Expr, d.Fix.Start, d.Fix.End, d.Fix.New)
+		if !ok {
+			return TextEdit{}, false
+		}
+		src := f.Source()
+		return TextEdit{Start: bytePos(src, from), End: bytePos(src, to), Text: text}, true
+	}
+}
+
+// bytePos is the line and column (in characters) of byte off of src.
+func bytePos(src []byte, off int) rules.Pos {
+	lineStart := bytes.LastIndexByte(src[:off], '\n') + 1
+	return rules.Pos{Line: bytes.Count(src[:off], []byte{'\n'}) + 1, Col: utf8.RuneCount(src[lineStart:off]) + 1}
 }

@@ -35,7 +35,8 @@ type Options struct {
 	// file as it is written.
 	Fix   bool
 	OnFix func(path string, fixed int)
-	// Source keeps the text of the files, for Result.Source.
+	// Source keeps the text of the files, for Result.Source and
+	// Result.Edit.
 	Source bool
 	// OnSkip, when set, is told once of each file a directory or a glob
 	// found but that is not read (a link out of the tree, a FIFO, a
@@ -58,6 +59,10 @@ type Result struct {
 	// rule files (Kubernetes objects of kinds that hold no rules, compose
 	// and CI files), not linted.
 	LeftOut []string
+	// Edit returns the fix of a finding as an edit of its file's text,
+	// with Options.Source; else nil. ok is false for a finding without a
+	// fix, or one that cannot be made in place.
+	Edit func(Diagnostic) (edit TextEdit, ok bool)
 }
 
 // ErrNoFiles is a run whose directories and globs find no file the
@@ -192,6 +197,7 @@ func Inputs(o Options) (*Result, error) {
 	res.Diagnostics = ds
 	if o.Source {
 		res.Source = sourceLine(files)
+		res.Edit = textEdits(files)
 	}
 	return res, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/oomguard/oomguard/rules"
 )
@@ -87,7 +88,7 @@ func NewRootCmd(s Streams) *cobra.Command {
 oomguard generates, lints and tests Prometheus alerting and recording rules,
 as plain rule files and as PrometheusRule manifests for the Prometheus
 Operator.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   # Turn a rule file into a PrometheusRule manifest
   oomguard convert --to prometheusrule --name node-alerts --namespace monitoring rules.yaml`),
 		SilenceUsage:  true,
@@ -98,7 +99,8 @@ Operator.`),
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(flagError)
+	root.SetHelpCommand(newHelpCmd())
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		newConvertCmd(s, nil),
@@ -111,6 +113,48 @@ Operator.`),
 		newCompletionCmd(s),
 	)
 	return root
+}
+
+// examples returns the examples of a command's help as written, each line
+// indented by two spaces, without the blank lines around them.
+func examples(s string) string { return strings.Trim(s, "\n") }
+
+// flagError is a bad flag: exit 2, with the flag meant when an unknown one
+// is a misspelling of one the command has.
+func flagError(cmd *cobra.Command, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return &usageError{err}
+	}
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	if meant := rules.Suggest(name, names); meant != "" {
+		return &usageError{fmt.Errorf("%w: did you mean --%s?", err, meant)}
+	}
+	return &usageError{err}
+}
+
+// newHelpCmd is cobra's help command but for a topic it does not know,
+// which is an error (exit 2) rather than the usage and exit 0.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help prints the help of any command: oomguard help generate.",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil || cmd == nil || len(rest) > 0 {
+				msg := fmt.Sprintf("unknown help topic %q", strings.Join(args, " "))
+				if s := c.Root().SuggestionsFor(args[0]); len(s) > 0 {
+					msg += ": did you mean " + strings.Join(s, " or ") + "?"
+				}
+				return usagef("%s", msg)
+			}
+			cmd.InitDefaultHelpFlag()
+			cmd.InitDefaultVersionFlag()
+			return cmd.Help()
+		},
+	}
 }
 
 // printProblems prints loader errors and warnings as

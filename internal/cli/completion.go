@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 )
 
@@ -10,7 +8,7 @@ func newCompletionCmd(s Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script",
-		Example: strings.TrimSpace(`
+		Example: examples(`
   # bash, for the current shell
   source <(oomguard completion bash)
   # zsh, installed for every shell

@@ -51,7 +51,7 @@ holds every group. --to rules writes one plain rule file with every group.
 Nothing is written when an input has errors: they are printed as
 path:line:col: error: message and the exit code is 1. Output goes to stdout,
 or with -o to a file that is replaced atomically.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   # A rule file to a PrometheusRule for the Prometheus Operator
   oomguard convert --to prometheusrule --name node-alerts --namespace monitoring \
     --label prometheus=k8s --label role=alert-rules rules.yaml

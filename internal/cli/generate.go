@@ -62,7 +62,7 @@ YAML or JSON, on stdout, to -o FILE, or one file per rule group with
 rules they test. --check writes nothing; when the files on disk differ from
 what would be generated, it prints a unified diff that brings them up to
 date on stdout (git apply or patch -p1 applies it) and exits 1.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   # The whole pack as a PrometheusRule, ready for kubectl apply
   oomguard generate | kubectl apply -f -
 
@@ -77,7 +77,12 @@ date on stdout (git apply or patch -p1 applies it) and exits 1.`),
 
   # Any other mixin, as a PrometheusRule
   oomguard generate --mixin vendor/kubernetes-mixin/mixin.libsonnet -J vendor --name kubernetes-mixin`),
-		Args: cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("generate takes no arguments: to write the pack to a file, use -o %s (or --out-dir DIR for a file per group)", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
 				return err

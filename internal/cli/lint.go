@@ -50,7 +50,7 @@ config, suppressions, baselines, fixes and output formats.
 
 Exit codes: 0 no finding at or above --fail-on (default warning); 1 there is
 one; 2 bad flags, a bad config or a path that cannot be read.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   # Lint a directory of rules
   oomguard lint rules/
 
@@ -156,7 +156,8 @@ func runLint(s Streams, o *lintOptions) error {
 		OnFix: func(path string, fixed int) {
 			fmt.Fprintf(s.ErrOut, "oomguard lint: fixed %s in %s\n", plural(fixed, "finding"), path)
 		},
-		Source: o.Source == "always" || o.Source == "auto" && isTerminal(s.Out),
+		// SARIF carries fixes as edits of the files' text, which needs it.
+		Source: o.Format == "sarif" || o.Source == "always" || o.Source == "auto" && isTerminal(s.Out),
 	})
 	var se *lint.SinceError
 	var nr *lint.NoRulesError
@@ -194,7 +195,7 @@ func runLint(s Streams, o *lintOptions) error {
 	if res.Gone > 0 {
 		fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(res.Gone, "finding"))
 	}
-	meta := report.Meta{Checks: all, Version: currentVersion(), Source: res.Source}
+	meta := report.Meta{Checks: all, Version: currentVersion(), Source: res.Source, Edit: res.Edit}
 	if err := report.Write(s.Out, o.Format, ds, meta); err != nil {
 		return err
 	}
@@ -220,7 +221,7 @@ explains one. Correctness checks find what is wrong whoever wrote the rules
 and run by default; policy checks hold rules to a team's conventions (required
 annotations, allowed severities, naming patterns) and run only when
 .oomguard.yaml turns them on.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   oomguard checks
   oomguard checks kubernetes/cadvisor-container-filter`),
 		Args: cobra.MaximumNArgs(1),

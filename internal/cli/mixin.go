@@ -16,7 +16,7 @@ func newMixinCmd(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mixin",
 		Short: "Work with the pack's jsonnet mixin",
-		Example: strings.TrimSpace(`
+		Example: examples(`
   # Vendor the mixin into a kube-prometheus build by hand
   oomguard mixin export vendor/oomguard-mixin`),
 	}
@@ -31,7 +31,7 @@ vendor it by hand. Import it as kubernetes-mixin is imported:
   (import 'mixin.libsonnet') + { _config+:: { showMultiCluster: true } }
 
 and use its prometheusRules and prometheusAlerts.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   oomguard mixin export vendor/oomguard-mixin
   jsonnet -J vendor/oomguard-mixin -e "(import 'mixin.libsonnet').prometheusAlerts"`),
 		Args: func(cmd *cobra.Command, args []string) error {

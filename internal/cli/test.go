@@ -57,7 +57,7 @@ value: .nan matches NaN.
 
 Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 (as promtool); 2 bad flags.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   # Run promtool test files as they are
   oomguard test tests/*.yml
 

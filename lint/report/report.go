@@ -26,6 +26,9 @@ type Meta struct {
 	// Source, when set, gives the text of a line of a file, and the text
 	// format shows it under each finding with a caret at the column.
 	Source func(file string, line int) ([]byte, bool)
+	// Edit, when set, gives the fix of a finding as an edit of its file's
+	// text, and SARIF carries it as the result's fix.
+	Edit func(lint.Diagnostic) (lint.TextEdit, bool)
 }
 
 // Write writes diagnostics in a format.
@@ -48,12 +51,17 @@ func Write(w io.Writer, format string, ds []lint.Diagnostic, meta Meta) error {
 	return fmt.Errorf("unknown format %q: use %s", format, strings.Join(Formats, ", "))
 }
 
-// Text writes path:line:col: severity: message (check), a line each.
+// Text writes path:line:col: severity: message (check), a line each, and
+// under a finding with a hint an indented line that gives it:
+//
+//	rules.yaml:5:15: info: regexp "kubelet" of label job matches one fixed string: use = (promql/static-regexp)
+//	    hint: job="kubelet"
 func Text(w io.Writer, ds []lint.Diagnostic) error {
 	var b strings.Builder
 	for _, d := range ds {
 		b.WriteString(d.String())
 		b.WriteByte('\n')
+		writeHint(&b, d)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -73,6 +81,7 @@ func TextWithSource(w io.Writer, ds []lint.Diagnostic, source func(string, int) 
 		b.WriteByte('\n')
 		line, ok := source(d.File, d.Pos.Line)
 		if !ok || d.Pos.Line < 1 {
+			writeHint(&b, d)
 			continue
 		}
 		num := strconv.Itoa(d.Pos.Line)
@@ -102,9 +111,17 @@ func TextWithSource(w io.Writer, ds []lint.Diagnostic, source func(string, int) 
 		}
 		under := strings.Repeat("~", max(endCol-d.Pos.Col-1, 0))
 		fmt.Fprintf(&b, "%s%s | %s^%s\n", gutter, strings.Repeat(" ", len(num)), pad.String(), under)
+		writeHint(&b, d)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeHint writes the hint of d, if it has one, on an indented line.
+func writeHint(b *strings.Builder, d lint.Diagnostic) {
+	if d.Hint != "" {
+		fmt.Fprintf(b, "    hint: %s\n", d.Hint)
+	}
 }
 
 // hasExtent reports whether d spans some text: an end after its start.
@@ -161,8 +178,13 @@ func GitHub(w io.Writer, ds []lint.Diagnostic) error {
 		default:
 			end = fmt.Sprintf(",endLine=%d", d.End.Line)
 		}
+		msg := d.Message
+		if d.Hint != "" {
+			// The annotation shows it on a line of its own.
+			msg += "\nhint: " + d.Hint
+		}
 		fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d%s,title=%s::%s\n", level,
-			escapeProperty(d.File), d.Pos.Line, d.Pos.Col, end, escapeProperty(d.Check), escapeData(d.Message))
+			escapeProperty(d.File), d.Pos.Line, d.Pos.Col, end, escapeProperty(d.Check), escapeData(msg))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -20,6 +20,7 @@ func TestText(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "a.yaml:3:7: warning: alert \"R\" has no severity label (labels/severity)\n" +
+		"    hint: add it\n" +
 		"dir/b,c.yaml:10:1: error: 100% broken\nsecond line (syntax/invalid)\n"
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
@@ -48,7 +49,7 @@ func TestGitHub(t *testing.T) {
 	if err := GitHub(&b, sample); err != nil {
 		t.Fatal(err)
 	}
-	want := "::warning file=a.yaml,line=3,col=7,endLine=3,endColumn=8,title=labels/severity::alert \"R\" has no severity label\n" +
+	want := "::warning file=a.yaml,line=3,col=7,endLine=3,endColumn=8,title=labels/severity::alert \"R\" has no severity label%0Ahint: add it\n" +
 		"::error file=dir/b%2Cc.yaml,line=10,col=1,title=syntax/invalid::100%25 broken%0Asecond line\n"
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)

@@ -63,6 +63,28 @@ type sarifResult struct {
 	Message             sarifMessage      `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Fixes               []sarifFix        `json:"fixes,omitempty"`
+}
+
+// sarifFix is a safe fix: one replacement in the finding's file.
+type sarifFix struct {
+	Description     sarifMessage          `json:"description"`
+	ArtifactChanges []sarifArtifactChange `json:"artifactChanges"`
+}
+
+type sarifArtifactChange struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Replacements     []sarifReplacement    `json:"replacements"`
+}
+
+type sarifReplacement struct {
+	// An empty region (end equal to start) is an insertion.
+	DeletedRegion   sarifRegion          `json:"deletedRegion"`
+	InsertedContent sarifArtifactContent `json:"insertedContent"`
+}
+
+type sarifArtifactContent struct {
+	Text string `json:"text"`
 }
 
 type sarifLocation struct {
@@ -137,6 +159,24 @@ func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
 				},
 			}},
 			PartialFingerprints: map[string]string{"oomguard/v1": lint.Fingerprint(d)},
+		}
+		if meta.Edit != nil {
+			if e, ok := meta.Edit(d); ok {
+				desc := d.Hint
+				if desc == "" {
+					desc = d.Message
+				}
+				r.Fixes = []sarifFix{{
+					Description: sarifMessage{Text: desc},
+					ArtifactChanges: []sarifArtifactChange{{
+						ArtifactLocation: sarifArtifactLocation{URI: fileURI(d.File)},
+						Replacements: []sarifReplacement{{
+							DeletedRegion:   sarifRegion{StartLine: e.Start.Line, StartColumn: e.Start.Col, EndLine: e.End.Line, EndColumn: e.End.Col},
+							InsertedContent: sarifArtifactContent{Text: e.Text},
+						}},
+					}},
+				}}
+			}
 		}
 		if d.Rule != "" {
 			r.Locations[0].LogicalLocations = []sarifLogicalLocation{{Name: d.Rule, FullyQualifiedName: d.Group + "/" + d.Rule, Kind: "member"}}

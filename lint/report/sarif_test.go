@@ -44,6 +44,22 @@ func TestSARIFSchema(t *testing.T) {
 	if err := report.Write(&out, "sarif", lintTestdata(t), report.Meta{Checks: checks.All(), Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	schema := validateSARIF(t, out.Bytes())
+	// The schema does refuse what SARIF does not allow.
+	bad, err := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(out.String(), `"level": "error"`, `"level": "fatal"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(bad); err == nil {
+		t.Fatalf("a result of level fatal validates")
+	}
+	checkIndexes(t, out.Bytes())
+}
+
+// validateSARIF validates a SARIF log against the SARIF 2.1.0 schema, with
+// its formats asserted, and returns the schema.
+func validateSARIF(t *testing.T, sarif []byte) *jsonschema.Schema {
+	t.Helper()
 	schemaFile, err := os.Open("testdata/sarif-2.1.0-rtm.5.json")
 	if err != nil {
 		t.Fatal(err)
@@ -62,22 +78,20 @@ func TestSARIFSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(out.Bytes()))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(sarif))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := schema.Validate(doc); err != nil {
 		t.Fatalf("SARIF output does not validate: %v", err)
 	}
-	// The schema does refuse what SARIF does not allow.
-	bad, err := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(out.String(), `"level": "error"`, `"level": "fatal"`, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := schema.Validate(bad); err == nil {
-		t.Fatalf("a result of level fatal validates")
-	}
+	return schema
+}
 
+// checkIndexes checks what the schema cannot: that indexes point at the
+// right rule, and the URIs of the paths.
+func checkIndexes(t *testing.T, sarif []byte) {
+	t.Helper()
 	// The schema cannot say that indexes point at the right rule.
 	var log struct {
 		Runs []struct {
@@ -101,7 +115,7 @@ func TestSARIFSchema(t *testing.T) {
 			} `json:"results"`
 		} `json:"runs"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &log); err != nil {
+	if err := json.Unmarshal(sarif, &log); err != nil {
 		t.Fatal(err)
 	}
 	run := log.Runs[0]
@@ -127,6 +141,94 @@ func TestSARIFSchema(t *testing.T) {
 	if !found {
 		t.Errorf("the absolute path is not a file URI: %v", uris)
 	}
+}
+
+// TestSARIFFixes checks the fixes SARIF carries: the schema takes them, and
+// each, made in its file's text, gives the text lint --fix would write for
+// that finding alone.
+func TestSARIFFixes(t *testing.T) {
+	res, err := lint.Inputs(lint.Options{Inputs: []string{"../checks/testdata/"}, Checks: checks.All(), Source: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := report.Write(&out, "sarif", res.Diagnostics, report.Meta{Checks: checks.All(), Version: "test", Edit: res.Edit}); err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, out.Bytes())
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Fixes []struct {
+					ArtifactChanges []struct {
+						Replacements []struct {
+							DeletedRegion struct {
+								StartLine, StartColumn, EndLine, EndColumn int
+							} `json:"deletedRegion"`
+							InsertedContent struct{ Text string } `json:"insertedContent"`
+						} `json:"replacements"`
+					} `json:"artifactChanges"`
+				} `json:"fixes"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	fixes := 0
+	for i, r := range log.Runs[0].Results {
+		d := res.Diagnostics[i]
+		if len(r.Fixes) == 0 {
+			if !d.Fix.IsZero() && d.File != "<stdin>" {
+				t.Logf("no SARIF fix for %v (not an edit in place)", d)
+			}
+			continue
+		}
+		fixes++
+		src, err := os.ReadFile(d.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// lint --fix of this finding alone: lint the file again for its
+		// Fix against this parse.
+		again, err := lint.Inputs(lint.Options{Inputs: []string{d.File}, Checks: checks.All(), Source: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var one []lint.Diagnostic
+		for _, a := range again.Diagnostics {
+			if a.Pos == d.Pos && a.Check == d.Check && a.Message == d.Message {
+				one = append(one, a)
+			}
+		}
+		g, _ := rules.Parse(d.File, src, rules.Options{})
+		want, _, err := lint.ApplyFixes(g, one)
+		if err != nil || want == nil {
+			t.Fatalf("%v: lint --fix makes nothing of it: %v", d, err)
+		}
+		rep := r.Fixes[0].ArtifactChanges[0].Replacements[0]
+		got := replace(src, rep.DeletedRegion.StartLine, rep.DeletedRegion.StartColumn, rep.DeletedRegion.EndLine, rep.DeletedRegion.EndColumn, rep.InsertedContent.Text)
+		if string(got) != string(want) {
+			t.Errorf("%v: the SARIF fix gives\n%s\nlint --fix gives\n%s", d, got, want)
+		}
+	}
+	if fixes < 5 {
+		t.Errorf("only %d results with fixes", fixes)
+	}
+}
+
+// replace makes an edit given by lines and columns (characters, 1-based,
+// the end not included) in src.
+func replace(src []byte, sl, sc, el, ec int, text string) []byte {
+	off := func(line, col int) int {
+		o := 0
+		for l := 1; l < line; l++ {
+			o += bytes.IndexByte(src[o:], '\n') + 1
+		}
+		return o + len(string([]rune(string(src[o:]))[:col-1]))
+	}
+	from, to := off(sl, sc), off(el, ec)
+	return append(append(append([]byte(nil), src[:from]...), text...), src[to:]...)
 }
 
 // TestFingerprint: a finding keeps its fingerprint when lines move, and
