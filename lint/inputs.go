@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 
 	"github.com/oomguard/oomguard/internal/atomicfile"
 	"github.com/oomguard/oomguard/jsonnet"
@@ -52,6 +53,9 @@ type Result struct {
 	// Accepted is the number of findings the baseline held; Gone the
 	// number of its entries no finding matched any more.
 	Accepted, Gone int
+	// Files and Rules count the files linted (a jsonnet mixin is one) and
+	// the rules in them, in the last round of fixes.
+	Files, Rules int
 	// Source returns line n of a file linted, or of the jsonnet of a
 	// mixin, with Options.Source; else nil.
 	Source func(file string, n int) ([]byte, bool)
@@ -148,7 +152,7 @@ func Inputs(o Options) (*Result, error) {
 		}
 		return ds
 	}
-	ds, files, leftOut, err := lintInputs(o, cfg, keep)
+	ds, files, leftOut, err := lintInputs(o, cfg, keep, res)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +186,7 @@ func Inputs(o Options) (*Result, error) {
 				break
 			}
 			// Report what the fixed files still have.
-			if ds, files, _, err = lintInputs(o, cfg, keep); err != nil {
+			if ds, files, _, err = lintInputs(o, cfg, keep, res); err != nil {
 				return nil, err
 			}
 			if changed != nil {
@@ -206,10 +210,14 @@ func Inputs(o Options) (*Result, error) {
 // file by file: each file is let go once it is checked, unless keep says
 // to return the files (whole, or their text alone for showing source
 // lines).
-func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.File, []string, error) {
+//
+// It counts the files and rules in res.Files and res.Rules.
+func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnostic, []*rules.File, []string, error) {
 	// jsonnet mixins are evaluated; everything else is for the loader.
 	var ruleInputs, tests, leftOut []string
 	var files []*rules.File
+	var nFiles, nRules atomic.Int64
+	defer func() { res.Files, res.Rules = int(nFiles.Load()), int(nRules.Load()) }()
 	linter := NewLinter(o.Checks, cfg)
 	n, evaluated := 0, 0
 	for _, in := range o.Inputs {
@@ -229,6 +237,8 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 		n++
 		if f != nil {
 			evaluated++
+			nFiles.Add(1)
+			nRules.Add(int64(f.Rules()))
 			if keep != keepNone {
 				files = append(files, keep.of(f))
 			}
@@ -283,6 +293,10 @@ func lintInputs(o Options, cfg *Config, keep keepFiles) ([]Diagnostic, []*rules.
 	if len(ruleInputs) > 0 {
 		loaded := make([]*rules.File, len(ruleInputs))
 		err := rules.EachFile(ruleInputs, o.Stdin, rules.Options{}, func(i int, f *rules.File, errs rules.ErrorList) {
+			nFiles.Add(1)
+			if f != nil {
+				nRules.Add(int64(f.Rules()))
+			}
 			linter.Add(n+i, f, errs)
 			if keep != keepNone {
 				loaded[i] = keep.of(f)

@@ -111,6 +111,7 @@ date on stdout (git apply or patch -p1 applies it) and exits 1.`),
 	f.BoolVar(&o.Check, "check", false, "write nothing; when files on disk differ from what would be generated, print a unified diff that updates them and exit 1")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"prometheusrule", "rules"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("encoding", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("set", completeSetKeys)
 	return cmd
 }
 
@@ -417,4 +418,20 @@ func mixinName(path string) string {
 		name = "mixin"
 	}
 	return name
+}
+
+// completeSetKeys completes the keys of --set, key= with the default as
+// the description, and no space after.
+func completeSetKeys(_ *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	keys, err := generate.Keys()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	var out []cobra.Completion
+	for _, k := range keys {
+		if strings.HasPrefix(k.Name, prefix) {
+			out = append(out, cobra.CompletionWithDesc(k.Name+"=", "default "+k.Default))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }

@@ -81,7 +81,22 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 	f.StringVar(&o.WriteBaseline, "write-baseline", "", "record every finding in the baseline `FILE` and exit 0")
 	f.StringVar(&o.Since, "since", "", "report only findings on lines changed since the git `REF` (all rules are still read, for checks across rules)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(report.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"info", "warning", "error"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("enable", completeCheckIDs)
+	_ = cmd.RegisterFlagCompletionFunc("disable", completeCheckIDs)
 	return cmd
+}
+
+// completeCheckIDs completes the IDs of the checks, each with its title.
+func completeCheckIDs(_ *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var ids []cobra.Completion
+	for _, c := range checks.All() {
+		if strings.HasPrefix(c.ID, prefix) {
+			ids = append(ids, cobra.CompletionWithDesc(c.ID, c.Title))
+		}
+	}
+	return ids, cobra.ShellCompDirectiveNoFileComp
 }
 
 func runLint(s Streams, o *lintOptions) error {
@@ -195,6 +210,10 @@ func runLint(s Streams, o *lintOptions) error {
 	if res.Gone > 0 {
 		fmt.Fprintf(s.ErrOut, "oomguard lint: %s of the baseline no longer found: rewrite it with --write-baseline\n", plural(res.Gone, "finding"))
 	}
+	if len(ds) == 0 {
+		// Silence would not say whether anything was linted.
+		fmt.Fprintf(s.ErrOut, "oomguard lint: %s, %s: no findings\n", plural(res.Files, "file"), plural(res.Rules, "rule"))
+	}
 	meta := report.Meta{Checks: all, Version: currentVersion(), Source: res.Source, Edit: res.Edit}
 	if err := report.Write(s.Out, o.Format, ds, meta); err != nil {
 		return err
@@ -225,6 +244,12 @@ annotations, allowed severities, naming patterns) and run only when
   oomguard checks
   oomguard checks kubernetes/cadvisor-container-filter`),
 		Args: cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeCheckIDs(cmd, args, toComplete)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var b strings.Builder
 			for _, c := range checks.All() {
