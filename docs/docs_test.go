@@ -54,6 +54,8 @@ const commandTimeout = 10 * time.Minute
 //   - A block of any language right after <!-- file: PATH --> is written to
 //     PATH (relative to the working directory) before the commands after it
 //     run.
+//   - The commands a page puts in CI configuration (see configured) must be
+//     among those it runs.
 func TestCommands(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
@@ -76,9 +78,20 @@ func TestCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ran := map[string]bool{}
 		for _, s := range steps {
 			if _, ok := exempt[s.cmd]; ok {
 				used[s.cmd] = true
+			}
+			ran[s.cmd] = true
+		}
+		for _, c := range configured(string(src)) {
+			if _, ok := exempt[c.cmd]; ok {
+				used[c.cmd] = true
+				continue
+			}
+			if !ran[c.cmd] {
+				t.Errorf("%s:%d: CI runs %q, which the page does not run itself", p, c.line, c.cmd)
 			}
 		}
 		parsed[p] = steps
@@ -152,6 +165,53 @@ func TestGoVersion(t *testing.T) {
 	if !bytes.Contains(readme, []byte(want)) {
 		t.Errorf("README.md does not say %q", want)
 	}
+}
+
+// configured returns the commands a page writes into CI configuration
+// rather than running them itself: `run:` steps of a workflow and
+// `script:` items in yaml blocks, recipe lines of make blocks. Each must be
+// a command the page runs too (or an exempt one), so that what a recipe
+// tells CI to run is tested as well.
+func configured(src string) []step {
+	var out []step
+	lines := strings.Split(src, "\n")
+	lang := ""
+	scriptIndent := -1
+	for i, line := range lines {
+		if info, ok := strings.CutPrefix(line, "```"); ok {
+			if lang == "" {
+				lang = strings.TrimSpace(info)
+			} else {
+				lang = ""
+			}
+			scriptIndent = -1
+			continue
+		}
+		trimmed := strings.TrimLeft(line, " ")
+		indent := len(line) - len(trimmed)
+		switch lang {
+		case "yaml":
+			item, isItem := strings.CutPrefix(trimmed, "- ")
+			if scriptIndent >= 0 && (indent <= scriptIndent || !isItem) {
+				scriptIndent = -1
+			}
+			switch {
+			case scriptIndent >= 0:
+				out = append(out, step{line: i + 1, cmd: item})
+			case strings.TrimSpace(trimmed) == "script:":
+				scriptIndent = indent
+			default:
+				if cmd, ok := strings.CutPrefix(strings.TrimPrefix(trimmed, "- "), "run: "); ok {
+					out = append(out, step{line: i + 1, cmd: cmd})
+				}
+			}
+		case "make":
+			if cmd, ok := strings.CutPrefix(line, "\t"); ok {
+				out = append(out, step{line: i + 1, cmd: cmd})
+			}
+		}
+	}
+	return out
 }
 
 // A step is one command of a page, or a file the page writes.
@@ -436,5 +496,37 @@ func copyFile(t *testing.T, src, dst string, fi os.FileInfo) {
 	}
 	if err := os.WriteFile(dst, data, fi.Mode().Perm()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConfigured checks what configured takes from a page: workflow run
+// steps, GitLab script items and make recipe lines, nothing else.
+func TestConfigured(t *testing.T) {
+	page := "```yaml\n" +
+		"steps:\n" +
+		"  - uses: actions/checkout@v4\n" +
+		"  - run: oomguard lint deploy/\n" +
+		"    if: always()\n" +
+		"job:\n" +
+		"  script:\n" +
+		"    - oomguard test t.yaml\n" +
+		"    - make check\n" +
+		"  artifacts:\n" +
+		"    - not a command\n" +
+		"```\n" +
+		"```make\n" +
+		"check:\n" +
+		"\toomguard generate --check -o x.yaml\n" +
+		"```\n" +
+		"```sh\n" +
+		"run: not yaml\n" +
+		"```\n"
+	var got []string
+	for _, s := range configured(page) {
+		got = append(got, s.cmd)
+	}
+	want := []string{"oomguard lint deploy/", "oomguard test t.yaml", "make check", "oomguard generate --check -o x.yaml"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("configured (-want +got):\n%s", diff)
 	}
 }
