@@ -22,6 +22,9 @@ import (
 
 // Options control a run.
 type Options struct {
+	// Stdin is read for a test file named "-"; its rule files are found
+	// relative to the current directory.
+	Stdin io.Reader
 	// Run selects test groups by name: a group runs when any of these
 	// regular expressions matches its name. Empty runs every group.
 	Run []string
@@ -221,7 +224,7 @@ func newConfig(src source, opts Options) (*config, error) {
 // It returns an error only when the options are invalid; everything that
 // goes wrong in a file is in the report, which names files by their paths.
 func Run(paths []string, opts Options) (*Report, error) {
-	return run(disk{}, paths, opts)
+	return run(disk{stdin: opts.Stdin}, paths, opts)
 }
 
 // RunFS runs the test files at paths in fsys, and the rule files they name

@@ -25,11 +25,11 @@ type source interface {
 	ruleFiles(testFile, pattern string) (string, []string, error)
 }
 
-// disk reads files by their operating-system paths.
-type disk struct{}
+// disk reads files by their operating-system paths, and "-" from stdin.
+type disk struct{ stdin io.Reader }
 
-func (disk) read(name string, opts rules.Options) ([]byte, error) {
-	_, data, err := rules.ReadFile(name, nil, opts)
+func (d disk) read(name string, opts rules.Options) ([]byte, error) {
+	_, data, err := rules.ReadFile(name, d.stdin, opts)
 	return data, err
 }
 

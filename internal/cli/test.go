@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -128,14 +129,28 @@ func runTest(s Streams, o *testOptions) error {
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
 	// A test file that is not a regular file (a FIFO, a device) is refused
-	// before anything runs; one that is missing fails as in promtool.
+	// before anything runs. One that is not there: the run cannot happen
+	// (exit 2), as for every command; promtool fails it as a test (exit 1),
+	// and --compat keeps that.
 	for _, f := range o.Files {
-		if st, err := os.Stat(f); err == nil && !st.Mode().IsRegular() {
+		if f == "-" {
+			continue
+		}
+		st, err := os.Stat(f)
+		if err == nil && !st.Mode().IsRegular() {
 			_, err := rules.ReadRegular(f, 0)
 			return err
 		}
+		if err != nil && !o.Compat {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return &rules.InputError{Arg: f, Err: err}
+		}
 	}
 	report, err := ruletest.Run(o.Files, ruletest.Options{
+		Stdin:               s.In,
 		Run:                 o.Run,
 		Diff:                o.Diff,
 		Debug:               o.Debug,
