@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -108,7 +109,7 @@ date on stdout (git apply or patch -p1 applies it) and exits 1.`),
 	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "with --mixin, a library `DIR` imports may come from (repeatable)")
 	f.DurationVar(&o.Timeout, "mixin-timeout", jsonnet.DefaultTimeout, "with --mixin, the longest the evaluation may take")
 	f.StringVar(&o.MaxMemory, "mixin-memory", "512Mi", "with --mixin, the most memory the evaluation may use (a Kubernetes quantity: 512Mi, 2Gi)")
-	f.BoolVar(&o.Check, "check", false, "write nothing; when files on disk differ from what would be generated, print a unified diff that updates them and exit 1")
+	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 with a diff when files on disk differ from what would be generated")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"prometheusrule", "rules"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("encoding", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("set", completeSetKeys)
@@ -357,12 +358,12 @@ func checkDrift(s Streams, files []generate.File) error {
 		case err != nil:
 			return err
 		}
-		d := unidiff.Diff(filepath.ToSlash(filepath.Clean(f.Name)), got, missing, f.Data)
-		if d == nil {
+		if !missing && bytes.Equal(got, f.Data) {
 			continue
 		}
 		drift = append(drift, f.Name)
-		if _, err := s.Out.Write(d); err != nil {
+		// A file that is not there: the diff creates it.
+		if _, err := s.Out.Write(unidiff.Diff(filepath.ToSlash(filepath.Clean(f.Name)), got, missing, f.Data)); err != nil {
 			return err
 		}
 	}
