@@ -421,18 +421,24 @@ func mixinName(path string) string {
 	return name
 }
 
-// completeSetKeys completes the keys of --set, key= with the default as
-// the description, and no space after.
+// completeSetKeys completes the keys of --set, key= with the default and
+// what the knob holds as the description, and no space after; a mapping of
+// labels as key. (extraLabels.), a label name to follow.
 func completeSetKeys(_ *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	keys, err := generate.Keys()
+	keys, err := generate.SetKeys()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}
 	var out []cobra.Completion
 	for _, k := range keys {
-		if strings.HasPrefix(k.Name, prefix) {
-			out = append(out, cobra.CompletionWithDesc(k.Name+"=", "default "+k.Default))
+		if !strings.HasPrefix(k.Name, prefix) {
+			continue
 		}
+		if k.Labels() {
+			out = append(out, cobra.CompletionWithDesc(k.Name, k.What))
+			continue
+		}
+		out = append(out, cobra.CompletionWithDesc(k.Name+"=", "default "+k.Default+" ("+k.What+")"))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
