@@ -1,6 +1,6 @@
 // Package report writes lint diagnostics: text for people, JSON for tools,
-// GitHub workflow annotations, checkstyle XML, GitLab Code Quality and SARIF
-// for CI and code scanning.
+// GitHub workflow annotations, checkstyle XML, GitLab Code Quality, JUnit XML
+// and SARIF for CI and code scanning.
 package report
 
 import (
@@ -16,7 +16,7 @@ import (
 )
 
 // Formats this package writes.
-var Formats = []string{"text", "json", "github", "checkstyle", "sarif", "gitlab"}
+var Formats = []string{"text", "json", "github", "checkstyle", "sarif", "gitlab", "junit"}
 
 // Meta is what some formats say beside the diagnostics: SARIF describes
 // every check that ran, and the tool's version.
@@ -49,6 +49,8 @@ func Write(w io.Writer, format string, ds []lint.Diagnostic, meta Meta) error {
 		return Checkstyle(w, ds)
 	case "gitlab":
 		return GitLab(w, ds)
+	case "junit":
+		return JUnit(w, ds)
 	}
 	return fmt.Errorf("unknown format %q: use %s", format, strings.Join(Formats, ", "))
 }
