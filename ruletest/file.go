@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -99,11 +100,15 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("cannot parse %q to a valid timestamp", s)
 }
 
+// goTypeOf is how the decoder names a Go type in its errors.
+var goTypeOf = regexp.MustCompile(` (in type|into) [][*\w.]+`)
+
 // parseTestFile reads a test file. Syntax errors are located by line and
 // column; the structure is then decoded as strictly as promtool decodes it
 // (unknown and duplicate keys are errors), with the same YAML library.
 func parseTestFile(name string, data []byte) (*testFile, error) {
 	loader, err := yaml.NewLoader(bytes.NewReader(data))
+	var first *yaml.Node
 	if err == nil {
 		for {
 			var n yaml.Node
@@ -111,14 +116,28 @@ func parseTestFile(name string, data []byte) (*testFile, error) {
 			if err != nil {
 				break
 			}
+			if first == nil {
+				first = &n
+			}
 		}
 	}
 	var le *yaml.LoadError
 	if errors.As(err, &le) {
 		return nil, fmt.Errorf("%s:%d:%d: yaml: %s", name, le.Mark.Line, le.Mark.Column, strings.TrimSpace(le.Message))
 	}
+	if e := checkShape(first); e != nil {
+		return nil, fmt.Errorf("%s:%d:%d: %s", name, e.line, e.col, e.msg)
+	}
 	var tf testFile
 	if err := yamlv2.UnmarshalStrict(data, &tf); err != nil {
+		// What the shape check lets through: the decoder's first
+		// "line N: ..." as file:N, without the Go type it names.
+		var te *yamlv2.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			if rest, ok := strings.CutPrefix(te.Errors[0], "line "); ok {
+				return nil, fmt.Errorf("%s:%s", name, goTypeOf.ReplaceAllString(rest, ""))
+			}
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &tf, nil
