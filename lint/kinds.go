@@ -3,7 +3,6 @@ package lint
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -50,7 +49,7 @@ func kindOf(path string, named bool) inputKind {
 	if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" {
 		return kindRules
 	}
-	data, err := os.ReadFile(path)
+	data, err := rules.ReadRegular(path, 0)
 	if err != nil {
 		return kindRules
 	}
@@ -174,7 +173,7 @@ func isHelmValues(name string) bool {
 // configuration name, relative to its directory as Prometheus resolves
 // them, as absolute paths.
 func ruleFilesOf(path string) []string {
-	data, err := os.ReadFile(path)
+	data, err := rules.ReadRegular(path, 0)
 	if err != nil {
 		return nil
 	}
@@ -216,7 +215,7 @@ type testInput struct {
 // readTest reads a unit-test file; errors are load errors at their
 // position.
 func readTest(path string) (*testInput, rules.ErrorList) {
-	data, err := os.ReadFile(path)
+	data, err := rules.ReadRegular(path, 0)
 	if err != nil {
 		return nil, rules.ErrorList{{File: path, Pos: rules.Pos{Line: 1, Col: 1}, Msg: err.Error()}}
 	}
