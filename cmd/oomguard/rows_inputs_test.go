@@ -159,6 +159,27 @@ var rows = []row{
 		exit: 1, want: `bomb.yaml:\d+:\d+: error: yaml: aliases expand the document by more than \d+ nodes`,
 	},
 	{
+		name: "generate --set alerts.ContainerMemoryNearLimit.for=1d",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerMemoryNearLimit.for=1d"}
+		},
+		exit: 0, want: `(?m)^ +for: 1d$`,
+	},
+	{
+		name: "generate --set alerts.ContainerMemoryNearLimit.for=30d",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerMemoryNearLimit.for=30d"}
+		},
+		exit: 0, want: `(?m)^ +for: 30d$`,
+	},
+	{
+		name: "generate --set alerts.ContainerOOMKilledRepeatedly.window=7d",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerOOMKilledRepeatedly.window=7d"}
+		},
+		exit: 0, want: `\[7d\]`,
+	},
+	{
 		name: "generate --mixin: std.repeat of a large string",
 		setup: func(t *testing.T, dir string) []string {
 			write(t, dir, "m/mixin.libsonnet", mixinOf("std.repeat('abcdefgh', 1000000000)"))
