@@ -24,7 +24,7 @@ var rows = []row{
 			write(t, dir, "all.yaml", blockList(1000, ""))
 			return []string{"lint", "all.yaml"}
 		},
-		exit: 0, want: `^$`,
+		exit: 0, want: `^oomguard lint: \d+ files?, \d+ rules?: no findings\n$`,
 	},
 	{
 		name: "lint: a List of 10,000 PrometheusRules",
@@ -32,7 +32,7 @@ var rows = []row{
 			write(t, dir, "all.yaml", blockList(10_000, ""))
 			return []string{"lint", "all.yaml"}
 		},
-		exit: 0, want: `^$`, heavy: true,
+		exit: 0, want: `^oomguard lint: \d+ files?, \d+ rules?: no findings\n$`, heavy: true,
 	},
 	{
 		name: "lint: a compact List of 10,000 PrometheusRules on one line",
@@ -40,7 +40,7 @@ var rows = []row{
 			write(t, dir, "all.json", compactList(10_000))
 			return []string{"lint", "all.json"}
 		},
-		exit: 0, want: `^$`,
+		exit: 0, want: `^oomguard lint: \d+ files?, \d+ rules?: no findings\n$`,
 	},
 	{
 		// 100,000 such items are 18.9 MB: over the file size limit.
@@ -49,7 +49,7 @@ var rows = []row{
 			write(t, dir, "all.json", compactList(80_000))
 			return []string{"lint", "all.json"}
 		},
-		exit: 0, want: `^$`, heavy: true,
+		exit: 0, want: `^oomguard lint: \d+ files?, \d+ rules?: no findings\n$`, heavy: true,
 	},
 	{
 		name: "lint: a List of 1,000 PrometheusRules, each rule with an unknown field",
@@ -116,7 +116,7 @@ var rows = []row{
 			write(t, dir, "labels.yaml", ruleOf(b.String()))
 			return []string{"lint", "labels.yaml"}
 		},
-		exit: 0, want: `^$`,
+		exit: 0, want: `^oomguard lint: \d+ files?, \d+ rules?: no findings\n$`,
 	},
 	{
 		name: "lint: one rule joining 7 or-groups of 10 on a label",
@@ -124,7 +124,7 @@ var rows = []row{
 			write(t, dir, "flow.yaml", ruleOf(orJoins(7, 10)))
 			return []string{"lint", "flow.yaml"}
 		},
-		exit: 0, want: `^$`,
+		exit: 0, want: `^oomguard lint: \d+ files?, \d+ rules?: no findings\n$`,
 	},
 	{
 		name: "lint: two rules of one name, regexps of 5,000 alternatives",
