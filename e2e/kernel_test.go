@@ -143,15 +143,18 @@ func TestKernel(t *testing.T) {
 	waitHTTP(t, cadvisor.url+"/healthz", "kubelet-cadvisor")
 	waitHTTP(t, ksm.url+"/metrics", "kube-state-metrics")
 
-	for _, p := range pods {
-		k.startContainer(p)
-	}
 	b := <-pack
 	if b.err != nil {
 		t.Fatal(b.err)
 	}
 	prom := startPackPrometheus(t, promBin, dir, b.rules, cadvisor.url, ksm.url)
 	t.Logf("exporters and Prometheus up after %v", time.Since(start).Round(time.Second))
+	// The workloads start once Prometheus scrapes: the OOM container's
+	// limit hits and kill must not be over before the first scrape, which
+	// a slow build of the pack would otherwise allow.
+	for _, p := range pods {
+		k.startContainer(p)
+	}
 
 	q := &promAPI{t: t, url: prom.url}
 	// Before the OOM container grows: every container is seen by both
