@@ -135,19 +135,20 @@ func main() {
 		// generate evaluates them, loads and checks every rule, runs the
 		// pack's unit tests and writes a PrometheusRule.
 		eval := "local m = import 'mixin.libsonnet'; {rules: m.prometheusRules, alerts: m.prometheusAlerts}"
-		// Twice: the pack's test results not cached (every run runs them),
-		// and cached (a run before the row remembers them).
+		// Twice: nothing cached (every run evaluates the pack and runs its
+		// tests), and the build cached (a run before the row remembers it:
+		// the same binary and configuration neither evaluate nor test again).
 		anchor := command{dir: filepath.Join(repo, "jsonnet"), bin: *jsonnetBin, args: []string{"-e", eval}}
 		cold := command{dir: dir, bin: *oomguard, args: []string{"generate"}, env: []string{"OOMGUARD_CACHE_DIR=off"}}
 		p, o := b.pair(anchor, cold)
-		b.row("generate: the pack, test results not cached", "jsonnet CLI (evaluation only)", p, o, "oomguard also loads every rule and runs the pack's unit tests")
+		b.row("generate: the pack, nothing cached", "jsonnet CLI (evaluation only)", p, o, "oomguard also loads every rule and runs the pack's unit tests")
 		warm := cold
 		warm.env = []string{"OOMGUARD_CACHE_DIR=" + filepath.Join(dir, "cache")}
 		if !b.writeOnly {
 			b.once(warm, &measure{})
 		}
 		p, o = b.pair(anchor, warm)
-		b.row("generate: the pack, test results cached", "jsonnet CLI (evaluation only)", p, o, "oomguard also loads every rule; the pack's tests passed before with the same files and binary")
+		b.row("generate: the pack, build cached", "jsonnet CLI (evaluation only)", p, o, "oomguard loads every rule of the build remembered for this binary and configuration; its tests passed then")
 
 		mixin := writeMixin(dir, *mixinRules)
 		p, o = b.pair(command{dir: filepath.Dir(mixin), bin: *jsonnetBin, args: []string{"-e", eval}},

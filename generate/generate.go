@@ -76,42 +76,70 @@ func Build(o Overrides) (*Pack, error) {
 
 // Build is Build for a checked configuration.
 func (c *Config) Build() (*Pack, error) {
-	p, err := jsonnet.Evaluate(c.overrides)
-	if err != nil {
-		return nil, &ConfigError{Msg: evalMessage(err)}
+	dir, key := buildCacheDir(), ""
+	if dir != "" {
+		if key = c.buildCacheKey(); key != "" {
+			if p := cachedPack(dir, key); p != nil {
+				return p, nil
+			}
+		}
 	}
-	// Before any test runs: the test series the selectors cannot select.
-	sels, err := c.ruleSelectors()
-	if err != nil {
-		return nil, err
+	pack, ruleFile, err := c.build()
+	if err == nil && key != "" {
+		rememberPack(dir, key, ruleFile, pack)
 	}
-	if err := c.checkTestSeries(p.Tests, sels); err != nil {
-		return nil, err
-	}
-	ruleFile, err := jsonnet.MergeGroups(p.Rules, p.Alerts)
-	if err != nil {
-		return nil, err
-	}
+	return pack, err
+}
+
+// loadPackRules loads the pack's rules, the merged rule file of its
+// evaluation, through the rules loader.
+func loadPackRules(ruleFile []byte) ([]*rules.Group, error) {
 	f, errs := rules.Parse("mixin.libsonnet", ruleFile, rules.Options{})
 	if len(errs) > 0 {
 		return nil, &InvalidError{Errors: errs}
 	}
+	return f.Groups(), nil
+}
+
+// build evaluates, loads and tests the pack; it returns the rule file the
+// rules were loaded from too.
+func (c *Config) build() (*Pack, []byte, error) {
+	p, err := jsonnet.Evaluate(c.overrides)
+	if err != nil {
+		return nil, nil, &ConfigError{Msg: evalMessage(err)}
+	}
+	// Before any test runs: the test series the selectors cannot select.
+	sels, err := c.ruleSelectors()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.checkTestSeries(p.Tests, sels); err != nil {
+		return nil, nil, err
+	}
+	ruleFile, err := jsonnet.MergeGroups(p.Rules, p.Alerts)
+	if err != nil {
+		return nil, nil, err
+	}
+	groups, err := loadPackRules(ruleFile)
+	if err != nil {
+		return nil, nil, err
+	}
 	tests, err := testFiles(p.Tests)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	pack := &Pack{Groups: f.Groups(), Tests: tests, Warnings: c.warnings(sels)}
+	pack := &Pack{Groups: groups, Tests: tests, Warnings: c.warnings(sels)}
 	var plain bytes.Buffer
 	if err := rules.WriteRuleFile(&plain, pack.Groups, rules.WriteOptions{Encoding: rules.YAML}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if pack.Report, err = runTests(plain.Bytes(), pack.Tests); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if pack.Report.Failed() {
-		return nil, &InvalidError{Report: pack.Report}
+		return nil, nil, &InvalidError{Report: pack.Report}
 	}
-	return pack, nil
+	return pack, ruleFile, nil
 }
 
 // evalMessage is the message of an error of the pack's evaluation. The

@@ -15,15 +15,13 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
-
-	"github.com/oomguard/oomguard/jsonnet"
 )
 
 // knobs are the pack's _config with its defaults and the schema of its
 // knobs (jsonnet/schema.libsonnet), evaluated once. The pack is the one
 // place that says which knobs exist and what each may hold.
 var knobs = sync.OnceValues(func() (*knobSet, error) {
-	config, schema, err := jsonnet.Knobs()
+	config, schema, err := knobsOfPack()
 	if err != nil {
 		return nil, fmt.Errorf("the pack does not evaluate: %w", err)
 	}

@@ -81,50 +81,22 @@ func cachedReport(dir, key string) *ruletest.Report {
 		return nil
 	}
 	var files []cachedFile
-	if err := json.Unmarshal(data, &files); err != nil || len(files) == 0 {
+	if err := json.Unmarshal(data, &files); err != nil {
 		return nil
 	}
-	r := &ruletest.Report{}
-	for _, f := range files {
-		if len(f.Groups) == 0 {
-			return nil
-		}
-		fr := &ruletest.FileReport{Path: f.Path, Warnings: f.Warnings}
-		for i, name := range f.Groups {
-			fr.Groups = append(fr.Groups, &ruletest.GroupReport{Name: name, Index: i})
-		}
-		r.Files = append(r.Files, fr)
-	}
-	return r
+	return reportOf(files)
 }
 
-// rememberReport writes a passing report under the key: to a file of its
-// own first, renamed into place, so that a run reading the entry while
-// another writes it sees all of it or nothing.
+// rememberReport writes a passing report under the key.
 func rememberReport(dir, key string, r *ruletest.Report) {
 	if r.Failed() {
 		return
 	}
-	var files []cachedFile
-	for _, f := range r.Files {
-		cf := cachedFile{Path: f.Path, Warnings: f.Warnings, Groups: []string{}}
-		for _, g := range f.Groups {
-			cf.Groups = append(cf.Groups, g.Name)
-		}
-		files = append(files, cf)
-	}
-	data, err := json.Marshal(files)
-	if err != nil || os.MkdirAll(dir, 0o755) != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(dir, key+".tmp-*")
+	data, err := json.Marshal(cachedFilesOf(r))
 	if err != nil {
 		return
 	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), filepath.Join(dir, key)) != nil {
-		os.Remove(tmp.Name())
-	}
+	writeEntry(dir, key, data)
 }
 
 var (
