@@ -41,3 +41,36 @@ func BenchmarkRun(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRealWorld runs the unit tests of public rule sets as they are
+// vendored (testdata/realworld): the profile of `oomguard test` on suites
+// written elsewhere (docs/benchmarks.md).
+func BenchmarkRealWorld(b *testing.B) {
+	for _, set := range []string{"kubernetes-mixin", "openshift-cmo", "etcd-mixin"} {
+		b.Run(set, func(b *testing.B) {
+			var files []string
+			root := filepath.Join("../testdata/realworld", set)
+			err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+					return err
+				}
+				data, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				if strings.HasPrefix(string(data), "rule_files:") || strings.Contains(string(data), "\nrule_files:") {
+					files = append(files, p)
+				}
+				return nil
+			})
+			if err != nil || len(files) == 0 {
+				b.Fatalf("no test files under %s: %v", root, err)
+			}
+			for b.Loop() {
+				if _, err := Run(files, Options{Compat: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
