@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/oomguard/oomguard/rules"
 )
 
 // shapeError is a mistake in the structure of a test file, at the line and
@@ -193,13 +195,7 @@ func unknownKey(key, what string, fields map[string]reflect.Type) string {
 	if what != "the test file" {
 		where = " in " + what
 	}
-	best, bestD := "", 3
-	for _, name := range known {
-		if d := editDistance(key, name); d < bestD {
-			best, bestD = name, d
-		}
-	}
-	if best != "" {
+	if best := rules.Suggest(key, known); best != "" {
 		return fmt.Sprintf("unknown key %s%s: did you mean %s?", key, where, best)
 	}
 	return fmt.Sprintf("unknown key %s%s (known: %s)", key, where, strings.Join(known, ", "))
@@ -214,25 +210,4 @@ func nodeKind(n *yaml.Node) string {
 		return "a mapping"
 	}
 	return strconv.Quote(n.Value)
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
