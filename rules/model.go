@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"text/template/parse"
+
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 )
@@ -169,6 +171,38 @@ type Int struct {
 type Pair struct {
 	Key   Str
 	Value Str
+	// Template is how Value parses as an alert template, for the labels
+	// and annotations of an alerting rule whose value holds an action
+	// ("{{"); else nil.
+	Template *Template
+}
+
+// Template is a label or annotation value of an alerting rule parsed as
+// Prometheus parses it: after TemplateDefs, with function names not
+// checked (the loader reports unknown functions). Tree is nil when it does
+// not parse; positions in it are offsets into TemplateDefs+value.
+type Template struct {
+	Tree *parse.Tree
+	// Trees are the templates the text defines by name, Tree (named "t")
+	// among them.
+	Trees map[string]*parse.Tree
+}
+
+// TemplateDefs are the definitions Prometheus prepends to every alert
+// template.
+const TemplateDefs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+
+// ParseTemplate parses an alert template's text as Template describes, as
+// the loader does for each label and annotation of an alerting rule, for
+// values that have no Template.
+func ParseTemplate(text string) *Template {
+	t := parse.New("t")
+	t.Mode = parse.SkipFuncCheck
+	trees := map[string]*parse.Tree{}
+	if _, err := t.Parse(TemplateDefs+text, "{{", "}}", trees); err != nil {
+		return &Template{}
+	}
+	return &Template{Tree: t, Trees: trees}
 }
 
 // Map is a string map that keeps the order and the positions of the source.

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"text/template/parse"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -233,33 +234,98 @@ func tokenStart(expr string, pe parser.ParseErr) int {
 	return off
 }
 
-// templateDefs are the definitions Prometheus prepends to every alert
-// template.
-var templateDefs = strings.Join([]string{
-	"{{$labels := .Labels}}",
-	"{{$externalLabels := .ExternalLabels}}",
-	"{{$externalURL := .ExternalURL}}",
-	"{{$value := .Value}}",
-}, "")
-
 // validateTemplates parses the label and annotation templates of an
-// alerting rule as Prometheus does.
+// alerting rule as Prometheus does, and keeps each parse in Pair.Template
+// for the checks. A template that parses with every function it names
+// known to Prometheus, and defines no other template (whose name could
+// clash with the alert's), is valid without Prometheus's own parse; any
+// other is parsed by Prometheus, for its exact error.
 func validateTemplates(d *decoder, r *Rule) {
-	data := template.AlertTemplateData(map[string]string{}, map[string]string{}, "", promql.Sample{})
 	check := func(m Map, what string) {
-		for _, p := range m {
+		for i := range m {
+			p := &m[i]
 			if !strings.Contains(p.Value.Value, "{{") {
 				continue // no actions, nothing that can fail to parse
 			}
-			tmpl := template.NewTemplateExpander(context.Background(), templateDefs+p.Value.Value,
+			tmpl := ParseTemplate(p.Value.Value)
+			p.Template = tmpl
+			if tmpl.Tree != nil && len(tmpl.Trees) == 1 && tmpl.Trees["t"] == tmpl.Tree && knownFunctions(tmpl.Tree.Root) {
+				continue
+			}
+			data := template.AlertTemplateData(map[string]string{}, map[string]string{}, "", promql.Sample{})
+			exp := template.NewTemplateExpander(context.Background(), TemplateDefs+p.Value.Value,
 				"__alert_"+r.Alert.Value, data, model.Time(timestamp.FromTime(time.Unix(0, 0))), nil, nil, nil)
-			if err := tmpl.ParseTest(); err != nil {
+			if err := exp.ParseTest(); err != nil {
 				d.errorf(p.Value.Pos, "%s %q: %v", what, p.Key.Value, err)
 			}
 		}
 	}
 	check(r.Labels, "label")
 	check(r.Annotations, "annotation")
+}
+
+// templateFuncs caches whether Prometheus's alert templates know a
+// function (its own or a builtin of text/template), as Prometheus's parse
+// of a template calling it says.
+var templateFuncs sync.Map
+
+// knownFunctions reports whether every function a template tree names is
+// one Prometheus's templates know.
+func knownFunctions(n parse.Node) bool {
+	known := true
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		if !known {
+			return
+		}
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n != nil {
+				for _, c := range n.Cmds {
+					walk(c)
+				}
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *parse.ChainNode:
+			walk(n.Node)
+		case *parse.IfNode:
+			walk(&n.BranchNode)
+		case *parse.RangeNode:
+			walk(&n.BranchNode)
+		case *parse.WithNode:
+			walk(&n.BranchNode)
+		case *parse.BranchNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.TemplateNode:
+			walk(n.Pipe)
+		case *parse.IdentifierNode:
+			known = knownFunction(n.Ident)
+		}
+	}
+	walk(n)
+	return known
+}
+
+func knownFunction(name string) bool {
+	if v, ok := templateFuncs.Load(name); ok {
+		return v.(bool)
+	}
+	err := template.NewTemplateExpander(context.Background(), "{{"+name+"}}", "f", nil, 0, nil, nil, nil).ParseTest()
+	templateFuncs.Store(name, err == nil)
+	return err == nil
 }
 
 // String formats a Str for messages.

@@ -32,7 +32,7 @@ var LabelsTemplateFunction = &lint.Check{
 			what  string
 		}{{c.Rule.Labels, "label"}, {c.Rule.Annotations, "annotation"}} {
 			for _, p := range m.pairs {
-				for _, call := range badCalls(p.Value.Value) {
+				for _, call := range badCalls(p.Value.Value, p.Template) {
 					at := c.File.Positions(p.Value)
 					c.ReportSpan(lint.Span{Start: at(call.offset), End: at(call.offset + len(call.name))}, call.hint,
 						"%s %q calls %s with %s: it needs %s, so the %s renders as an error every time", m.what, p.Key.Value, call.name, plural(call.got, "argument"), call.want, m.what)
@@ -92,18 +92,19 @@ type badCall struct {
 // badCalls returns the calls of a template text whose number of arguments
 // the function does not take; none when the text does not parse (the
 // loader reports that).
-func badCalls(text string) []badCall {
+func badCalls(text string, tmpl *rules.Template) []badCall {
 	if !strings.Contains(text, "{{") {
 		return nil
 	}
 	funcs := templateFunctions()
 	// As Prometheus parses it: after the definitions of $labels, $value
 	// and the others.
-	const defs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
-	t := parse.New("t")
-	t.Mode = parse.SkipFuncCheck
-	trees := map[string]*parse.Tree{}
-	if _, err := t.Parse(defs+text, "{{", "}}", trees); err != nil {
+	const defs = rules.TemplateDefs
+	if tmpl == nil {
+		tmpl = rules.ParseTemplate(text)
+	}
+	t := tmpl.Tree
+	if t == nil {
 		return nil
 	}
 	var out []badCall
@@ -177,7 +178,7 @@ func badCalls(text string) []badCall {
 			walkPipe(n.Pipe)
 		}
 	}
-	for _, t := range trees {
+	for _, t := range tmpl.Trees {
 		walk(t.Root)
 	}
 	return out
