@@ -3,6 +3,7 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -16,7 +17,7 @@ var AlertsAbsentWithoutFor = &lint.Check{
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil || c.Rule.For.D != 0 {
 			return
 		}
-		parser.Inspect(c.Rule.Parsed, func(n parser.Node, path []parser.Node) error {
+		astwalk.Inspect(c.Rule.Parsed, func(n parser.Node, path []parser.Node) error {
 			if call, ok := n.(*parser.Call); ok && call.Func.Name == "absent" && !filterOperand(call, path) {
 				c.ReportSpan(exprSpan(c.File, c.Rule, call), "add for: 5m", "alert %q uses absent() without for: it fires on every missed scrape", c.Rule.Alert.Value)
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/rules"
 )
@@ -71,7 +72,7 @@ func evalInterval(f *rules.File, g *rules.Group, cfg *lint.Config) (time.Duratio
 // evaluation: it selects no series and calls no function of the time.
 func constantExpr(e parser.Expr) bool {
 	constant := true
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+	astwalk.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 		switch n := n.(type) {
 		case *parser.VectorSelector, *parser.MatrixSelector:
 			constant = false

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -19,7 +20,7 @@ var AlertsNoCondition = &lint.Check{
 			return
 		}
 		filters, selects := false, false
-		parser.Inspect(c.Rule.Parsed, func(n parser.Node, _ []parser.Node) error {
+		astwalk.Inspect(c.Rule.Parsed, func(n parser.Node, _ []parser.Node) error {
 			switch e := n.(type) {
 			case *parser.BinaryExpr:
 				if e.Op.IsComparisonOperator() && !e.ReturnBool || e.Op == parser.LAND || e.Op == parser.LUNLESS {

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/summary"
 	"github.com/oomguard/oomguard/rules"
@@ -85,7 +86,7 @@ func shortForsOf(c *lint.FileContext) []shortFor {
 // alert on ALERTS.
 func forMatters(r *rules.Rule) bool {
 	selects, exempt := false, false
-	parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
+	astwalk.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
 		switch n := n.(type) {
 		case *parser.VectorSelector:
 			selects = true

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/rules"
@@ -41,7 +42,7 @@ func selectors(e parser.Expr, fn func(vs *parser.VectorSelector, path []parser.N
 	if e == nil {
 		return
 	}
-	parser.Inspect(e, func(n parser.Node, path []parser.Node) error {
+	astwalk.Inspect(e, func(n parser.Node, path []parser.Node) error {
 		if vs, ok := n.(*parser.VectorSelector); ok {
 			fn(vs, path)
 		}
@@ -111,7 +112,7 @@ func inspectCalls(e parser.Expr, fn func(*parser.Call)) {
 	if e == nil {
 		return
 	}
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+	astwalk.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 		if call, ok := n.(*parser.Call); ok {
 			fn(call)
 		}

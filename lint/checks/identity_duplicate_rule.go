@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
@@ -203,7 +204,7 @@ func identitiesOf(c *lint.FileContext) []identity {
 				// The labels the matchers name: those the outputs can
 				// tell apart.
 				matched = matched[:0]
-				parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
+				astwalk.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
 					if vs, ok := n.(*parser.VectorSelector); ok {
 						for _, m := range vs.LabelMatchers {
 							matched = append(matched, m.Name)

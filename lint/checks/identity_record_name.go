@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -294,7 +295,7 @@ func namesAgg(aggs []string, op string, e parser.Expr) bool {
 	}
 	for _, a := range aggs {
 		found := false
-		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		astwalk.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 			switch n := n.(type) {
 			case *parser.AggregateExpr:
 				found = found || n.Op.String() == a
@@ -314,7 +315,7 @@ func namesAgg(aggs []string, op string, e parser.Expr) bool {
 // as rate(x[1h]) * 3600 does to compute increase(x[1h]).
 func scaled(e parser.Expr) bool {
 	found := false
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+	astwalk.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 		if b, ok := n.(*parser.BinaryExpr); ok && (b.Op == parser.MUL || b.Op == parser.DIV) {
 			_, l := numberOf(b.LHS)
 			_, r := numberOf(b.RHS)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -19,7 +20,7 @@ var KubernetesJoinWithoutOn = &lint.Check{
 		if c.Rule.Parsed == nil {
 			return
 		}
-		parser.Inspect(c.Rule.Parsed, func(n parser.Node, _ []parser.Node) error {
+		astwalk.Inspect(c.Rule.Parsed, func(n parser.Node, _ []parser.Node) error {
 			b, ok := n.(*parser.BinaryExpr)
 			if !ok || b.VectorMatching == nil || b.VectorMatching.On || len(b.VectorMatching.MatchingLabels) > 0 {
 				return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -198,7 +199,7 @@ var promqlParser = parser.NewParser(parser.Options{})
 // parser.Inspect.
 func vectorSelectors(e parser.Expr) []*parser.VectorSelector {
 	var out []*parser.VectorSelector
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+	astwalk.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 		if vs, ok := n.(*parser.VectorSelector); ok {
 			out = append(out, vs)
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/catalog"
 )
@@ -21,7 +22,7 @@ var PromqlImpossibleComparison = &lint.Check{
 		if c.Rule.Parsed == nil {
 			return
 		}
-		parser.Inspect(c.Rule.Parsed, func(n parser.Node, _ []parser.Node) error {
+		astwalk.Inspect(c.Rule.Parsed, func(n parser.Node, _ []parser.Node) error {
 			b, ok := n.(*parser.BinaryExpr)
 			if !ok || !b.Op.IsComparisonOperator() {
 				return nil

@@ -3,6 +3,7 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
@@ -74,7 +75,7 @@ func joinSitesOf(c *lint.FileContext) []ruleSites {
 			at := c.File.Positions(r.Expr)
 			span := func(n parser.Node) summary.Span { return summary.ExprSpan(c, g, r, at, n) }
 			var sites []joinSite
-			parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
+			astwalk.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
 				switch n := n.(type) {
 				case *parser.BinaryExpr:
 					if n.VectorMatching == nil || n.LHS.Type() == parser.ValueTypeScalar || n.RHS.Type() == parser.ValueTypeScalar {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -18,7 +19,7 @@ var PromqlTopkInAlert = &lint.Check{
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil {
 			return
 		}
-		parser.Inspect(c.Rule.Parsed, func(n parser.Node, path []parser.Node) error {
+		astwalk.Inspect(c.Rule.Parsed, func(n parser.Node, path []parser.Node) error {
 			agg, ok := n.(*parser.AggregateExpr)
 			if !ok || joinOneSide(agg, path) || deduplicates(agg) {
 				return nil

@@ -3,6 +3,7 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 )
 
@@ -18,7 +19,7 @@ var PromqlUnguardedDivisor = &lint.Check{
 		if c.Rule.Parsed == nil {
 			return
 		}
-		parser.Inspect(c.Rule.Parsed, func(n parser.Node, path []parser.Node) error {
+		astwalk.Inspect(c.Rule.Parsed, func(n parser.Node, path []parser.Node) error {
 			b, ok := n.(*parser.BinaryExpr)
 			if !ok || b.Op != parser.DIV {
 				return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
@@ -88,7 +89,7 @@ func matchSitesOf(c *lint.FileContext) []ruleMatchSites {
 			}
 			at := c.File.Positions(r.Expr)
 			var sites []matchSite
-			parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
+			astwalk.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
 				e, ok := n.(*parser.BinaryExpr)
 				if !ok || e.VectorMatching == nil || e.Op == parser.LOR ||
 					e.LHS.Type() != parser.ValueTypeVector || e.RHS.Type() != parser.ValueTypeVector {
@@ -126,7 +127,7 @@ func disjointMatched(e *parser.BinaryExpr) (string, string) {
 	} else {
 		// Matched on every label but those ignored: those the matchers name
 		// are the ones that can be told apart.
-		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		astwalk.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 			if vs, ok := n.(*parser.VectorSelector); ok {
 				for _, m := range vs.LabelMatchers {
 					if m.Name != model.MetricNameLabel && !slices.Contains(vm.MatchingLabels, m.Name) && !slices.Contains(on, m.Name) {

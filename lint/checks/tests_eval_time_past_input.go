@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/testfile"
 	"github.com/oomguard/oomguard/rules"
@@ -82,7 +83,7 @@ var TestsEvalTimePastInput = &lint.Check{
 // numbers alone.
 func returnsWithoutData(e parser.Expr) bool {
 	found, selects := false, false
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+	astwalk.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 		switch n := n.(type) {
 		case *parser.VectorSelector:
 			selects = true

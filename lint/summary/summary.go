@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/oomguard/oomguard/internal/astwalk"
 	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
@@ -177,7 +178,7 @@ func summarize(c *lint.FileContext) *Summary {
 // collected, returned for the next rule.
 func summarizeExpr(c *lint.FileContext, g *rules.Group, r *rules.Rule, rs *Rule, in *intern.Interner, selectors []Selector) []Selector {
 	at := c.File.Positions(r.Expr)
-	parser.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
+	astwalk.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
 		switch n := n.(type) {
 		case *parser.VectorSelector:
 			if name := metricName(n); !rs.Alert || strings.Contains(name, ":") {
