@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -60,19 +61,18 @@ func (f *File) Positions(s Str) func(off int) Pos {
 }
 
 func positions(src *source, s Str) func(off int) Pos {
-	aligned := false
-	var offs []int
+	var a *alignment
 	return func(off int) Pos {
 		if off < 0 || off > len(s.Value) {
 			return s.Pos
 		}
-		if !aligned {
-			offs, aligned = align(src, s), true
+		if a == nil {
+			a = src.alignment(s)
 		}
-		if offs == nil {
+		if !a.ok {
 			return s.Pos
 		}
-		return src.pos(offs[off])
+		return src.pos(a.at(off))
 	}
 }
 
@@ -80,11 +80,55 @@ func posAt(src *source, s Str, off int) Pos {
 	if off < 0 || off > len(s.Value) {
 		return s.Pos
 	}
-	offs := align(src, s)
-	if offs == nil {
+	a := src.alignment(s)
+	if !a.ok {
 		return s.Pos
 	}
-	return src.pos(offs[off])
+	return src.pos(a.at(off))
+}
+
+// alignment is what align returns for a value, kept as runs of bytes that
+// lie one after the other in the source: the checks ask for positions in
+// the same expression again and again, and lining a value up costs a
+// slice as long as it.
+type alignment struct {
+	ok   bool // false: the value does not line up with the source
+	runs []alignRun
+}
+
+// alignRun is a run of a value's bytes from val on, read from the source
+// from src on, one byte after the other, up to the next run.
+type alignRun struct{ val, src int }
+
+// alignKey is what align reads of a Str.
+type alignKey struct {
+	pos, keyPos Pos
+	style       scalarStyle
+	value       string
+}
+
+// alignment returns align(src, s) as runs, lined up once per value.
+func (src *source) alignment(s Str) *alignment {
+	k := alignKey{s.Pos, s.KeyPos, s.style, s.Value}
+	if a, ok := src.aligned.Load(k); ok {
+		return a.(*alignment)
+	}
+	offs := align(src, s)
+	a := &alignment{ok: offs != nil}
+	for i, o := range offs {
+		if i == 0 || o != offs[i-1]+1 {
+			a.runs = append(a.runs, alignRun{val: i, src: o})
+		}
+	}
+	src.aligned.Store(k, a)
+	return a
+}
+
+// at is the offset in the source of byte off of the value (0 <= off <=
+// len(value)).
+func (a *alignment) at(off int) int {
+	i := sort.Search(len(a.runs), func(i int) bool { return a.runs[i].val > off }) - 1
+	return a.runs[i].src + off - a.runs[i].val
 }
 
 // align maps every byte of s.Value to the byte offset in src it was

@@ -107,6 +107,10 @@ type source struct {
 	// counting, not the line up to it: built on first use.
 	marksOnce sync.Once
 	marks     []mark
+
+	// aligned holds the alignments of values with the source
+	// (alignKey -> *alignment), made on first use.
+	aligned sync.Map
 }
 
 // mark is a place in a long line: its byte offset (at the start of a
