@@ -14,7 +14,7 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 
 	"github.com/oomguard/oomguard/generate"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -29,7 +29,7 @@ type File struct {
 	Path string
 	// Lint is the configuration of lint: its defaults with the lint
 	// section's settings.
-	Lint *lint.Config
+	Lint *engine.Config
 	// Generate is the generate section: changes to the pack's _config.
 	Generate generate.Overrides
 }
@@ -63,7 +63,7 @@ func Load(path string) (*File, error) {
 	data, err := rules.ReadRegular(name, 0)
 	if err != nil {
 		if !required && errors.Is(err, os.ErrNotExist) {
-			return &File{Lint: lint.DefaultConfig()}, nil
+			return &File{Lint: engine.DefaultConfig()}, nil
 		}
 		return nil, &Error{File: name, Msg: strings.TrimPrefix(err.Error(), name+": ")}
 	}
@@ -72,7 +72,7 @@ func Load(path string) (*File, error) {
 
 // Parse reads the text of a config file; name is its path, for positions.
 func Parse(name string, data []byte) (*File, error) {
-	f := &File{Path: name, Lint: lint.DefaultConfig()}
+	f := &File{Path: name, Lint: engine.DefaultConfig()}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		var le *yaml.LoadError

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // TestErrors: whatever section is wrong, the file is refused at the line
@@ -86,7 +86,7 @@ convert:
 	switch {
 	case !c.Disabled["annotations/required"] || c.Disabled["identity/alert-name"]:
 		t.Errorf("disabled: %v", c.Disabled)
-	case c.Severity["identity/alert-name"] != lint.Info:
+	case c.Severity["identity/alert-name"] != engine.Info:
 		t.Errorf("severity: %v", c.Severity)
 	case strings.Join(c.SeverityLabelValues, ",") != "page,ticket" || len(c.RequiredAnnotations) != 0:
 		t.Errorf("values %v, annotations %#v", c.SeverityLabelValues, c.RequiredAnnotations)

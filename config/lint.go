@@ -15,9 +15,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/catalog"
 	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -34,7 +34,7 @@ var scopeKeys = []string{"name", "files"}
 var ignoreKeys = []string{"check", "files", "group", "rule", "reason"}
 
 // lint reads the lint section, n, into cfg.
-func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
+func (r *reader) lint(cfg *engine.Config, n *yaml.Node) error {
 	if isNull(n) {
 		return nil
 	}
@@ -64,7 +64,7 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 	}
 	cfg.Disabled = map[string]bool{}
 	cfg.Enabled = map[string]bool{}
-	cfg.Severity = map[string]lint.Severity{}
+	cfg.Severity = map[string]engine.Severity{}
 	var enable []string
 	for _, p := range pairs {
 		k, v := p.key.Value, p.value
@@ -107,7 +107,7 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 				if !known[id.Value] {
 					return r.errorf(id, "lint: unknown check %q", id.Value)
 				}
-				sev, err := lint.ParseSeverity(s.Value)
+				sev, err := engine.ParseSeverity(s.Value)
 				if s.Kind != yaml.ScalarNode || err != nil {
 					return r.errorf(s, "lint: severity: %s: want info, warning or error, not %s", id.Value, kindName(s))
 				}
@@ -203,7 +203,7 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 				return err
 			}
 			for i, g := range list {
-				glob, err := lint.ParseGlob(g)
+				glob, err := engine.ParseGlob(g)
 				if err != nil {
 					return r.errorf(nodes[i], "lint: %s: %q: %v", k, g, err)
 				}
@@ -237,7 +237,7 @@ func (r *reader) lint(cfg *lint.Config, n *yaml.Node) error {
 }
 
 // ignores reads the lint section's ignore list, n.
-func (r *reader) ignores(cfg *lint.Config, n *yaml.Node, known map[string]bool) error {
+func (r *reader) ignores(cfg *engine.Config, n *yaml.Node, known map[string]bool) error {
 	if isNull(n) {
 		return nil
 	}
@@ -250,7 +250,7 @@ func (r *reader) ignores(cfg *lint.Config, n *yaml.Node, known map[string]bool) 
 		if err != nil {
 			return err
 		}
-		ig := lint.Ignore{File: r.file, Pos: rules.Pos{Line: item.Line, Col: item.Column}}
+		ig := engine.Ignore{File: r.file, Pos: rules.Pos{Line: item.Line, Col: item.Column}}
 		var files []string
 		var fileNodes []*yaml.Node
 		for _, p := range pairs {
@@ -286,7 +286,7 @@ func (r *reader) ignores(cfg *lint.Config, n *yaml.Node, known map[string]bool) 
 			return r.errorf(item, "lint: ignore: an entry needs files, a group or a rule: to turn a check off everywhere, disable it")
 		}
 		for i, g := range files {
-			glob, err := lint.ParseGlob(g)
+			glob, err := engine.ParseGlob(g)
 			if err != nil {
 				return r.errorf(fileNodes[i], "lint: ignore: files: %q: %v", g, err)
 			}
@@ -298,7 +298,7 @@ func (r *reader) ignores(cfg *lint.Config, n *yaml.Node, known map[string]bool) 
 }
 
 // scopes reads the lint section's scopes, n: a list of {name, files}.
-func (r *reader) scopes(cfg *lint.Config, n *yaml.Node) error {
+func (r *reader) scopes(cfg *engine.Config, n *yaml.Node) error {
 	if isNull(n) {
 		return nil
 	}
@@ -312,7 +312,7 @@ func (r *reader) scopes(cfg *lint.Config, n *yaml.Node) error {
 		if err != nil {
 			return err
 		}
-		var sc lint.Scope
+		var sc engine.Scope
 		var globs []string
 		var nodes []*yaml.Node
 		for _, p := range pairs {
@@ -338,7 +338,7 @@ func (r *reader) scopes(cfg *lint.Config, n *yaml.Node) error {
 		}
 		names[sc.Name] = true
 		for i, g := range globs {
-			glob, err := lint.ParseGlob(g)
+			glob, err := engine.ParseGlob(g)
 			if err != nil {
 				return r.errorf(nodes[i], "lint: scopes: files: %q: %v", g, err)
 			}

@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // TestLintCatalog reads the catalog entries and window settings of the
 // lint section, and refuses bad ones at their position.
 func TestLintCatalog(t *testing.T) {
-	load := func(t *testing.T, src string) (*lint.Config, error) {
+	load := func(t *testing.T, src string) (*engine.Config, error) {
 		t.Helper()
 		f, err := Parse(".oomguard.yaml", []byte(src))
 		if err != nil {
@@ -20,7 +20,7 @@ func TestLintCatalog(t *testing.T) {
 		}
 		return f.Lint, nil
 	}
-	def := lint.DefaultConfig()
+	def := engine.DefaultConfig()
 	if def.ScrapeInterval != 30*time.Second || def.MinScrapesPerWindow != 4 || def.MinFor != time.Minute || def.Metrics != catalog.Default() {
 		t.Errorf("defaults: %+v", def)
 	}

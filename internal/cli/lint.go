@@ -15,8 +15,6 @@ import (
 	"github.com/oomguard/oomguard/internal/atomicfile"
 	"github.com/oomguard/oomguard/jsonnet"
 	"github.com/oomguard/oomguard/lint"
-	"github.com/oomguard/oomguard/lint/checks"
-	"github.com/oomguard/oomguard/lint/report"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -69,7 +67,7 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Config, "config", "", "config `FILE` (default .oomguard.yaml when it exists): its lint section")
-	f.StringVar(&o.Format, "format", "text", "output: "+strings.Join(report.Formats, ", "))
+	f.StringVar(&o.Format, "format", "text", "output: "+strings.Join(lint.Formats, ", "))
 	f.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding has this severity or a higher one: info, warning or error")
 	f.StringArrayVar(&o.Disable, "disable", nil, "turn off a check `ID` (repeatable)")
 	f.StringArrayVar(&o.Enable, "enable", nil, "run only these checks `ID`, policy checks included (repeatable)")
@@ -80,7 +78,7 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings the baseline `FILE` does not hold")
 	f.StringVar(&o.WriteBaseline, "write-baseline", "", "record every finding in the baseline `FILE` and exit 0")
 	f.StringVar(&o.Since, "since", "", "report only findings on lines changed since the git `REF` (all rules are still read, for checks across rules)")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(report.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(lint.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"info", "warning", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("enable", completeCheckIDs)
@@ -91,7 +89,7 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 // completeCheckIDs completes the IDs of the checks, each with its title.
 func completeCheckIDs(_ *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	var ids []cobra.Completion
-	for _, c := range checks.All() {
+	for _, c := range lint.Checks() {
 		if strings.HasPrefix(c.ID, prefix) {
 			ids = append(ids, cobra.CompletionWithDesc(c.ID, c.Title))
 		}
@@ -103,42 +101,23 @@ func runLint(s Streams, o *lintOptions) error {
 	if len(o.Inputs) == 0 {
 		return usagef("no input: give rule files, directories, globs or - for standard input")
 	}
-	if !slices.Contains(report.Formats, o.Format) {
-		return usagef("--format %q: use %s", o.Format, strings.Join(report.Formats, ", "))
+	if !slices.Contains(lint.Formats, o.Format) {
+		return usagef("--format %q: use %s", o.Format, strings.Join(lint.Formats, ", "))
 	}
 	failOn, err := lint.ParseSeverity(o.FailOn)
 	if err != nil {
 		return usagef("--fail-on: %v", err)
 	}
-	all := checks.All()
 	file, err := config.Load(o.Config)
 	if err != nil {
 		return &usageError{err}
 	}
 	cfg := file.Lint
-	if cfg.Disabled == nil {
-		cfg.Disabled = map[string]bool{}
-	}
-	if cfg.Enabled == nil {
-		cfg.Enabled = map[string]bool{}
-	}
-	known := map[string]bool{}
-	for _, c := range all {
-		known[c.ID] = true
-	}
-	for _, id := range append(append([]string{}, o.Disable...), o.Enable...) {
-		if !known[id] {
-			return usagef("unknown check %q (oomguard checks lists them)", id)
-		}
-	}
-	for _, id := range o.Disable {
-		cfg.Disabled[id] = true
-	}
-	if len(o.Enable) > 0 {
-		for _, c := range all {
-			cfg.Disabled[c.ID] = !slices.Contains(o.Enable, c.ID)
-			cfg.Enabled[c.ID] = !cfg.Disabled[c.ID]
-		}
+	var unknown *lint.UnknownCheckError
+	if err := lint.Select(cfg, o.Enable, o.Disable); errors.As(err, &unknown) {
+		return usagef("%v", err)
+	} else if err != nil {
+		return err
 	}
 	if !slices.Contains([]string{"auto", "always", "never"}, o.Source) {
 		return usagef("--source %q: use auto, always or never", o.Source)
@@ -161,7 +140,7 @@ func runLint(s Streams, o *lintOptions) error {
 	res, err := lint.Inputs(lint.Options{
 		Inputs:   o.Inputs,
 		Stdin:    s.In,
-		Checks:   all,
+		Checks:   lint.Checks(),
 		Config:   cfg,
 		Mixin:    jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout},
 		Since:    o.Since,
@@ -214,8 +193,7 @@ func runLint(s Streams, o *lintOptions) error {
 		// Silence would not say whether anything was linted.
 		fmt.Fprintf(s.ErrOut, "oomguard lint: %s, %s: no findings\n", plural(res.Files, "file"), plural(res.Rules, "rule"))
 	}
-	meta := report.Meta{Checks: all, Version: currentVersion(), Source: res.Source, Edit: res.Edit}
-	if err := report.Write(s.Out, o.Format, ds, meta); err != nil {
+	if err := lint.Write(s.Out, o.Format, res, currentVersion()); err != nil {
 		return err
 	}
 	worst := 0
@@ -252,7 +230,7 @@ annotations, allowed severities, naming patterns) and run only when
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var b strings.Builder
-			for _, c := range checks.All() {
+			for _, c := range lint.Checks() {
 				kind := "correctness"
 				if c.Policy {
 					kind = "policy"

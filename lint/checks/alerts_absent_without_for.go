@@ -4,16 +4,16 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // AlertsAbsentWithoutFor reports absent() alerts that fire at once.
-var AlertsAbsentWithoutFor = &lint.Check{
+var AlertsAbsentWithoutFor = &engine.Check{
 	ID:       "alerts/absent-without-for",
 	Title:    "absent() in an alert without for",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("alerts/absent-without-for"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil || c.Rule.For.D != 0 {
 			return
 		}

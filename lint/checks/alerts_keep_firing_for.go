@@ -7,18 +7,18 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // AlertsKeepFiringFor reports keep_firing_for that does not do what it
 // says.
-var AlertsKeepFiringFor = &lint.Check{
+var AlertsKeepFiringFor = &engine.Check{
 	ID:       "alerts/keep-firing-for",
 	Title:    "keep_firing_for shorter than the evaluation interval, or that never applies",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("alerts/keep-firing-for"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		r := c.Rule
 		if !r.IsAlert() || r.KeepFiringFor.D <= 0 {
 			return
@@ -49,7 +49,7 @@ var AlertsKeepFiringFor = &lint.Check{
 // evalInterval returns the interval a group is evaluated at: its own, the
 // configured global one, or the default of what loads it, with where that
 // comes from ("Prometheus's default").
-func evalInterval(f *rules.File, g *rules.Group, cfg *lint.Config) (time.Duration, string) {
+func evalInterval(f *rules.File, g *rules.Group, cfg *engine.Config) (time.Duration, string) {
 	if g.Interval.D > 0 {
 		return time.Duration(g.Interval.D), ""
 	}

@@ -6,16 +6,16 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // AlertsNoCondition reports alerts whose expression filters nothing.
-var AlertsNoCondition = &lint.Check{
+var AlertsNoCondition = &engine.Check{
 	ID:       "alerts/no-condition",
 	Title:    "An alert with no condition",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("alerts/no-condition"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil {
 			return
 		}

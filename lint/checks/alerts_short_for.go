@@ -9,22 +9,22 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/summary"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // AlertsShortFor reports alerts that fire on a single evaluation.
-var AlertsShortFor = &lint.Check{
+var AlertsShortFor = &engine.Check{
 	ID:       "alerts/short-for",
 	Title:    "An alert without for, or with a for shorter than the minimum",
-	Severity: lint.Info,
+	Severity: engine.Info,
 	Policy:   true,
 	Doc:      doc("alerts/short-for"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		summary.KeepWith(c, shortForsOf(c))
 	},
-	Files: func(c *lint.FilesContext) {
+	Files: func(c *engine.FilesContext) {
 		least := c.Config.MinFor
 		if least <= 0 {
 			return
@@ -56,7 +56,7 @@ type shortFor struct {
 // shortForsOf returns the alerts of the file whose for is shorter than the
 // minimum, but those the check leaves alone: alerts that select nothing,
 // absent() alerts, age checks on time() and alerts on ALERTS.
-func shortForsOf(c *lint.FileContext) []shortFor {
+func shortForsOf(c *engine.FileContext) []shortFor {
 	least := c.Config.MinFor
 	if least <= 0 {
 		return nil
@@ -70,11 +70,11 @@ func shortForsOf(c *lint.FileContext) []shortFor {
 				continue
 			}
 			if !r.For.Present {
-				out = append(out, shortFor{i, summary.SpanOf(c.Span(g, r, lint.At(r.Alert.Pos))),
+				out = append(out, shortFor{i, summary.SpanOf(c.Span(g, r, engine.At(r.Alert.Pos))),
 					fmt.Sprintf("alert %q has no for: it fires at the first evaluation that matches, on a single spike or scrape glitch", r.Alert.Value)})
 				continue
 			}
-			out = append(out, shortFor{i, summary.SpanOf(c.Span(g, r, lint.At(r.For.Pos))),
+			out = append(out, shortFor{i, summary.SpanOf(c.Span(g, r, engine.At(r.For.Pos))),
 				fmt.Sprintf("alert %q waits only for: %s, less than %s: it fires on a single spike or scrape glitch", r.Alert.Value, r.For.Value, model.Duration(least))})
 		}
 	}

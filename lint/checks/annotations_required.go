@@ -1,18 +1,18 @@
 package checks
 
 import (
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"strings"
 )
 
 // AnnotationsRequired wants the annotations people act on.
-var AnnotationsRequired = &lint.Check{
+var AnnotationsRequired = &engine.Check{
 	ID:       "annotations/required",
 	Title:    "Alerts have the annotations the team requires",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Policy:   true,
 	Doc:      doc("annotations/required"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return
 		}

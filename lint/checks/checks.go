@@ -10,12 +10,12 @@ import (
 	"embed"
 	"strings"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // All returns every check, sorted by ID.
-func All() []*lint.Check {
-	return []*lint.Check{
+func All() []*engine.Check {
+	return []*engine.Check{
 		AlertsAbsentWithoutFor,
 		AlertsKeepFiringFor,
 		AlertsNoCondition,

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -95,7 +95,7 @@ func TestDocs(t *testing.T) {
 	}
 }
 
-func kindOf(c *lint.Check) string {
+func kindOf(c *engine.Check) string {
 	if c.Policy {
 		return "policy, off by default"
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -85,7 +85,7 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 
-	ds := lint.Run(files, errs, All(), nil)
+	ds := engine.Run(files, errs, All(), nil)
 	counts := map[string]int{}
 	var falsePositives, unexplained []string
 	for _, d := range ds {
@@ -93,7 +93,7 @@ func TestCorpus(t *testing.T) {
 		if !d.End.IsValid() || d.End.Less(d.Pos) {
 			t.Errorf("%v: end %v is not at or after the start", d, d.End)
 		}
-		if d.Severity == lint.Error {
+		if d.Severity == engine.Error {
 			falsePositives = append(falsePositives, d.String())
 		}
 		explained := false

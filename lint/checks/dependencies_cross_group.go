@@ -3,18 +3,18 @@ package checks
 import (
 	"slices"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/summary"
 )
 
 // DependenciesCrossGroup reports recorded names read from another group.
-var DependenciesCrossGroup = &lint.Check{
+var DependenciesCrossGroup = &engine.Check{
 	ID:       "dependencies/cross-group",
 	Title:    "A recording rule read from another group",
-	Severity: lint.Info,
+	Severity: engine.Info,
 	Doc:      doc("dependencies/cross-group"),
 	File:     summary.Keep,
-	Files: func(c *lint.FilesContext) {
+	Files: func(c *engine.FilesContext) {
 		sums := summary.All(c)
 		recorded := summary.RecordingRules(c)
 		for _, s := range sums {

@@ -3,18 +3,18 @@ package checks
 import (
 	"strings"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/summary"
 )
 
 // DependenciesMissingRecordingRule reports recorded names no rule records.
-var DependenciesMissingRecordingRule = &lint.Check{
+var DependenciesMissingRecordingRule = &engine.Check{
 	ID:       "dependencies/missing-recording-rule",
 	Title:    "A recording rule that no file defines",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("dependencies/missing-recording-rule"),
 	File:     summary.Keep,
-	Files: func(c *lint.FilesContext) {
+	Files: func(c *engine.FilesContext) {
 		sums := summary.All(c)
 		recorded := summary.RecordingRules(c)
 		for _, s := range sums {

@@ -10,30 +10,30 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // exprSpan returns the text of a node of a rule's expression in the file.
-func exprSpan(f *rules.File, r *rules.Rule, n parser.Node) lint.Span {
+func exprSpan(f *rules.File, r *rules.Rule, n parser.Node) engine.Span {
 	pr := n.PositionRange()
 	return offsetSpan(f, r, int(pr.Start), int(pr.End))
 }
 
 // offsetSpan returns the text of the bytes start to end of a rule's
 // expression in the file; a span of unknown end when they are not in it.
-func offsetSpan(f *rules.File, r *rules.Rule, start, end int) lint.Span {
+func offsetSpan(f *rules.File, r *rules.Rule, start, end int) engine.Span {
 	return spanAt(f.Positions(r.Expr), r.Expr.Value, start, end)
 }
 
 // spanAt returns the text of the bytes start to end of value, whose
 // positions at gives; a span of unknown end when they are not in it.
-func spanAt(at func(int) rules.Pos, value string, start, end int) lint.Span {
+func spanAt(at func(int) rules.Pos, value string, start, end int) engine.Span {
 	if start < 0 || end < start || end > len(value) {
-		return lint.At(at(start))
+		return engine.At(at(start))
 	}
-	return lint.Span{Start: at(start), End: at(end)}
+	return engine.Span{Start: at(start), End: at(end)}
 }
 
 // selectors returns the vector selectors of an expression with the chain

@@ -1,15 +1,15 @@
 package checks
 
 import (
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // FilesIgnoredEntry reports entries Prometheus drops.
-var FilesIgnoredEntry = &lint.Check{
+var FilesIgnoredEntry = &engine.Check{
 	ID:       "files/ignored-entry",
 	Title:    "An entry Prometheus ignores",
-	Severity: lint.Info,
+	Severity: engine.Info,
 	Loader:   rules.WarnIgnoredEntry,
 	Doc:      doc("files/ignored-entry"),
 }

@@ -1,15 +1,15 @@
 package checks
 
 import (
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // FilesMultiDocument reports plain rule files of several documents.
-var FilesMultiDocument = &lint.Check{
+var FilesMultiDocument = &engine.Check{
 	ID:       "files/multi-document",
 	Title:    "A rule file with several YAML documents",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Loader:   rules.WarnMultiDocument,
 	Doc:      doc("files/multi-document"),
 }

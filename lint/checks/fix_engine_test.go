@@ -21,8 +21,8 @@ import (
 	"github.com/prometheus/prometheus/promql/promqltest"
 	"github.com/prometheus/prometheus/storage"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -59,7 +59,7 @@ func fixInputs(t *testing.T) []string {
 // their matchers name, another value and none. A fix must not change a
 // single result.
 func TestFixesKeepResults(t *testing.T) {
-	engine := promqltest.NewTestEngine(t, false, 5*time.Minute, promqltest.DefaultMaxSamplesPerQuery)
+	eng := promqltest.NewTestEngine(t, false, 5*time.Minute, promqltest.DefaultMaxSamplesPerQuery)
 	verified := map[string]int{}
 	for _, path := range fixInputs(t) {
 		data, err := os.ReadFile(path)
@@ -74,7 +74,7 @@ func TestFixesKeepResults(t *testing.T) {
 		// are kept to name them.
 		f, fixedBy := before, map[string][]string{}
 		for round := 0; round < 10; round++ {
-			out, done, err := lint.ApplyFixes(f, lint.Run([]*rules.File{f}, errs, checks.All(), nil))
+			out, done, err := engine.ApplyFixes(f, engine.Run([]*rules.File{f}, errs, checks.All(), nil))
 			if err != nil {
 				t.Fatalf("%s: %v", path, err)
 			}
@@ -116,7 +116,7 @@ func TestFixesKeepResults(t *testing.T) {
 					if sa[k] == sb[k] {
 						continue
 					}
-					ra, rb := evaluate(engine, st, sa[k], at), evaluate(engine, st, sb[k], at)
+					ra, rb := evaluate(eng, st, sa[k], at), evaluate(eng, st, sb[k], at)
 					if ra != rb {
 						t.Errorf("%s: the fix changes what %s selects (now %s) at %v\nbefore:\n%s\nafter:\n%s", name, sa[k], sb[k], at, ra, rb)
 					}
@@ -124,8 +124,8 @@ func TestFixesKeepResults(t *testing.T) {
 						t.Errorf("%s: %s selects nothing of the series made for it: the comparison proves little", name, sa[k])
 					}
 				}
-				ra := evaluate(engine, st, a[i].rule.Expr.Value, at)
-				rb := evaluate(engine, st, b[i].rule.Expr.Value, at)
+				ra := evaluate(eng, st, a[i].rule.Expr.Value, at)
+				rb := evaluate(eng, st, b[i].rule.Expr.Value, at)
 				if ra != rb {
 					t.Errorf("%s: the fix changes the result at %v\nbefore: %s\n%s\nafter: %s\n%s", name, at, a[i].rule.Expr.Value, ra, b[i].rule.Expr.Value, rb)
 				}
@@ -151,16 +151,16 @@ func TestFixesKeepResults(t *testing.T) {
 }
 
 // fixes reports whether a check offers fixes: it does on its testdata.
-func fixes(c *lint.Check) bool {
+func fixes(c *engine.Check) bool {
 	path := filepath.Join("testdata", fileOf(c.ID)+".yaml")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return false
 	}
 	f, errs := rules.Parse(path, data, rules.Options{})
-	cfg := lint.DefaultConfig()
+	cfg := engine.DefaultConfig()
 	cfg.Enabled = map[string]bool{c.ID: true}
-	for _, d := range lint.Run([]*rules.File{f}, errs, []*lint.Check{c}, cfg) {
+	for _, d := range engine.Run([]*rules.File{f}, errs, []*engine.Check{c}, cfg) {
 		if !d.Fix.IsZero() {
 			return true
 		}
@@ -184,8 +184,8 @@ func allRules(f *rules.File) []ruleAt {
 }
 
 // evaluate runs expr at a time and returns its result, sorted, as text.
-func evaluate(engine *promql.Engine, st storage.Queryable, expr string, at time.Duration) string {
-	q, err := engine.NewInstantQuery(context.Background(), st, nil, expr, time.Unix(0, 0).Add(at))
+func evaluate(eng *promql.Engine, st storage.Queryable, expr string, at time.Duration) string {
+	q, err := eng.NewInstantQuery(context.Background(), st, nil, expr, time.Unix(0, 0).Add(at))
 	if err != nil {
 		return "error: " + err.Error()
 	}
@@ -430,7 +430,7 @@ func matcherValues(m *labels.Matcher) []string {
 // --fix added to cAdvisor selectors, which drops the pod cgroup's series
 // and all of a standalone cAdvisor's.
 func TestFixesKeepResultsCanFail(t *testing.T) {
-	engine := promqltest.NewTestEngine(t, false, 5*time.Minute, promqltest.DefaultMaxSamplesPerQuery)
+	eng := promqltest.NewTestEngine(t, false, 5*time.Minute, promqltest.DefaultMaxSamplesPerQuery)
 	p := parser.NewParser(parser.Options{})
 	for _, tc := range [][2]string{
 		{`sum by (namespace) (container_memory_rss)`, `sum by (namespace) (container_memory_rss{container!="", image!=""})`},
@@ -445,7 +445,7 @@ func TestFixesKeepResultsCanFail(t *testing.T) {
 			t.Fatal(err)
 		}
 		st := promqltest.LoadedStorage(t, loadCommand(a, b))
-		if evaluate(engine, st, tc[0], 30*time.Minute) == evaluate(engine, st, tc[1], 30*time.Minute) {
+		if evaluate(eng, st, tc[0], 30*time.Minute) == evaluate(eng, st, tc[1], 30*time.Minute) {
 			t.Errorf("%s and %s give the same results", tc[0], tc[1])
 		}
 		st.Close()

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -41,7 +41,7 @@ func TestFixes(t *testing.T) {
 				if round == 10 {
 					t.Fatal("still fixing after 10 rounds")
 				}
-				next, done, err := lint.ApplyFixes(f, lint.Run([]*rules.File{f}, nil, All(), nil))
+				next, done, err := engine.ApplyFixes(f, engine.Run([]*rules.File{f}, nil, All(), nil))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -73,7 +73,7 @@ func TestFixes(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatalf("the fixed file does not load: %v", errs)
 			}
-			for _, d := range lint.Run([]*rules.File{g}, nil, All(), nil) {
+			for _, d := range engine.Run([]*rules.File{g}, nil, All(), nil) {
 				if !d.Fix.IsZero() {
 					if _, _, _, ok := g.SourceEdit(d.Fix.Expr, d.Fix.Start, d.Fix.End, d.Fix.New); ok {
 						t.Errorf("still fixable after the fixes: %v", d)
@@ -81,7 +81,7 @@ func TestFixes(t *testing.T) {
 				}
 			}
 			// Fixing the fixed file changes nothing.
-			again, _, err := lint.ApplyFixes(g, lint.Run([]*rules.File{g}, nil, All(), nil))
+			again, _, err := engine.ApplyFixes(g, engine.Run([]*rules.File{g}, nil, All(), nil))
 			if err != nil || again != nil {
 				t.Errorf("a second run changed the file again: %v\n%s", err, again)
 			}

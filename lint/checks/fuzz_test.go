@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // FuzzLint runs the whole lint pipeline, every check, on one file of
@@ -40,12 +40,12 @@ func FuzzLint(f *testing.F) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		type outcome struct {
-			res *lint.Result
+			res *engine.Result
 			err error
 		}
 		done := make(chan outcome, 1)
 		go func() {
-			res, err := lint.Inputs(lint.Options{Inputs: []string{"-"}, Stdin: bytes.NewReader(data), Checks: all})
+			res, err := engine.Inputs(engine.Options{Inputs: []string{"-"}, Stdin: bytes.NewReader(data), Checks: all})
 			done <- outcome{res, err}
 		}()
 		var o outcome

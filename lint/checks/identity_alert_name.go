@@ -1,22 +1,22 @@
 package checks
 
 import (
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // IdentityAlertName wants alert names in CamelCase.
-var IdentityAlertName = &lint.Check{
+var IdentityAlertName = &engine.Check{
 	ID:       "identity/alert-name",
 	Title:    "Alert names are CamelCase",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Policy:   true,
 	Doc:      doc("identity/alert-name"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		n := c.Rule.Alert.Value
 		if n == "" || c.Config.AlertNames.MatchString(n) {
 			return
 		}
-		if c.Config.AlertNames == lint.DefaultAlertNames {
+		if c.Config.AlertNames == engine.DefaultAlertNames {
 			c.Report(c.Rule.Alert.Pos, "", "alert name %q is not CamelCase", n)
 			return
 		}

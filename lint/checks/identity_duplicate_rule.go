@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/lint/matchers"
@@ -19,15 +19,15 @@ import (
 )
 
 // IdentityDuplicateRule reports rules defined twice.
-var IdentityDuplicateRule = &lint.Check{
+var IdentityDuplicateRule = &engine.Check{
 	ID:       "identity/duplicate-rule",
 	Title:    "A rule defined twice",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("identity/duplicate-rule"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		summary.KeepWith(c, identitiesOf(c))
 	},
-	Files: func(c *lint.FilesContext) {
+	Files: func(c *engine.FilesContext) {
 		type seen struct {
 			file string
 			pos  rules.Pos
@@ -186,7 +186,7 @@ func (id *identity) key(r *summary.Rule) string {
 
 // identitiesOf returns the identity of every rule of the file, in the
 // order of the summary's rules.
-func identitiesOf(c *lint.FileContext) []identity {
+func identitiesOf(c *engine.FileContext) []identity {
 	in := intern.New()
 	kept := matchers.NewKept(in)
 	out := make([]identity, 0, c.File.Rules())

@@ -10,17 +10,17 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // IdentityRecordName wants recorded names of the form level:metric:operations
 // to say what their expression computes.
-var IdentityRecordName = &lint.Check{
+var IdentityRecordName = &engine.Check{
 	ID:       "identity/record-name",
 	Title:    "A level:metric:operations name says what its expression computes",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("identity/record-name"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if levelMetricOps.MatchString(c.Rule.Record.Value) && c.Rule.Parsed != nil {
 			checkRecordClaims(c)
 		}
@@ -177,7 +177,7 @@ func aggText(a *parser.AggregateExpr) string {
 
 // checkRecordClaims reports a level:metric:operations name that says
 // another aggregation, window or level than its expression computes.
-func checkRecordClaims(c *lint.RuleContext) {
+func checkRecordClaims(c *engine.RuleContext) {
 	r := c.Rule
 	parts := strings.Split(r.Record.Value, ":")
 	level, ops := parts[0], parts[2]

@@ -1,22 +1,22 @@
 package checks
 
 import (
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // IdentityRecordNameForm wants recorded names of the team's form.
-var IdentityRecordNameForm = &lint.Check{
+var IdentityRecordNameForm = &engine.Check{
 	ID:       "identity/record-name-form",
 	Title:    "Recording rule names follow the naming convention",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Policy:   true,
 	Doc:      doc("identity/record-name-form"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		n := c.Rule.Record.Value
 		if n == "" || c.Config.RecordNames.MatchString(n) {
 			return
 		}
-		if c.Config.RecordNames == lint.DefaultRecordNames {
+		if c.Config.RecordNames == engine.DefaultRecordNames {
 			c.Report(c.Rule.Record.Pos, "name it level:metric:operations", "recording rule name %q is not of the form level:metric:operations", n)
 			return
 		}

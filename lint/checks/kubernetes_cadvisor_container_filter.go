@@ -7,17 +7,17 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // KubernetesCadvisorContainerFilter reports cAdvisor series aggregated
 // without leaving out the pod-level cgroup.
-var KubernetesCadvisorContainerFilter = &lint.Check{
+var KubernetesCadvisorContainerFilter = &engine.Check{
 	ID:       "kubernetes/cadvisor-container-filter",
 	Title:    "cAdvisor series aggregated with the pod cgroup",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("kubernetes/cadvisor-container-filter"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, path []parser.Node) {
 			name := metricName(vs)
 			if !isCadvisorMetric(name) || strings.HasPrefix(name, "container_network_") || leavesOutPodCgroup(vs) {

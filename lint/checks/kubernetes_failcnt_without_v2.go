@@ -3,17 +3,17 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // KubernetesFailcntWithoutV2 reports failcnt read without the cgroup v2
 // counter.
-var KubernetesFailcntWithoutV2 = &lint.Check{
+var KubernetesFailcntWithoutV2 = &engine.Check{
 	ID:       "kubernetes/failcnt-without-v2",
 	Title:    "failcnt without its cgroup v2 counterpart",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("kubernetes/failcnt-without-v2"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		var failcnt *parser.VectorSelector
 		v2 := false
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {

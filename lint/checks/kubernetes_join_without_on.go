@@ -6,17 +6,17 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // KubernetesJoinWithoutOn reports joins of cAdvisor and kube-state-metrics
 // series that match on all labels.
-var KubernetesJoinWithoutOn = &lint.Check{
+var KubernetesJoinWithoutOn = &engine.Check{
 	ID:       "kubernetes/join-without-on",
 	Title:    "cAdvisor joined with kube-state-metrics without on(...)",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("kubernetes/join-without-on"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if c.Rule.Parsed == nil {
 			return
 		}

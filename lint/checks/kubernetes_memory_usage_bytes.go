@@ -3,17 +3,17 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // KubernetesMemoryUsageBytes reports container_memory_usage_bytes in
 // alerts.
-var KubernetesMemoryUsageBytes = &lint.Check{
+var KubernetesMemoryUsageBytes = &engine.Check{
 	ID:       "kubernetes/memory-usage-bytes",
 	Title:    "container_memory_usage_bytes in an alert",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("kubernetes/memory-usage-bytes"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return
 		}

@@ -3,17 +3,17 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // KubernetesOOMKilledCounter reports the last-terminated-reason gauge
 // used as a counter.
-var KubernetesOOMKilledCounter = &lint.Check{
+var KubernetesOOMKilledCounter = &engine.Check{
 	ID:       "kubernetes/oomkilled-counter",
 	Title:    "The OOMKilled reason gauge used as a counter",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("kubernetes/oomkilled-counter"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {
 			switch call.Func.Name {
 			case "rate", "irate", "increase", "delta", "idelta", "changes", "resets":

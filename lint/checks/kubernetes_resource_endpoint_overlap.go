@@ -7,19 +7,19 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // KubernetesResourceEndpointOverlap reports selectors of metrics that both
 // cAdvisor and the kubelet's resource endpoint serve, without telling
 // them apart.
-var KubernetesResourceEndpointOverlap = &lint.Check{
+var KubernetesResourceEndpointOverlap = &engine.Check{
 	ID:       "kubernetes/resource-endpoint-overlap",
 	Title:    "A cAdvisor metric the kubelet's /metrics/resource also serves",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("kubernetes/resource-endpoint-overlap"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		cat := c.Config.Metrics
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, path []parser.Node) {
 			name := metricName(vs)

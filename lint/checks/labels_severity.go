@@ -1,16 +1,16 @@
 package checks
 
 import (
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // LabelsSeverity wants a severity label on every alert.
-var LabelsSeverity = &lint.Check{
+var LabelsSeverity = &engine.Check{
 	ID:       "labels/severity",
 	Title:    "Alerts have a severity label",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("labels/severity"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return
 		}

@@ -4,18 +4,18 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // LabelsSeverityValue wants the severity of alerts among the values a team
 // allows.
-var LabelsSeverityValue = &lint.Check{
+var LabelsSeverityValue = &engine.Check{
 	ID:       "labels/severity-value",
 	Title:    "Alert severities are among the allowed values",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Policy:   true,
 	Doc:      doc("labels/severity-value"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return
 		}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"text/template/parse"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/lint/summary"
@@ -13,15 +13,15 @@ import (
 
 // LabelsTemplateDroppedLabel reports alert templates that read a label the
 // alert's expression cannot return.
-var LabelsTemplateDroppedLabel = &lint.Check{
+var LabelsTemplateDroppedLabel = &engine.Check{
 	ID:       "labels/template-dropped-label",
 	Title:    "A template reads a label the alert's expression removed",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("labels/template-dropped-label"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		summary.KeepWith(c, templateRefsOf(c))
 	},
-	Files: func(c *lint.FilesContext) {
+	Files: func(c *engine.FilesContext) {
 		ls := summary.LabelSets(c)
 		for _, p := range summary.Parts[[]alertRefs](c) {
 			for _, a := range p.Own {
@@ -75,7 +75,7 @@ func (t templateRef) what() string {
 
 // templateRefsOf returns the labels the templates of the file's alerts
 // read, for the alerts whose expression parses.
-func templateRefsOf(c *lint.FileContext) []alertRefs {
+func templateRefsOf(c *engine.FileContext) []alertRefs {
 	in := intern.New()
 	flows := labelflow.NewBuilder(in)
 	var out []alertRefs
@@ -95,7 +95,7 @@ func templateRefsOf(c *lint.FileContext) []alertRefs {
 					at := c.File.Positions(p.Value)
 					for _, ref := range templateLabelRefs(p.Value.Value, p.Template) {
 						refs = append(refs, templateRef{annotation: m.annotation, key: in.Str(p.Key.Value), label: in.Str(ref.label),
-							span: summary.SpanOf(c.Span(g, r, lint.Span{Start: at(ref.offset), End: at(ref.end)}))})
+							span: summary.SpanOf(c.Span(g, r, engine.Span{Start: at(ref.offset), End: at(ref.end)}))})
 					}
 				}
 			}

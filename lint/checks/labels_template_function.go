@@ -11,19 +11,19 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/template"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // LabelsTemplateFunction reports template functions called with the
 // wrong number of arguments: the template parses, and fails each time it
 // is rendered.
-var LabelsTemplateFunction = &lint.Check{
+var LabelsTemplateFunction = &engine.Check{
 	ID:       "labels/template-function",
 	Title:    "A template calls a function with the wrong number of arguments",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("labels/template-function"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return
 		}
@@ -34,7 +34,7 @@ var LabelsTemplateFunction = &lint.Check{
 			for _, p := range m.pairs {
 				for _, call := range badCalls(p.Value.Value, p.Template) {
 					at := c.File.Positions(p.Value)
-					c.ReportSpan(lint.Span{Start: at(call.offset), End: at(call.offset + len(call.name))}, call.hint,
+					c.ReportSpan(engine.Span{Start: at(call.offset), End: at(call.offset + len(call.name))}, call.hint,
 						"%s %q calls %s with %s: it needs %s, so the %s renders as an error every time", m.what, p.Key.Value, call.name, plural(call.got, "argument"), call.want, m.what)
 				}
 			}

@@ -1,17 +1,17 @@
 package checks
 
 import (
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"strings"
 )
 
 // LabelsValueTemplate reports $value in labels.
-var LabelsValueTemplate = &lint.Check{
+var LabelsValueTemplate = &engine.Check{
 	ID:       "labels/value-template",
 	Title:    "No $value in alert labels",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("labels/value-template"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() {
 			return
 		}

@@ -1,12 +1,12 @@
 package checks
 
-import "github.com/oomguard/oomguard/lint"
+import "github.com/oomguard/oomguard/lint/engine"
 
 // LintSuppression reports suppression comments that are wrong or unused.
-var LintSuppression = &lint.Check{
+var LintSuppression = &engine.Check{
 	ID:       "lint/suppression",
 	Title:    "A suppression without a reason, or that suppresses nothing",
-	Severity: lint.Warning,
-	Loader:   lint.Suppressions,
+	Severity: engine.Warning,
+	Loader:   engine.Suppressions,
 	Doc:      doc("lint/suppression"),
 }

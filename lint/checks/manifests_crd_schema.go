@@ -4,19 +4,19 @@ import (
 	"strings"
 
 	"github.com/oomguard/oomguard/internal/crd"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/kubectl"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // ManifestsCRDSchema reports what the apiserver serving the PrometheusRule
 // CRD refuses.
-var ManifestsCRDSchema = &lint.Check{
+var ManifestsCRDSchema = &engine.Check{
 	ID:       "manifests/crd-schema",
 	Title:    "PrometheusRule the apiserver refuses under the CRD's schema",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("manifests/crd-schema"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		kubectl.Each(c, func(d *rules.Document, o kubectl.Object) {
 			kd, obj, err := o.Doc, o.JSON, o.Err
 			if err != nil {

@@ -7,17 +7,17 @@ import (
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // ManifestsMetadata reports PrometheusRule metadata the apiserver refuses.
-var ManifestsMetadata = &lint.Check{
+var ManifestsMetadata = &engine.Check{
 	ID:       "manifests/metadata",
 	Title:    "PrometheusRule metadata the apiserver refuses",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("manifests/metadata"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		for _, d := range c.File.Docs {
 			if d.Kind != rules.KindPrometheusRule || d.Meta == nil {
 				continue

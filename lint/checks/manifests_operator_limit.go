@@ -5,7 +5,7 @@ import (
 
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/kubectl"
 	"github.com/oomguard/oomguard/rules"
 )
@@ -16,12 +16,12 @@ const operatorLimit = 512 << 10
 
 // ManifestsOperatorLimit reports PrometheusRules the Prometheus Operator
 // cannot hand to Prometheus.
-var ManifestsOperatorLimit = &lint.Check{
+var ManifestsOperatorLimit = &engine.Check{
 	ID:       "manifests/operator-limit",
 	Title:    "PrometheusRule too large for the Prometheus Operator",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("manifests/operator-limit"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		kubectl.Each(c, func(d *rules.Document, mo kubectl.Object) {
 			obj, err := mo.JSON, mo.Err
 			// A rule file is at least a third of its JSON: skip the

@@ -3,18 +3,18 @@ package checks
 import (
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // ManifestsRuleSelector reports PrometheusRules the configured Prometheus
 // does not select.
-var ManifestsRuleSelector = &lint.Check{
+var ManifestsRuleSelector = &engine.Check{
 	ID:       "manifests/rule-selector",
 	Title:    "PrometheusRule the configured Prometheus does not select",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("manifests/rule-selector"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		sel := c.Config.RuleSelector
 		if sel == nil {
 			return

@@ -3,7 +3,7 @@ package checks
 import (
 	"encoding/json"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/kubectl"
 	"github.com/oomguard/oomguard/rules"
 )
@@ -20,12 +20,12 @@ const (
 )
 
 // ManifestsSize reports PrometheusRules too large to apply.
-var ManifestsSize = &lint.Check{
+var ManifestsSize = &engine.Check{
 	ID:       "manifests/size",
 	Title:    "PrometheusRule too large for kubectl apply or etcd",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("manifests/size"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		kubectl.Each(c, func(d *rules.Document, mo kubectl.Object) {
 			obj, err := mo.JSON, mo.Err
 			if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlCatchAllMatcher reports matchers that match every series, and
@@ -20,16 +20,16 @@ import (
 // changes no result (mixins render one from a knob whose default is ".*"),
 // and a rule that reads every series is mostly meant to (a cardinality
 // alert).
-var PromqlCatchAllMatcher = &lint.Check{
+var PromqlCatchAllMatcher = &engine.Check{
 	ID:       "promql/catch-all-matcher",
 	Title:    "A matcher that matches everything",
-	Severity: lint.Info,
+	Severity: engine.Info,
 	Doc:      doc("promql/catch-all-matcher"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
 			// Worked out for a finding only: lining an expression up with
 			// the source is not free.
-			pos := func() lint.Span { return exprSpan(c.File, c.Rule, vs) }
+			pos := func() engine.Span { return exprSpan(c.File, c.Rule, vs) }
 			if vs.Name == "" && allAnyValue(vs.LabelMatchers) {
 				c.ReportSpan(pos(), "name the metric", "%s selects every series of every metric: the rule reads the whole database", vs.String())
 				return
@@ -39,7 +39,7 @@ var PromqlCatchAllMatcher = &lint.Check{
 					continue
 				}
 				text := m.Name + `=~` + strconv.Quote(m.Value)
-				var at lint.Span
+				var at engine.Span
 				if name, _, end, found := matcherText(c.Rule.Expr.Value, vs, m); found {
 					at = offsetSpan(c.File, c.Rule, name, end)
 				} else {

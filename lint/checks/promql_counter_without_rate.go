@@ -3,18 +3,18 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlCounterWithoutRate reports counters compared or aggregated by
 // their raw value.
-var PromqlCounterWithoutRate = &lint.Check{
+var PromqlCounterWithoutRate = &engine.Check{
 	ID:       "promql/counter-without-rate",
 	Title:    "A counter compared or aggregated without rate() or increase()",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("promql/counter-without-rate"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		cat := c.Config.Metrics
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, path []parser.Node) {
 			name := metricName(vs)

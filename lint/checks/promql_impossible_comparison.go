@@ -6,18 +6,18 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlImpossibleComparison reports comparisons that the value range of
 // the metric makes always false.
-var PromqlImpossibleComparison = &lint.Check{
+var PromqlImpossibleComparison = &engine.Check{
 	ID:       "promql/impossible-comparison",
 	Title:    "A comparison the metric's values can never satisfy",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("promql/impossible-comparison"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		cat := c.Config.Metrics
 		if c.Rule.Parsed == nil {
 			return

@@ -4,7 +4,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/lint/summary"
@@ -12,15 +12,15 @@ import (
 
 // PromqlJoinDroppedLabel reports on(...), group_left(...) and by(...) that
 // name a label an inner aggregation already removed.
-var PromqlJoinDroppedLabel = &lint.Check{
+var PromqlJoinDroppedLabel = &engine.Check{
 	ID:       "promql/join-dropped-label",
 	Title:    "on(), group_left() or by() on a label already aggregated away",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("promql/join-dropped-label"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		summary.KeepWith(c, joinSitesOf(c))
 	},
-	Files: func(c *lint.FilesContext) {
+	Files: func(c *engine.FilesContext) {
 		ls := summary.LabelSets(c)
 		for _, p := range summary.Parts[[]ruleSites](c) {
 			for _, rs := range p.Own {
@@ -62,7 +62,7 @@ type joinSite struct {
 
 // joinSitesOf returns the sites of the file's rules, in the order
 // parser.Inspect visits them, for the rules that have some.
-func joinSitesOf(c *lint.FileContext) []ruleSites {
+func joinSitesOf(c *engine.FileContext) []ruleSites {
 	b := labelflow.NewBuilder(intern.New())
 	var out []ruleSites
 	i := int32(-1)

@@ -3,16 +3,16 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlRateOfSum reports counter functions over an aggregation.
-var PromqlRateOfSum = &lint.Check{
+var PromqlRateOfSum = &engine.Check{
 	ID:       "promql/rate-of-sum",
 	Title:    "rate(), irate() or increase() of a sum",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("promql/rate-of-sum"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {
 			switch call.Func.Name {
 			case "rate", "irate", "increase", "resets":

@@ -3,17 +3,17 @@ package checks
 import (
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlRateOnGauge reports counter functions over gauges.
-var PromqlRateOnGauge = &lint.Check{
+var PromqlRateOnGauge = &engine.Check{
 	ID:       "promql/rate-on-gauge",
 	Title:    "rate(), irate(), increase() or resets() of a gauge",
-	Severity: lint.Error,
+	Severity: engine.Error,
 	Doc:      doc("promql/rate-on-gauge"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		cat := c.Config.Metrics
 		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {
 			fix, ok := gaugeFunctions[call.Func.Name]

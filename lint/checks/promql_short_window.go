@@ -8,16 +8,16 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlShortWindow reports range windows that cover too few scrapes.
-var PromqlShortWindow = &lint.Check{
+var PromqlShortWindow = &engine.Check{
 	ID:       "promql/short-window",
 	Title:    "A range window that covers too few scrape intervals",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("promql/short-window"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		iv, n := c.Config.ScrapeInterval, c.Config.MinScrapesPerWindow
 		least := time.Duration(n) * iv
 		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {

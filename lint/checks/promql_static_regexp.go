@@ -8,16 +8,16 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlStaticRegexp reports regexp matchers that need no regexp.
-var PromqlStaticRegexp = &lint.Check{
+var PromqlStaticRegexp = &engine.Check{
 	ID:       "promql/static-regexp",
 	Title:    "A regexp matcher on a fixed string, or with anchors",
-	Severity: lint.Info,
+	Severity: engine.Info,
 	Doc:      doc("promql/static-regexp"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		selectors(c.Rule.Parsed, func(vs *parser.VectorSelector, _ []parser.Node) {
 			for _, m := range vs.LabelMatchers {
 				if m.Type != labels.MatchRegexp && m.Type != labels.MatchNotRegexp {
@@ -31,7 +31,7 @@ var PromqlStaticRegexp = &lint.Check{
 				name, start, end, found := matcherText(c.Rule.Expr.Value, vs, m)
 				// Worked out for a finding only: lining an expression up
 				// with the source is not free.
-				pos := func() lint.Span {
+				pos := func() engine.Span {
 					if found {
 						return offsetSpan(c.File, c.Rule, name, end)
 					}

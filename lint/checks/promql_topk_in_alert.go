@@ -6,16 +6,16 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlTopkInAlert reports ranking aggregations in alerts.
-var PromqlTopkInAlert = &lint.Check{
+var PromqlTopkInAlert = &engine.Check{
 	ID:       "promql/topk-in-alert",
 	Title:    "topk(), bottomk() or limitk() in an alert",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("promql/topk-in-alert"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		if !c.Rule.IsAlert() || c.Rule.Parsed == nil {
 			return
 		}

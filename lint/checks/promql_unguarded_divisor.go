@@ -4,17 +4,17 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // PromqlUnguardedDivisor reports divisions by a gauge whose 0 means
 // "not set", without a filter on the divisor.
-var PromqlUnguardedDivisor = &lint.Check{
+var PromqlUnguardedDivisor = &engine.Check{
 	ID:       "promql/unguarded-divisor",
 	Title:    "Division by a gauge that is 0 when unset, without > 0",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("promql/unguarded-divisor"),
-	Rule: func(c *lint.RuleContext) {
+	Rule: func(c *engine.RuleContext) {
 		cat := c.Config.Metrics
 		if c.Rule.Parsed == nil {
 			return

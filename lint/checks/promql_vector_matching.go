@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/lint/matchers"
@@ -19,15 +19,15 @@ import (
 
 // PromqlVectorMatching reports binary operations between vectors whose
 // sides can never have a series that matches.
-var PromqlVectorMatching = &lint.Check{
+var PromqlVectorMatching = &engine.Check{
 	ID:       "promql/vector-matching",
 	Title:    "A binary operation whose sides can never match",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("promql/vector-matching"),
-	File: func(c *lint.FileContext) {
+	File: func(c *engine.FileContext) {
 		summary.KeepWith(c, matchSitesOf(c))
 	},
-	Files: func(c *lint.FilesContext) {
+	Files: func(c *engine.FilesContext) {
 		ls := summary.LabelSets(c)
 		for _, p := range summary.Parts[[]ruleMatchSites](c) {
 			for _, rs := range p.Own {
@@ -77,7 +77,7 @@ type matchSite struct {
 	hint     string
 }
 
-func matchSitesOf(c *lint.FileContext) []ruleMatchSites {
+func matchSitesOf(c *engine.FileContext) []ruleMatchSites {
 	b := labelflow.NewBuilder(intern.New())
 	var out []ruleMatchSites
 	i := int32(-1)

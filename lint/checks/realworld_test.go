@@ -12,7 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oomguard/oomguard/internal/realworld"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // findingsFile is the side file of a real-world set that says why each
@@ -37,7 +37,7 @@ type reason struct {
 	line, matched int
 }
 
-func (r *reason) matches(rel string, d lint.Diagnostic) bool {
+func (r *reason) matches(rel string, d engine.Diagnostic) bool {
 	if d.Check != r.Check || (r.Rule != "" && d.Rule != r.Rule) || (r.Message != "" && !strings.Contains(d.Message, r.Message)) {
 		return false
 	}
@@ -70,7 +70,7 @@ func TestRealWorld(t *testing.T) {
 	perCheck := map[string]*tally{}
 	for _, set := range sets {
 		t.Run(set.Name, func(t *testing.T) {
-			res, err := lint.Inputs(lint.Options{Inputs: set.Paths(realworld.Rules), Checks: All()})
+			res, err := engine.Inputs(engine.Options{Inputs: set.Paths(realworld.Rules), Checks: All()})
 			if err != nil {
 				t.Fatal(err)
 			}

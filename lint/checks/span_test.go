@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -60,9 +60,9 @@ func TestSpans(t *testing.T) {
 		"alerts/no-condition":                  "rate(errors_total{job='api'}[5m])",
 	}
 	seen := map[string]bool{}
-	cfg := lint.DefaultConfig()
+	cfg := engine.DefaultConfig()
 	cfg.Enabled = map[string]bool{"identity/alert-name": true, "labels/severity-value": true}
-	for _, d := range lint.Run([]*rules.File{f}, errs, All(), cfg) {
+	for _, d := range engine.Run([]*rules.File{f}, errs, All(), cfg) {
 		w, ok := want[d.Check]
 		if !ok {
 			continue

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -77,9 +77,9 @@ func TestAcrossFiles(t *testing.T) {
 		files = append(files, f)
 	}
 	var got []string
-	cfg := lint.DefaultConfig()
+	cfg := engine.DefaultConfig()
 	cfg.Enabled = map[string]bool{"alerts/short-for": true}
-	ds := lint.Run(files, nil, All(), cfg)
+	ds := engine.Run(files, nil, All(), cfg)
 	for _, d := range ds {
 		switch d.Check {
 		case "alerts/short-for", "identity/duplicate-rule", "dependencies/cross-group", "dependencies/missing-recording-rule",
@@ -115,7 +115,7 @@ func TestAcrossFiles(t *testing.T) {
 	}
 
 	// Files added in another order, one at a time, find the same.
-	l := lint.NewLinter(All(), cfg)
+	l := engine.NewLinter(All(), cfg)
 	for i := len(files) - 1; i >= 0; i-- {
 		l.Add(i, files[i], nil)
 	}
@@ -139,9 +139,9 @@ func TestScopes(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	duplicates := func(cfg *lint.Config) []string {
+	duplicates := func(cfg *engine.Config) []string {
 		var out []string
-		for _, d := range lint.Run(files, nil, All(), cfg) {
+		for _, d := range engine.Run(files, nil, All(), cfg) {
 			if d.Check == "identity/duplicate-rule" {
 				out = append(out, d.File)
 				// Across files, the hint names the way out.
@@ -155,17 +155,17 @@ func TestScopes(t *testing.T) {
 	if got := duplicates(nil); len(got) != 2 {
 		t.Errorf("one scope: duplicates in %v, want 2", got)
 	}
-	cfg := lint.DefaultConfig()
+	cfg := engine.DefaultConfig()
 	for _, s := range []string{"prod", "staging"} {
-		g, _ := lint.ParseGlob(s + "/**")
-		cfg.Scopes = append(cfg.Scopes, lint.Scope{Name: s, Files: []lint.Glob{g}})
+		g, _ := engine.ParseGlob(s + "/**")
+		cfg.Scopes = append(cfg.Scopes, engine.Scope{Name: s, Files: []engine.Glob{g}})
 	}
 	if got := duplicates(cfg); len(got) != 0 {
 		t.Errorf("a scope each: duplicates in %v, want none", got)
 	}
 	// A file in two scopes is checked in both; the rest is one scope.
-	both, _ := lint.ParseGlob("*/a.yaml")
-	cfg.Scopes = append(cfg.Scopes, lint.Scope{Name: "all", Files: []lint.Glob{both}})
+	both, _ := engine.ParseGlob("*/a.yaml")
+	cfg.Scopes = append(cfg.Scopes, engine.Scope{Name: "all", Files: []engine.Glob{both}})
 	if got := duplicates(cfg); len(got) != 2 {
 		t.Errorf("with a scope of all: duplicates in %v, want 2", got)
 	}

@@ -1,12 +1,12 @@
 package checks
 
-import "github.com/oomguard/oomguard/lint"
+import "github.com/oomguard/oomguard/lint/engine"
 
 // SyntaxInvalid reports what the loader refuses.
-var SyntaxInvalid = &lint.Check{
+var SyntaxInvalid = &engine.Check{
 	ID:       "syntax/invalid",
 	Title:    "The rules do not load",
-	Severity: lint.Error,
-	Loader:   lint.LoaderErrors,
+	Severity: engine.Error,
+	Loader:   engine.LoaderErrors,
 	Doc:      doc("syntax/invalid"),
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/testfile"
 	"github.com/oomguard/oomguard/rules"
 )
@@ -18,12 +18,12 @@ const lookbackDelta = 5 * time.Minute
 
 // TestsEvalTimePastInput reports tests evaluated after their input series
 // have ended.
-var TestsEvalTimePastInput = &lint.Check{
+var TestsEvalTimePastInput = &engine.Check{
 	ID:       "tests/eval-time-past-input",
 	Title:    "A unit test evaluated after its input series have ended",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("tests/eval-time-past-input"),
-	Test: func(c *lint.TestContext) {
+	Test: func(c *engine.TestContext) {
 		p := parser.NewParser(parser.Options{})
 		// Alerts that can fire without data: on absent series, on time.
 		withoutData := map[string]bool{}
@@ -57,7 +57,7 @@ var TestsEvalTimePastInput = &lint.Check{
 				if at.Text == "" || at.D <= last+lookbackDelta {
 					return
 				}
-				c.Report(lint.Span{Start: at.Pos, End: rules.Pos{Line: at.Pos.Line, Col: at.Pos.Col + len([]rune(at.Text))}}, "",
+				c.Report(engine.Span{Start: at.Pos, End: rules.Pos{Line: at.Pos.Line, Col: at.Pos.Col + len([]rune(at.Text))}}, "",
 					"eval_time %s is past the input series: their last sample is at %s, and Prometheus looks back %s, so the rules see no data and the expected results can never come",
 					at.Text, model.Duration(last), model.Duration(lookbackDelta))
 			}

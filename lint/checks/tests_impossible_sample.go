@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/rules"
@@ -16,12 +16,12 @@ import (
 
 // TestsImpossibleSample reports expected samples of expression tests with
 // labels the expression cannot return.
-var TestsImpossibleSample = &lint.Check{
+var TestsImpossibleSample = &engine.Check{
 	ID:       "tests/impossible-sample",
 	Title:    "A unit test expects a sample with labels its expression cannot return",
-	Severity: lint.Warning,
+	Severity: engine.Warning,
 	Doc:      doc("tests/impossible-sample"),
-	Test: func(c *lint.TestContext) {
+	Test: func(c *engine.TestContext) {
 		p := parser.NewParser(parser.Options{})
 		b := labelflow.NewBuilder(intern.New())
 		// The recording rules of the test's rule files, for the labels of
@@ -75,7 +75,7 @@ var TestsImpossibleSample = &lint.Check{
 					if len(extra) == 0 {
 						continue
 					}
-					c.Report(lint.Span{Start: s.Pos, End: rules.Pos{Line: s.Pos.Line, Col: s.Pos.Col + len([]rune(s.Text))}}, "",
+					c.Report(engine.Span{Start: s.Pos, End: rules.Pos{Line: s.Pos.Line, Col: s.Pos.Col + len([]rune(s.Text))}}, "",
 						"the expected sample %s has %s, which the expression does not return (%s): the test can never pass",
 						s.Text, strings.Join(extra, ", "), result.Why(extra[0]))
 				}

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/oomguard/oomguard/config"
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // The checks are tested from outside the package, with the config as
@@ -52,7 +52,7 @@ func TestChecks(t *testing.T) {
 				t.Fatal("testdata has no # want")
 			}
 			// A check that needs settings finds them beside its testdata.
-			cfg := lint.DefaultConfig()
+			cfg := engine.DefaultConfig()
 			if cfgPath := filepath.Join("testdata", fileOf(c.ID)+".oomguard.yaml"); fileExists(cfgPath) {
 				file, err := config.Load(cfgPath)
 				if err != nil {
@@ -67,11 +67,11 @@ func TestChecks(t *testing.T) {
 			cfg.Enabled[c.ID] = true
 			// Through the whole pipeline, as lint runs: rule files and
 			// unit-test files alike.
-			res, err := lint.Inputs(lint.Options{Inputs: []string{path}, Checks: checks.All(), Config: cfg})
+			res, err := engine.Inputs(engine.Options{Inputs: []string{path}, Checks: checks.All(), Config: cfg})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []lint.Diagnostic
+			var got []engine.Diagnostic
 			for _, d := range res.Diagnostics {
 				if d.Check == c.ID {
 					got = append(got, d)

@@ -21,7 +21,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
@@ -208,7 +208,7 @@ type objectKey struct{ line, item int }
 // Manifest returns document d of the file as kubectl reads and sends
 // it, worked out once per file for all the manifest checks; false when no
 // kubectl document holds it.
-func Manifest(c *lint.FileContext, d *rules.Document) (Object, bool) {
+func Manifest(c *engine.FileContext, d *rules.Document) (Object, bool) {
 	docs := c.Memo(docsKey{}, func() any { return Docs(c.File.Source()) }).([]Doc)
 	kd, ok := DocAt(docs, d.Pos.Line)
 	if !ok {
@@ -223,7 +223,7 @@ func Manifest(c *lint.FileContext, d *rules.Document) (Object, bool) {
 
 // Each calls fn for every PrometheusRule document of the file that
 // kubectl can locate, with the document as kubectl reads it.
-func Each(c *lint.FileContext, fn func(d *rules.Document, o Object)) {
+func Each(c *engine.FileContext, fn func(d *rules.Document, o Object)) {
 	for _, d := range c.File.Docs {
 		if d.Kind != rules.KindPrometheusRule {
 			continue

@@ -4,7 +4,7 @@ import (
 	"encoding/xml"
 	"io"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 type checkstyleFile struct {
@@ -22,7 +22,7 @@ type checkstyleError struct {
 
 // Checkstyle writes the checkstyle XML format many CI systems read: a file
 // element per file, an error element per finding.
-func Checkstyle(w io.Writer, ds []lint.Diagnostic) error {
+func Checkstyle(w io.Writer, ds []engine.Diagnostic) error {
 	var doc struct {
 		XMLName xml.Name         `xml:"checkstyle"`
 		Version string           `xml:"version,attr"`
@@ -30,7 +30,7 @@ func Checkstyle(w io.Writer, ds []lint.Diagnostic) error {
 	}
 	doc.Version = "4.3"
 	for _, d := range ds {
-		if d.Severity == lint.Note {
+		if d.Severity == engine.Note {
 			continue // notes are for text and json
 		}
 		if n := len(doc.Files); n == 0 || doc.Files[n-1].Name != d.File {

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // gitlabIssue is one entry of a GitLab Code Quality report: the subset of
@@ -33,17 +33,17 @@ type gitlabLines struct {
 
 // gitlabSeverity maps a severity onto GitLab's scale (info, minor, major,
 // critical, blocker).
-var gitlabSeverity = map[lint.Severity]string{lint.Info: "info", lint.Warning: "major", lint.Error: "critical"}
+var gitlabSeverity = map[engine.Severity]string{engine.Info: "info", engine.Warning: "major", engine.Error: "critical"}
 
 // GitLab writes a GitLab Code Quality report: a JSON array of issues, each
 // with its check, the file relative to the repository, its lines and a
-// fingerprint that stays when lines move (lint.Fingerprint; findings that
+// fingerprint that stays when lines move (engine.Fingerprint; findings that
 // share one are told apart by their order, as GitLab needs them unique).
-func GitLab(w io.Writer, ds []lint.Diagnostic) error {
+func GitLab(w io.Writer, ds []engine.Diagnostic) error {
 	out := make([]gitlabIssue, 0, len(ds))
 	seen := map[string]int{}
 	for _, d := range ds {
-		fp := lint.Fingerprint(d)
+		fp := engine.Fingerprint(d)
 		if n := seen[fp]; n > 0 {
 			sum := sha256.Sum256([]byte(fp + "/" + strconv.Itoa(n)))
 			seen[fp]++

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/report"
 	"github.com/oomguard/oomguard/rules"
 )
@@ -21,7 +21,7 @@ import (
 func TestGitLab(t *testing.T) {
 	ds := lintTestdata(t)
 	// The same finding twice on different lines: one fingerprint each.
-	dup := lint.Diagnostic{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 1}, Check: "labels/severity", Severity: lint.Warning, Message: "same"}
+	dup := engine.Diagnostic{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 1}, Check: "labels/severity", Severity: engine.Warning, Message: "same"}
 	dup2 := dup
 	dup2.Pos.Line = 9
 	ds = append(ds, dup, dup2)
@@ -72,9 +72,9 @@ func TestGitLab(t *testing.T) {
 
 // TestGitLabSample pins the output for two findings.
 func TestGitLabSample(t *testing.T) {
-	ds := []lint.Diagnostic{
-		{File: "deploy/a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, End: rules.Pos{Line: 5, Col: 2}, Group: "g", Rule: "R", Check: "labels/severity", Severity: lint.Warning, Message: `alert "R" has no severity label`, Hint: "add labels: {severity: warning}"},
-		{File: "b.yaml", Pos: rules.Pos{Line: 10, Col: 1}, Check: "syntax/invalid", Severity: lint.Error, Message: "broken"},
+	ds := []engine.Diagnostic{
+		{File: "deploy/a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, End: rules.Pos{Line: 5, Col: 2}, Group: "g", Rule: "R", Check: "labels/severity", Severity: engine.Warning, Message: `alert "R" has no severity label`, Hint: "add labels: {severity: warning}"},
+		{File: "b.yaml", Pos: rules.Pos{Line: 10, Col: 1}, Check: "syntax/invalid", Severity: engine.Error, Message: "broken"},
 	}
 	var out bytes.Buffer
 	if err := report.GitLab(&out, ds); err != nil {
@@ -84,7 +84,7 @@ func TestGitLabSample(t *testing.T) {
   {
     "description": "alert \"R\" has no severity label (add labels: {severity: warning})",
     "check_name": "labels/severity",
-    "fingerprint": "` + lint.Fingerprint(ds[0]) + `",
+    "fingerprint": "` + engine.Fingerprint(ds[0]) + `",
     "severity": "major",
     "location": {
       "path": "deploy/a.yaml",
@@ -97,7 +97,7 @@ func TestGitLabSample(t *testing.T) {
   {
     "description": "broken",
     "check_name": "syntax/invalid",
-    "fingerprint": "` + lint.Fingerprint(ds[1]) + `",
+    "fingerprint": "` + engine.Fingerprint(ds[1]) + `",
     "severity": "critical",
     "location": {
       "path": "b.yaml",

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 type junitSuites struct {
@@ -47,7 +47,7 @@ type junitFailure struct {
 // format writes it, hint included. A run without findings is a report of
 // no tests. Nothing in it depends on the time, so the same findings give
 // the same bytes.
-func JUnit(w io.Writer, ds []lint.Diagnostic) error {
+func JUnit(w io.Writer, ds []engine.Diagnostic) error {
 	doc := junitSuites{Name: "oomguard lint"}
 	for _, d := range ds {
 		if n := len(doc.Suites); n == 0 || doc.Suites[n-1].Name != d.File {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/report"
 	"github.com/oomguard/oomguard/rules"
 )
@@ -68,8 +68,8 @@ func TestJUnitReader(t *testing.T) {
 		t.Skip("python3-junitparser is not installed (apt-get install python3-junitparser)")
 	}
 	ds := lintTestdata(t)
-	ds = append(ds, lint.Diagnostic{File: "a&b.yaml", Pos: rules.Pos{Line: 2, Col: 3}, Check: "labels/severity",
-		Severity: lint.Info, Message: `<"quoted"> & more`, Hint: "a hint"})
+	ds = append(ds, engine.Diagnostic{File: "a&b.yaml", Pos: rules.Pos{Line: 2, Col: 3}, Check: "labels/severity",
+		Severity: engine.Info, Message: `<"quoted"> & more`, Hint: "a hint"})
 	var out bytes.Buffer
 	if err := report.Write(&out, "junit", ds, report.Meta{}); err != nil {
 		t.Fatal(err)
@@ -125,9 +125,9 @@ func TestJUnitReader(t *testing.T) {
 
 // TestJUnitSample pins the report of two findings, and of none.
 func TestJUnitSample(t *testing.T) {
-	ds := []lint.Diagnostic{
-		{File: "deploy/a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, Check: "labels/severity", Severity: lint.Warning, Message: `alert "R" has no severity label`, Hint: "add labels: {severity: warning}"},
-		{File: "deploy/a.yaml", Pos: rules.Pos{Line: 10, Col: 1}, Check: "syntax/invalid", Severity: lint.Error, Message: "a < b"},
+	ds := []engine.Diagnostic{
+		{File: "deploy/a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, Check: "labels/severity", Severity: engine.Warning, Message: `alert "R" has no severity label`, Hint: "add labels: {severity: warning}"},
+		{File: "deploy/a.yaml", Pos: rules.Pos{Line: 10, Col: 1}, Check: "syntax/invalid", Severity: engine.Error, Message: "a < b"},
 	}
 	var out bytes.Buffer
 	if err := report.JUnit(&out, ds); err != nil {

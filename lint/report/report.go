@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // Formats this package writes.
@@ -21,18 +21,18 @@ var Formats = []string{"text", "json", "github", "checkstyle", "sarif", "gitlab"
 // Meta is what some formats say beside the diagnostics: SARIF describes
 // every check that ran, and the tool's version.
 type Meta struct {
-	Checks  []*lint.Check
+	Checks  []*engine.Check
 	Version string
 	// Source, when set, gives the text of a line of a file, and the text
 	// format shows it under each finding with a caret at the column.
 	Source func(file string, line int) ([]byte, bool)
 	// Edit, when set, gives the fix of a finding as an edit of its file's
 	// text, and SARIF carries it as the result's fix.
-	Edit func(lint.Diagnostic) (lint.TextEdit, bool)
+	Edit func(engine.Diagnostic) (engine.TextEdit, bool)
 }
 
 // Write writes diagnostics in a format.
-func Write(w io.Writer, format string, ds []lint.Diagnostic, meta Meta) error {
+func Write(w io.Writer, format string, ds []engine.Diagnostic, meta Meta) error {
 	switch format {
 	case "sarif":
 		return SARIF(w, ds, meta)
@@ -60,7 +60,7 @@ func Write(w io.Writer, format string, ds []lint.Diagnostic, meta Meta) error {
 //
 //	rules.yaml:5:15: info: regexp "kubelet" of label job matches one fixed string: use = (promql/static-regexp)
 //	    hint: job="kubelet"
-func Text(w io.Writer, ds []lint.Diagnostic) error {
+func Text(w io.Writer, ds []engine.Diagnostic) error {
 	var b strings.Builder
 	for _, d := range ds {
 		b.WriteString(d.String())
@@ -78,7 +78,7 @@ func Text(w io.Writer, ds []lint.Diagnostic) error {
 //	rules.yaml:4:16: warning: alert "high_memory" has no severity label (labels/severity)
 //	    4 |       - alert: high_memory
 //	      |                ^~~~~~~~~~~
-func TextWithSource(w io.Writer, ds []lint.Diagnostic, source func(string, int) ([]byte, bool)) error {
+func TextWithSource(w io.Writer, ds []engine.Diagnostic, source func(string, int) ([]byte, bool)) error {
 	var b strings.Builder
 	for _, d := range ds {
 		b.WriteString(d.String())
@@ -122,14 +122,14 @@ func TextWithSource(w io.Writer, ds []lint.Diagnostic, source func(string, int) 
 }
 
 // writeHint writes the hint of d, if it has one, on an indented line.
-func writeHint(b *strings.Builder, d lint.Diagnostic) {
+func writeHint(b *strings.Builder, d engine.Diagnostic) {
 	if d.Hint != "" {
 		fmt.Fprintf(b, "    hint: %s\n", d.Hint)
 	}
 }
 
 // hasExtent reports whether d spans some text: an end after its start.
-func hasExtent(d lint.Diagnostic) bool {
+func hasExtent(d engine.Diagnostic) bool {
 	return d.End.IsValid() && d.Pos.Less(d.End)
 }
 
@@ -148,7 +148,7 @@ type jsonDiagnostic struct {
 }
 
 // JSON writes an array of diagnostics.
-func JSON(w io.Writer, ds []lint.Diagnostic) error {
+func JSON(w io.Writer, ds []engine.Diagnostic) error {
 	out := make([]jsonDiagnostic, 0, len(ds))
 	for _, d := range ds {
 		end := d.End
@@ -166,13 +166,13 @@ func JSON(w io.Writer, ds []lint.Diagnostic) error {
 
 // GitHub writes workflow commands that annotate the lines in a pull
 // request.
-func GitHub(w io.Writer, ds []lint.Diagnostic) error {
+func GitHub(w io.Writer, ds []engine.Diagnostic) error {
 	var b strings.Builder
 	for _, d := range ds {
-		if d.Severity == lint.Note {
+		if d.Severity == engine.Note {
 			continue // notes are for text and json
 		}
-		level := map[lint.Severity]string{lint.Info: "notice", lint.Warning: "warning", lint.Error: "error"}[d.Severity]
+		level := map[engine.Severity]string{engine.Info: "notice", engine.Warning: "warning", engine.Error: "error"}[d.Severity]
 		// endColumn only counts on the line of the start.
 		var end string
 		switch {

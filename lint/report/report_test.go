@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/rules"
 )
 
-var sample = []lint.Diagnostic{
-	{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, End: rules.Pos{Line: 3, Col: 8}, Group: "g", Rule: "R", Check: "labels/severity", Severity: lint.Warning, Message: "alert \"R\" has no severity label", Hint: "add it"},
-	{File: "dir/b,c.yaml", Pos: rules.Pos{Line: 10, Col: 1}, Check: "syntax/invalid", Severity: lint.Error, Message: "100% broken\nsecond line"},
+var sample = []engine.Diagnostic{
+	{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, End: rules.Pos{Line: 3, Col: 8}, Group: "g", Rule: "R", Check: "labels/severity", Severity: engine.Warning, Message: "alert \"R\" has no severity label", Hint: "add it"},
+	{File: "dir/b,c.yaml", Pos: rules.Pos{Line: 10, Col: 1}, Check: "syntax/invalid", Severity: engine.Error, Message: "100% broken\nsecond line"},
 }
 
 func TestText(t *testing.T) {
@@ -80,8 +80,8 @@ func TestCheckstyle(t *testing.T) {
 // endColumn only on the line of the start.
 func TestGitHubMultiLine(t *testing.T) {
 	var b bytes.Buffer
-	d := lint.Diagnostic{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, End: rules.Pos{Line: 5, Col: 2}, Check: "c/d", Severity: lint.Info, Message: "m"}
-	if err := GitHub(&b, []lint.Diagnostic{d}); err != nil {
+	d := engine.Diagnostic{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, End: rules.Pos{Line: 5, Col: 2}, Check: "c/d", Severity: engine.Info, Message: "m"}
+	if err := GitHub(&b, []engine.Diagnostic{d}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "::notice file=a.yaml,line=3,col=7,endLine=5,title=c/d::m\n"; b.String() != want {
@@ -97,11 +97,11 @@ func TestTextWithSource(t *testing.T) {
 		l, ok := lines[n]
 		return []byte(l), ok
 	}
-	ds := []lint.Diagnostic{
-		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 23}, Check: "labels/severity", Severity: lint.Warning, Message: "m"},
-		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 11}, End: rules.Pos{Line: 2, Col: 20}, Check: "labels/x", Severity: lint.Warning, Message: "span"},
-		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 23}, End: rules.Pos{Line: 4, Col: 1}, Check: "labels/y", Severity: lint.Warning, Message: "lines"},
-		{File: "a.yaml", Pos: rules.Pos{Line: 9, Col: 1}, Check: "files/no-rules", Severity: lint.Warning, Message: "no line"},
+	ds := []engine.Diagnostic{
+		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 23}, Check: "labels/severity", Severity: engine.Warning, Message: "m"},
+		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 11}, End: rules.Pos{Line: 2, Col: 20}, Check: "labels/x", Severity: engine.Warning, Message: "span"},
+		{File: "a.yaml", Pos: rules.Pos{Line: 2, Col: 23}, End: rules.Pos{Line: 4, Col: 1}, Check: "labels/y", Severity: engine.Warning, Message: "lines"},
+		{File: "a.yaml", Pos: rules.Pos{Line: 9, Col: 1}, Check: "files/no-rules", Severity: engine.Warning, Message: "no line"},
 	}
 	var b bytes.Buffer
 	if err := TextWithSource(&b, ds, src); err != nil {

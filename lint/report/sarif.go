@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 // SARIF 2.1.0 (OASIS), the subset oomguard fills. Code-scanning services
@@ -116,7 +116,7 @@ type sarifLogicalLocation struct {
 
 // SARIF writes a SARIF 2.1.0 log of one run, with every check of meta as a
 // rule of the driver.
-func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
+func SARIF(w io.Writer, ds []engine.Diagnostic, meta Meta) error {
 	index := map[string]int{}
 	rules := make([]sarifRule, 0, len(meta.Checks))
 	for _, c := range meta.Checks {
@@ -131,7 +131,7 @@ func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
 	}
 	results := make([]sarifResult, 0, len(ds))
 	for _, d := range ds {
-		if d.Severity == lint.Note {
+		if d.Severity == engine.Note {
 			continue // notes are for text and json
 		}
 		i, ok := index[d.Check]
@@ -158,7 +158,7 @@ func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
 					Region:           region(d),
 				},
 			}},
-			PartialFingerprints: map[string]string{"oomguard/v1": lint.Fingerprint(d)},
+			PartialFingerprints: map[string]string{"oomguard/v1": engine.Fingerprint(d)},
 		}
 		if meta.Edit != nil {
 			if e, ok := meta.Edit(d); ok {
@@ -200,11 +200,11 @@ func SARIF(w io.Writer, ds []lint.Diagnostic, meta Meta) error {
 	return enc.Encode(log)
 }
 
-func sarifLevel(s lint.Severity) string {
+func sarifLevel(s engine.Severity) string {
 	switch s {
-	case lint.Error:
+	case engine.Error:
 		return "error"
-	case lint.Warning:
+	case engine.Warning:
 		return "warning"
 	}
 	return "note"
@@ -222,7 +222,7 @@ func fileURI(path string) string {
 }
 
 // region is where d is: its start, and its end when it has an extent.
-func region(d lint.Diagnostic) sarifRegion {
+func region(d engine.Diagnostic) sarifRegion {
 	r := sarifRegion{StartLine: max(d.Pos.Line, 1), StartColumn: d.Pos.Col}
 	if hasExtent(d) {
 		r.EndLine, r.EndColumn = d.End.Line, d.End.Col
@@ -232,7 +232,7 @@ func region(d lint.Diagnostic) sarifRegion {
 
 // offUnlessPolicy is a policy check's default "enabled": false; nil (true,
 // SARIF's default) for the others.
-func offUnlessPolicy(c *lint.Check) *bool {
+func offUnlessPolicy(c *engine.Check) *bool {
 	if !c.Policy {
 		return nil
 	}

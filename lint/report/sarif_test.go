@@ -10,29 +10,29 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/report"
 	"github.com/oomguard/oomguard/rules"
 )
 
 // lintTestdata lints every check's testdata, for findings of every kind.
-func lintTestdata(t *testing.T) []lint.Diagnostic {
+func lintTestdata(t *testing.T) []engine.Diagnostic {
 	t.Helper()
 	files, errs, err := rules.LoadFiles([]string{"../checks/testdata/"}, nil, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := lint.Run(files, errs, checks.All(), nil)
+	ds := engine.Run(files, errs, checks.All(), nil)
 	if len(ds) < 100 {
 		t.Fatalf("only %d findings in the checks' testdata", len(ds))
 	}
 	// Paths SARIF must turn into URI references.
 	abs, _ := filepath.Abs("x/rules.yaml")
 	ds = append(ds,
-		lint.Diagnostic{File: abs, Pos: rules.Pos{Line: 1, Col: 1}, Check: "syntax/invalid", Severity: lint.Error, Message: "absolute"},
-		lint.Diagnostic{File: "dir with space/a:b#c.yaml", Pos: rules.Pos{Line: 2, Col: 3}, Check: "syntax/invalid", Severity: lint.Error, Message: "odd name"},
-		lint.Diagnostic{File: "<stdin>", Pos: rules.Pos{Line: 4, Col: 5}, Check: "files/no-rules", Severity: lint.Warning, Message: "from standard input"},
+		engine.Diagnostic{File: abs, Pos: rules.Pos{Line: 1, Col: 1}, Check: "syntax/invalid", Severity: engine.Error, Message: "absolute"},
+		engine.Diagnostic{File: "dir with space/a:b#c.yaml", Pos: rules.Pos{Line: 2, Col: 3}, Check: "syntax/invalid", Severity: engine.Error, Message: "odd name"},
+		engine.Diagnostic{File: "<stdin>", Pos: rules.Pos{Line: 4, Col: 5}, Check: "files/no-rules", Severity: engine.Warning, Message: "from standard input"},
 	)
 	return ds
 }
@@ -147,7 +147,7 @@ func checkIndexes(t *testing.T, sarif []byte) {
 // each, made in its file's text, gives the text lint --fix would write for
 // that finding alone.
 func TestSARIFFixes(t *testing.T) {
-	res, err := lint.Inputs(lint.Options{Inputs: []string{"../checks/testdata/"}, Checks: checks.All(), Source: true})
+	res, err := engine.Inputs(engine.Options{Inputs: []string{"../checks/testdata/"}, Checks: checks.All(), Source: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,18 +191,18 @@ func TestSARIFFixes(t *testing.T) {
 		}
 		// lint --fix of this finding alone: lint the file again for its
 		// Fix against this parse.
-		again, err := lint.Inputs(lint.Options{Inputs: []string{d.File}, Checks: checks.All(), Source: true})
+		again, err := engine.Inputs(engine.Options{Inputs: []string{d.File}, Checks: checks.All(), Source: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var one []lint.Diagnostic
+		var one []engine.Diagnostic
 		for _, a := range again.Diagnostics {
 			if a.Pos == d.Pos && a.Check == d.Check && a.Message == d.Message {
 				one = append(one, a)
 			}
 		}
 		g, _ := rules.Parse(d.File, src, rules.Options{})
-		want, _, err := lint.ApplyFixes(g, one)
+		want, _, err := engine.ApplyFixes(g, one)
 		if err != nil || want == nil {
 			t.Fatalf("%v: lint --fix makes nothing of it: %v", d, err)
 		}
@@ -234,22 +234,22 @@ func replace(src []byte, sl, sc, el, ec int, text string) []byte {
 // TestFingerprint: a finding keeps its fingerprint when lines move, and
 // findings that differ get different ones.
 func TestFingerprint(t *testing.T) {
-	a := lint.Diagnostic{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, Group: "g", Rule: "R", Check: "identity/duplicate-rule", Message: "duplicate of the rule at 8:13"}
+	a := engine.Diagnostic{File: "a.yaml", Pos: rules.Pos{Line: 3, Col: 7}, Group: "g", Rule: "R", Check: "identity/duplicate-rule", Message: "duplicate of the rule at 8:13"}
 	b := a
 	b.Pos.Line, b.Message = 30, "duplicate of the rule at 80:13"
-	if lint.Fingerprint(a) != lint.Fingerprint(b) {
+	if engine.Fingerprint(a) != engine.Fingerprint(b) {
 		t.Errorf("fingerprint changed when the lines moved")
 	}
-	for _, change := range []func(*lint.Diagnostic){
-		func(d *lint.Diagnostic) { d.File = "b.yaml" },
-		func(d *lint.Diagnostic) { d.Group = "h" },
-		func(d *lint.Diagnostic) { d.Rule = "S" },
-		func(d *lint.Diagnostic) { d.Check = "identity/alert-name" },
-		func(d *lint.Diagnostic) { d.Message = "other" },
+	for _, change := range []func(*engine.Diagnostic){
+		func(d *engine.Diagnostic) { d.File = "b.yaml" },
+		func(d *engine.Diagnostic) { d.Group = "h" },
+		func(d *engine.Diagnostic) { d.Rule = "S" },
+		func(d *engine.Diagnostic) { d.Check = "identity/alert-name" },
+		func(d *engine.Diagnostic) { d.Message = "other" },
 	} {
 		c := a
 		change(&c)
-		if lint.Fingerprint(c) == lint.Fingerprint(a) {
+		if engine.Fingerprint(c) == engine.Fingerprint(a) {
 			t.Errorf("%+v has the fingerprint of %+v", c, a)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/internal/astwalk"
-	"github.com/oomguard/oomguard/lint"
+	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/lint/intern"
 	"github.com/oomguard/oomguard/lint/labelflow"
 	"github.com/oomguard/oomguard/rules"
@@ -75,15 +75,15 @@ func PosOf(p rules.Pos) Pos { return Pos{int32(p.Line), int32(p.Col)} }
 // Pos returns the position.
 func (p Pos) Pos() rules.Pos { return rules.Pos{Line: int(p.line), Col: int(p.col)} }
 
-// Span is a lint.Span with its end worked out (lint.FileContext.Span), in
+// Span is a engine.Span with its end worked out (engine.FileContext.Span), in
 // half the room.
 type Span struct{ start, end Pos }
 
 // SpanOf returns sp, whose end is worked out, in half the room.
-func SpanOf(sp lint.Span) Span { return Span{PosOf(sp.Start), PosOf(sp.End)} }
+func SpanOf(sp engine.Span) Span { return Span{PosOf(sp.Start), PosOf(sp.End)} }
 
 // Span returns the span.
-func (s Span) Span() lint.Span { return lint.Span{Start: s.start.Pos(), End: s.end.Pos()} }
+func (s Span) Span() engine.Span { return engine.Span{Start: s.start.Pos(), End: s.end.Pos()} }
 
 // Start returns where the span starts.
 func (s Span) Start() rules.Pos { return s.start.Pos() }
@@ -92,13 +92,13 @@ type key struct{}
 
 // Of returns the summary of the file being checked, worked out once for
 // all the checks across files.
-func Of(c *lint.FileContext) *Summary {
+func Of(c *engine.FileContext) *Summary {
 	return c.Memo(key{}, func() any { return summarize(c) }).(*Summary)
 }
 
 // Keep is the File function of a check across files that needs only the
 // summaries.
-func Keep(c *lint.FileContext) { c.Keep(Of(c)) }
+func Keep(c *engine.FileContext) { c.Keep(Of(c)) }
 
 // Part is the summary of a file with what a check works out of the file
 // itself.
@@ -111,11 +111,11 @@ func (s *Summary) summary() *Summary { return s }
 
 // KeepWith keeps the summary of the file being checked with own, the
 // check's own part of the file.
-func KeepWith[T any](c *lint.FileContext, own T) { c.Keep(Part[T]{Of(c), own}) }
+func KeepWith[T any](c *engine.FileContext, own T) { c.Keep(Part[T]{Of(c), own}) }
 
 // All returns the summaries the check kept (Keep or KeepWith), in the order
 // of the files.
-func All(c *lint.FilesContext) []*Summary {
+func All(c *engine.FilesContext) []*Summary {
 	var out []*Summary
 	for _, k := range c.Kept {
 		if s, ok := k.(interface{ summary() *Summary }); ok {
@@ -127,7 +127,7 @@ func All(c *lint.FilesContext) []*Summary {
 
 // Parts returns the parts the check kept with KeepWith, in the order of
 // the files.
-func Parts[T any](c *lint.FilesContext) []Part[T] {
+func Parts[T any](c *engine.FilesContext) []Part[T] {
 	var out []Part[T]
 	for _, k := range c.Kept {
 		if p, ok := k.(Part[T]); ok {
@@ -137,7 +137,7 @@ func Parts[T any](c *lint.FilesContext) []Part[T] {
 	return out
 }
 
-func summarize(c *lint.FileContext) *Summary {
+func summarize(c *engine.FileContext) *Summary {
 	f := c.File
 	in := intern.New()
 	flows := labelflow.NewBuilder(in)
@@ -158,7 +158,7 @@ func summarize(c *lint.FileContext) *Summary {
 			if rs.Alert {
 				namePos = r.Alert.Pos
 			}
-			rs.NameSpan = SpanOf(c.Span(g, r, lint.At(namePos)))
+			rs.NameSpan = SpanOf(c.Span(g, r, engine.At(namePos)))
 			if rs.Record != "" {
 				rs.Labels = in.Names(keys(r.Labels))
 			}
@@ -176,7 +176,7 @@ func summarize(c *lint.FileContext) *Summary {
 // summarizeExpr fills in the names a rule's expression selects and its
 // longest window; selectors is room for the names while they are
 // collected, returned for the next rule.
-func summarizeExpr(c *lint.FileContext, g *rules.Group, r *rules.Rule, rs *Rule, in *intern.Interner, selectors []Selector) []Selector {
+func summarizeExpr(c *engine.FileContext, g *rules.Group, r *rules.Rule, rs *Rule, in *intern.Interner, selectors []Selector) []Selector {
 	at := c.File.Positions(r.Expr)
 	astwalk.Inspect(r.Parsed, func(n parser.Node, _ []parser.Node) error {
 		switch n := n.(type) {
@@ -199,12 +199,12 @@ func summarizeExpr(c *lint.FileContext, g *rules.Group, r *rules.Rule, rs *Rule,
 
 // ExprSpan returns the span of node n of rule r's expression, whose
 // positions at gives (rules.File.Positions).
-func ExprSpan(c *lint.FileContext, g *rules.Group, r *rules.Rule, at func(int) rules.Pos, n parser.Node) Span {
+func ExprSpan(c *engine.FileContext, g *rules.Group, r *rules.Rule, at func(int) rules.Pos, n parser.Node) Span {
 	pr := n.PositionRange()
 	start, end := int(pr.Start), int(pr.End)
-	sp := lint.At(at(start))
+	sp := engine.At(at(start))
 	if start >= 0 && end >= start && end <= len(r.Expr.Value) {
-		sp = lint.Span{Start: at(start), End: at(end)}
+		sp = engine.Span{Start: at(start), End: at(end)}
 	}
 	return SpanOf(c.Span(g, r, sp))
 }
@@ -220,7 +220,7 @@ type recordingKey struct{}
 // RecordingRules maps a recorded name to the rules of the files that record
 // it, in the order of the files; it is built once for all the checks
 // across files.
-func RecordingRules(c *lint.FilesContext) map[string][]Recorded {
+func RecordingRules(c *engine.FilesContext) map[string][]Recorded {
 	return c.Memo(recordingKey{}, func() any {
 		out := map[string][]Recorded{}
 		for _, s := range All(c) {
@@ -238,7 +238,7 @@ func RecordingRules(c *lint.FilesContext) map[string][]Recorded {
 // LabelSets returns label sets that follow the recording rules of the
 // files. Each check has its own: they are not safe for use by several
 // goroutines at once.
-func LabelSets(c *lint.FilesContext) *labelflow.Sets {
+func LabelSets(c *engine.FilesContext) *labelflow.Sets {
 	recorded := RecordingRules(c)
 	return labelflow.NewSets(func(name string) []labelflow.Recording {
 		rs := recorded[name]

@@ -1,4 +1,4 @@
-package lint_test
+package engine_test
 
 import (
 	"errors"
@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oomguard/oomguard/lint"
 	"github.com/oomguard/oomguard/lint/checks"
+	"github.com/oomguard/oomguard/lint/engine"
 )
 
 func write(t *testing.T, path, text string) {
@@ -39,7 +39,7 @@ func TestInputs(t *testing.T) {
 }
 `)
 	var fixed []string
-	res, err := lint.Inputs(lint.Options{
+	res, err := engine.Inputs(engine.Options{
 		Inputs: []string{"mixin.libsonnet", "rules"},
 		Checks: checks.All(),
 		Fix:    true,
@@ -76,21 +76,21 @@ func TestInputs(t *testing.T) {
 	}
 
 	// What the baseline holds is not reported.
-	res2, err := lint.Inputs(lint.Options{Inputs: []string{"mixin.libsonnet", "rules"}, Checks: checks.All(), Baseline: lint.NewBaseline(res.Diagnostics[:1])})
+	res2, err := engine.Inputs(engine.Options{Inputs: []string{"mixin.libsonnet", "rules"}, Checks: checks.All(), Baseline: engine.NewBaseline(res.Diagnostics[:1])})
 	if err != nil || res2.Accepted != 1 || res2.Gone != 0 || len(res2.Diagnostics) != len(res.Diagnostics)-1 {
 		t.Errorf("baseline: %v, %d accepted, %d gone, %d findings", err, res2.Accepted, res2.Gone, len(res2.Diagnostics))
 	}
 
 	// Nothing left after the config's globs.
-	cfg := lint.DefaultConfig()
-	g, _ := lint.ParseGlob("other/**")
-	cfg.Include = []lint.Glob{g}
-	if _, err := lint.Inputs(lint.Options{Inputs: []string{"rules"}, Checks: checks.All(), Config: cfg}); !errors.Is(err, lint.ErrNoFiles) {
+	cfg := engine.DefaultConfig()
+	g, _ := engine.ParseGlob("other/**")
+	cfg.Include = []engine.Glob{g}
+	if _, err := engine.Inputs(engine.Options{Inputs: []string{"rules"}, Checks: checks.All(), Config: cfg}); !errors.Is(err, engine.ErrNoFiles) {
 		t.Errorf("include: %v", err)
 	}
 	// A ref that is not a commit.
-	var se *lint.SinceError
-	if _, err := lint.Inputs(lint.Options{Inputs: []string{"rules"}, Checks: checks.All(), Since: "no-such-ref"}); !errors.As(err, &se) {
+	var se *engine.SinceError
+	if _, err := engine.Inputs(engine.Options{Inputs: []string{"rules"}, Checks: checks.All(), Since: "no-such-ref"}); !errors.As(err, &se) {
 		t.Errorf("since: %v", err)
 	}
 }
