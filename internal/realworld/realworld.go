@@ -47,6 +47,9 @@ const (
 	TestRules Kind = "test-rules"
 	// Licence is the upstream licence.
 	Licence Kind = "licence"
+	// Jsonnet is upstream jsonnet the set's rendered rules come from,
+	// unchanged, for linting the mixin as its authors write it.
+	Jsonnet Kind = "jsonnet"
 	// Side is a file written here beside the upstream files (findings'
 	// reasons, for example). It is not upstream and carries no digest.
 	Side Kind = "side"
@@ -192,7 +195,7 @@ func (f File) validate() error {
 		return fmt.Errorf("file %q is not a clean path inside the set", f.Path)
 	}
 	switch f.Kind {
-	case Rules, TestRules, Test, Licence:
+	case Rules, TestRules, Test, Licence, Jsonnet:
 		if len(f.SHA256) != 64 || strings.Trim(f.SHA256, "0123456789abcdef") != "" {
 			return fmt.Errorf("%s: sha256 %q is not 64 lower-case hex digits", f.Path, f.SHA256)
 		}
@@ -201,7 +204,7 @@ func (f File) validate() error {
 			return fmt.Errorf("%s: a side file has no digest (-), not %q", f.Path, f.SHA256)
 		}
 	default:
-		return fmt.Errorf("%s: kind %q is not one of rules, test-rules, test, licence, side", f.Path, f.Kind)
+		return fmt.Errorf("%s: kind %q is not one of rules, test-rules, test, licence, jsonnet, side", f.Path, f.Kind)
 	}
 	if f.Origin == "" {
 		return fmt.Errorf("%s: no origin", f.Path)
