@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/oomguard/oomguard/jsonnet"
 	"github.com/oomguard/oomguard/rules"
@@ -18,6 +19,7 @@ func isJsonnet(path string) bool {
 // loadMixin evaluates a mixin and loads its rules. A mixin that does not
 // evaluate is a load error at jsonnet's position.
 func loadMixin(path string, opts jsonnet.MixinOptions) (*rules.File, rules.ErrorList) {
+	mixinEvaluations.Add(1)
 	f, errs, err := jsonnet.LoadMixin(path, opts)
 	var ee *jsonnet.EvalError
 	switch {
@@ -28,6 +30,10 @@ func loadMixin(path string, opts jsonnet.MixinOptions) (*rules.File, rules.Error
 	}
 	return f, errs
 }
+
+// mixinEvaluations counts the mixins evaluated, for the tests that hold a
+// run to one evaluation a mixin.
+var mixinEvaluations atomic.Int64
 
 // relocate moves findings in the evaluated rules of a mixin to its
 // jsonnet: to where the rule's (or else the group's) name is written
