@@ -235,11 +235,11 @@ func tokenStart(expr string, pe parser.ParseErr) int {
 }
 
 // validateTemplates parses the label and annotation templates of an
-// alerting rule as Prometheus does, and keeps each parse in Pair.Template
-// for the checks. A template that parses with every function it names
-// known to Prometheus, and defines no other template (whose name could
-// clash with the alert's), is valid without Prometheus's own parse; any
-// other is parsed by Prometheus, for its exact error.
+// alerting rule as Prometheus does. A template that parses with every
+// function it names known to Prometheus, and defines no other template
+// (whose name could clash with the alert's), is valid without Prometheus's
+// own parse, which builds its function map anew each time; any other is
+// parsed by Prometheus, for its exact error.
 func validateTemplates(d *decoder, r *Rule) {
 	check := func(m Map, what string) {
 		for i := range m {
@@ -247,9 +247,7 @@ func validateTemplates(d *decoder, r *Rule) {
 			if !strings.Contains(p.Value.Value, "{{") {
 				continue // no actions, nothing that can fail to parse
 			}
-			tmpl := ParseTemplate(p.Value.Value)
-			p.Template = tmpl
-			if tmpl.Tree != nil && len(tmpl.Trees) == 1 && tmpl.Trees["t"] == tmpl.Tree && knownFunctions(tmpl.Tree.Root) {
+			if tmpl := ParseTemplate(p.Value.Value); tmpl.Tree != nil && len(tmpl.Trees) == 1 && tmpl.Trees["t"] == tmpl.Tree && knownFunctions(tmpl.Tree.Root) {
 				continue
 			}
 			data := template.AlertTemplateData(map[string]string{}, map[string]string{}, "", promql.Sample{})

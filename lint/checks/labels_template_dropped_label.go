@@ -93,7 +93,7 @@ func templateRefsOf(c *engine.FileContext) []alertRefs {
 			}{{r.Labels, false}, {r.Annotations, true}} {
 				for _, p := range m.pairs {
 					at := c.File.Positions(p.Value)
-					for _, ref := range templateLabelRefs(p.Value.Value, p.Template) {
+					for _, ref := range templateLabelRefs(p.Value.Value) {
 						refs = append(refs, templateRef{annotation: m.annotation, key: in.Str(p.Key.Value), label: in.Str(ref.label),
 							span: summary.SpanOf(c.Span(g, r, engine.Span{Start: at(ref.offset), End: at(ref.end)}))})
 					}
@@ -122,14 +122,12 @@ type labelRef struct {
 // templateLabelRefs returns the labels a template reads from $labels,
 // with the offset of each first read, leaving out labels tested by an if
 // or a with.
-func templateLabelRefs(text string, tmpl *rules.Template) []labelRef {
+func templateLabelRefs(text string) []labelRef {
 	if !strings.Contains(text, "$labels") {
 		return nil
 	}
 	const defs = rules.TemplateDefs
-	if tmpl == nil {
-		tmpl = rules.ParseTemplate(text)
-	}
+	tmpl := rules.ParseTemplate(text)
 	t := tmpl.Tree
 	if t == nil {
 		return nil // the loader reports templates that do not parse

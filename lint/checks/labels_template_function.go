@@ -32,7 +32,7 @@ var LabelsTemplateFunction = &engine.Check{
 			what  string
 		}{{c.Rule.Labels, "label"}, {c.Rule.Annotations, "annotation"}} {
 			for _, p := range m.pairs {
-				for _, call := range badCalls(p.Value.Value, p.Template) {
+				for _, call := range badCalls(p.Value.Value) {
 					at := c.File.Positions(p.Value)
 					c.ReportSpan(engine.Span{Start: at(call.offset), End: at(call.offset + len(call.name))}, call.hint,
 						"%s %q calls %s with %s: it needs %s, so the %s renders as an error every time", m.what, p.Key.Value, call.name, plural(call.got, "argument"), call.want, m.what)
@@ -92,7 +92,7 @@ type badCall struct {
 // badCalls returns the calls of a template text whose number of arguments
 // the function does not take; none when the text does not parse (the
 // loader reports that).
-func badCalls(text string, tmpl *rules.Template) []badCall {
+func badCalls(text string) []badCall {
 	if !strings.Contains(text, "{{") {
 		return nil
 	}
@@ -100,9 +100,7 @@ func badCalls(text string, tmpl *rules.Template) []badCall {
 	// As Prometheus parses it: after the definitions of $labels, $value
 	// and the others.
 	const defs = rules.TemplateDefs
-	if tmpl == nil {
-		tmpl = rules.ParseTemplate(text)
-	}
+	tmpl := rules.ParseTemplate(text)
 	t := tmpl.Tree
 	if t == nil {
 		return nil
