@@ -18,6 +18,11 @@ import (
 // (each evaluates the rules once) and input samples.
 type testCost struct {
 	groups, steps, maxSteps, samples int
+	// The most values a group's input series expand to, blanks included:
+	// what the test runner's limit on input samples counts, and what
+	// promtool holds in memory.
+	maxExpanded int
+	maxExpandedGroup string
 	// The most samples a series has for each step of its group.
 	maxSamplesPerStep float64
 }
@@ -70,11 +75,13 @@ func costOf(t *testing.T, sets []string) testCost {
 			c.groups++
 			c.steps += steps
 			c.maxSteps = max(c.maxSteps, steps)
+			expanded := 0
 			for _, s := range g.InputSeries {
 				_, values, err := p2.ParseSeriesDesc(s.Series + " " + s.Values)
 				if err != nil {
 					t.Fatalf("%s: %s: %s: %v", name, g.Name, s.Series, err)
 				}
+				expanded += len(values)
 				n := 0
 				for _, v := range values {
 					if !v.Omitted {
@@ -84,10 +91,17 @@ func costOf(t *testing.T, sets []string) testCost {
 				c.samples += n
 				c.maxSamplesPerStep = max(c.maxSamplesPerStep, float64(n)/float64(steps))
 			}
+			if expanded > c.maxExpanded {
+				c.maxExpanded, c.maxExpandedGroup = expanded, g.Name
+			}
 		}
 	}
 	return c
 }
+
+// maxExpandedValues bounds what a group's input series expand to, blanks
+// included: a tenth of the test runner's default limit.
+const maxExpandedValues = 500_000
 
 // TestPackTestsStayBounded checks that the pack's tests do not grow with
 // the durations in the configuration: a for of 30 days or a window of a
@@ -98,10 +112,17 @@ func costOf(t *testing.T, sets []string) testCost {
 func TestPackTestsStayBounded(t *testing.T) {
 	check := func(what string, c testCost) {
 		t.Helper()
-		t.Logf("%s: %d groups, %d steps (at most %d in a group), %d samples (at most %.1f a step in a series)",
-			what, c.groups, c.steps, c.maxSteps, c.samples, c.maxSamplesPerStep)
+		t.Logf("%s: %d groups, %d steps (at most %d in a group), %d samples (at most %.1f a step in a series), at most %d values with blanks in a group (%s)",
+			what, c.groups, c.steps, c.maxSteps, c.samples, c.maxSamplesPerStep, c.maxExpanded, c.maxExpandedGroup)
 		if c.maxSteps > 45 || c.maxSamplesPerStep > 12 {
 			t.Errorf("%s: a group takes %d evaluation steps and a series %.1f samples a step; want at most 45 and 12", what, c.maxSteps, c.maxSamplesPerStep)
+		}
+		// Blanks cost as samples do (promtool expands them, and the
+		// runner's limit counts them): a group whose rate series are
+		// written 1m apart along a for of a year is over the limit with
+		// a handful of samples.
+		if c.maxExpanded > maxExpandedValues {
+			t.Errorf("%s: group %q's input series expand to %d values, blanks included; want at most %d", what, c.maxExpandedGroup, c.maxExpanded, maxExpandedValues)
 		}
 	}
 	base := costOf(t, nil)
@@ -124,7 +145,13 @@ func TestPackTestsStayBounded(t *testing.T) {
 		"alerts.ContainerMemoryLimitPredicted.horizon=30d", "rateWindow=1h", "cadvisorSampleMaxAge=1h")
 	for _, sets := range [][]string{
 		{"alerts.ContainerMemoryNearLimit.for=30d"},
+		{"alerts.ContainerMemoryNearLimit.for=1y"},
+		{"alerts.ContainerMemoryNearLimit.for=10y"},
+		{"alerts.ContainerMemoryNearLimit.for=100y"},
+		{"alerts.ContainerWithoutMemoryLimit.for=10y"},
 		{"alerts.ContainerOOMKilledRepeatedly.window=7d"},
+		{"alerts.ContainerOOMKilledRepeatedly.window=10y", "alerts.ContainerOOMKilled.window=10y", "alerts.ContainerProcessOOMKilled.window=10y", "alerts.ContainerProbablyOOMKilled.window=10y"},
+		{"rateWindow=10y"},
 		everything,
 	} {
 		c := costOf(t, sets)

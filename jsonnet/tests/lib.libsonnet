@@ -17,6 +17,13 @@ local u = import '../lib/utils.libsonnet';
 {
   // About how many evaluations a test group may take.
   steps:: 30,
+  // The limits the test runner puts on a test group by default
+  // (ruletest.DefaultEvalSteps and DefaultInputSamples): the few groups
+  // that need a fine step along a long for (a short window after a long
+  // for; rates, whose samples must be closer than their window) are
+  // refused over them, as a configuration no test can show working.
+  maxSteps:: 100000,
+  maxValues:: 5000000,
   // The steps groups are put at, in minutes.
   ladder:: [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080],
   // The grids samples are written at, in minutes: the ladder, and 15s and
@@ -26,15 +33,20 @@ local u = import '../lib/utils.libsonnet';
   grids:: [0.25, 0.5] + $.ladder,
 
   // step chooses E for a group whose story lasts span minutes at E = 1m
-  // and that cannot be read coarser than maxStep.
+  // and that cannot be read coarser than maxStep. Past the ladder's top (a
+  // week), the step is a whole number of weeks: every grid still divides
+  // it, and a group takes about `steps` evaluations however long its story
+  // (a for of ten years is read every 18 weeks).
   step(span, maxStep=null)::
-    local want = std.ceil(span / $.steps);
-    local fits = [l for l in $.ladder if l >= want];
-    local e = if std.length(fits) == 0 then $.ladder[std.length($.ladder) - 1] else fits[0];
-    if maxStep == null || e <= maxStep then e
-    else
-      local under = [l for l in $.ladder if l <= maxStep];
-      if std.length(under) == 0 then 1 else under[std.length(under) - 1],
+    local top = $.ladder[std.length($.ladder) - 1];
+    local up(m) = if m > top then top * std.ceil(m / top) else [l for l in $.ladder if l >= m][0];
+    local down(m) =
+      if m >= top then top * std.floor(m / top)
+      else
+        local under = [l for l in $.ladder if l <= m];
+        if std.length(under) == 0 then 1 else under[std.length(under) - 1];
+    local e = up(std.max(1, std.ceil(span / $.steps)));
+    if maxStep == null || e <= maxStep then e else down(maxStep),
 
   minutes(d):: u.seconds(d) / 60,
 
@@ -95,14 +107,15 @@ local u = import '../lib/utils.libsonnet';
         else if r.j == r.i then u.num(value(r, r.i))
         else if step(r) == 0 then u.num(value(r, r.i)) + 'x' + std.toString(r.j - r.i)
         else u.num(value(r, r.i)) + (if step(r) > 0 then '+' else '') + u.num(step(r)) + 'x' + std.toString(r.j - r.i);
-      local out = std.foldl(function(acc, r)
-        local gap = r.i - acc.next;
+      // Each run after the gap since the one before (indexes, not a fold:
+      // no chain of objects as deep as the runs are many).
+      local gapBefore(k) = all[k].i - (if k == 0 then 0 else all[k - 1].j + 1);
+      std.join(' ', std.flattenArrays([
+        local gap = gapBefore(k);
         if gap < 0 then error 'overlapping segments in a test series'
-        else acc {
-          parts+: (if gap == 0 then [] else if gap == 1 then ['_'] else ['_x' + std.toString(gap)]) + [write(r)],
-          next: r.j + 1,
-        }, all, { parts: [], next: 0 });
-      std.join(' ', out.parts),
+        else (if gap == 0 then [] else if gap == 1 then ['_'] else ['_x' + std.toString(gap)]) + [write(all[k])]
+        for k in std.range(0, std.length(all) - 1)
+      ])),
 
     // series is an input series: a gauge (burst 0), or the input of a rate
     // or of another function over a window of `burst` minutes.
@@ -139,7 +152,25 @@ local u = import '../lib/utils.libsonnet';
     local grid =
       if std.length(bursts) == 0 || E <= fine then E
       else std.foldl(std.max, [g for g in $.grids if g <= fine && E % g == 0], $.finest);
-    if std.length(times) == 0 then null else {
+    // What the group costs the test runner: evaluations, and the values
+    // its input series expand to, blanks included (the runner counts them
+    // as promtool holds them).
+    local steps = std.floor(end / E) + 1;
+    local values = (std.floor(end / grid) + 1) * std.length(b.input);
+    if std.length(times) == 0 then null
+    else if steps > $.maxSteps || values > $.maxValues then
+      error 'config: the pack\'s test "%s" (%s) cannot run with these durations: its story lasts %s and it needs an evaluation every %s and input samples every %s (%d evaluations, %d input values; the pack\'s tests run under limits of %d and %d): a short window or rateWindow cannot be tested along a for that long; make the for shorter or the window longer' % [
+        def.name,
+        std.join(', ', std.set([t.alert for t in alerts])),
+        u.duration(60 * end),
+        u.duration(60 * E),
+        u.duration(60 * grid),
+        steps,
+        values,
+        $.maxSteps,
+        $.maxValues,
+      ]
+    else {
       name: def.name,
       interval: u.duration(60 * grid),
       input_series: [

@@ -84,6 +84,31 @@ local l = import 'lib.libsonnet';
           }],
         },
       };
+    // The page cache scenario's container and series (two groups below).
+    // The working-set warning and the critical alert read gauges alone
+    // and are checked in a group of their own: their for can be long, and
+    // a group with rates in it writes samples a fraction of the rate window
+    // apart all along its story, so it must end when the alerts on rates
+    // have been checked.
+    local streamer = T.ctr('file-streamer', 'app');
+    // Usage at the limit: 40 of RSS, 980 of cache, all of it on the
+    // file lists (960 active, 20 inactive): no shared memory.
+    local pageCache(t) = memory(t, streamer, frac(1004), frac(40)) + ksmLimit(t, streamer) + [
+      t.series('container_memory_cache', T.cad(streamer), [l.seg(0, null, frac(980))]),
+      t.series('container_memory_total_active_file_bytes', T.cad(streamer), [l.seg(0, null, frac(960))]),
+      t.series('container_memory_total_inactive_file_bytes', T.cad(streamer), [l.seg(0, null, frac(20))]),
+      t.series('container_memory_usage_bytes', T.cad(streamer), [l.seg(0, null, L)]),
+    ];
+    local pageCacheLongest = std.max(forOf('ContainerMemoryLimitHits'), forOf('ContainerMemoryPressure'));
+    local pageCacheGauges = std.max(forOf('ContainerMemoryNearLimit'), forOf('ContainerMemoryAtLimit'));
+    // The /metrics/resource scenario's container and its gauges, from
+    // both endpoints.
+    local twoEndpointsCtr = T.ctr('two-endpoints', 'app');
+    local twoEndpointsResource = T.cadvisorBase + twoEndpointsCtr + { metrics_path: '/metrics/resource' };
+    local twoEndpoints(t) = memory(t, twoEndpointsCtr, frac(300), frac(200)) + ksmLimit(t, twoEndpointsCtr) + [
+      t.series('container_memory_working_set_bytes', twoEndpointsResource, [l.seg(0, null, frac(1020))]),
+    ];
+
     // Scenarios of several clusters need as many cluster names the
     // selectors accept: left out where they accept fewer (a selector of
     // one cluster, say).
@@ -148,18 +173,11 @@ local l = import 'lib.libsonnet';
       // no danger: the critical alert and the limit-hit warning stay
       // silent; the working-set warning fires where its threshold is below.
       {
-        local streamer = T.ctr('file-streamer', 'app'),
         name: 'page cache at the limit: a container streaming files',
-        span: W + std.max(forOf('ContainerMemoryNearLimit'), std.max(forOf('ContainerMemoryAtLimit'), forOf('ContainerMemoryLimitHits'))) + 5,
+        span: W + pageCacheLongest + 5,
         build(t):: {
-          local at = t.at(W + std.max(forOf('ContainerMemoryNearLimit'), std.max(forOf('ContainerMemoryAtLimit'), forOf('ContainerMemoryLimitHits')))) + t.E,
-          // Usage at the limit: 40 of RSS, 980 of cache, all of it on the
-          // file lists (960 active, 20 inactive): no shared memory.
-          input: memory(t, streamer, frac(1004), frac(40)) + ksmLimit(t, streamer) + [
-            t.series('container_memory_cache', T.cad(streamer), [l.seg(0, null, frac(980))]),
-            t.series('container_memory_total_active_file_bytes', T.cad(streamer), [l.seg(0, null, frac(960))]),
-            t.series('container_memory_total_inactive_file_bytes', T.cad(streamer), [l.seg(0, null, frac(20))]),
-            t.series('container_memory_usage_bytes', T.cad(streamer), [l.seg(0, null, L)]),
+          local at = t.at(W + pageCacheLongest) + t.E,
+          input: pageCache(t) + [
             t.series('container_memory_events_max_total', T.cad(streamer), [l.seg(0, null, 0, 600)], W),
             t.series('container_memory_failcnt', T.cad(streamer), [l.seg(0, null, 0)], W),
             // Half a percent of the time stalled in reclaim.
@@ -170,16 +188,22 @@ local l = import 'lib.libsonnet';
             { expr: n.unreclaimableRatio, at: at, exp: [T.sample(n.unreclaimableRatio, streamer, 40 / 1024)] },
           ],
           alerts: [
-            { alert: 'ContainerMemoryAtLimit', at: t.at(forOf('ContainerMemoryAtLimit')) + t.E, exp: expectIf(40 / 1024 > atLimit, 'ContainerMemoryAtLimit', streamer, 40 / 1024) },
-            { alert: 'ContainerMemoryAtLimit', at: at, exp: expectIf(40 / 1024 > atLimit, 'ContainerMemoryAtLimit', streamer, 40 / 1024) },
             { alert: 'ContainerMemoryLimitHits', at: at, exp: expectIf(40 / 1024 >= a.ContainerMemoryLimitHits.minRSSRatio, 'ContainerMemoryLimitHits', streamer { source: 'memory.events max' }, 10) },
             { alert: 'ContainerMemoryPressure', at: at, exp: expectIf(0.005 > a.ContainerMemoryPressure.threshold, 'ContainerMemoryPressure', streamer, 0.005) },
-            {
-              alert: 'ContainerMemoryNearLimit',
-              at: at,
-              local ratio = if c.memoryMetric == 'rss' then 40 / 1024 else 1004 / 1024,
-              exp: expectIf(ratio > near, 'ContainerMemoryNearLimit', streamer, ratio),
-            },
+          ],
+        },
+      },
+      {
+        name: 'page cache at the limit: the working-set warning and the critical alert',
+        span: pageCacheGauges + 5,
+        build(t):: {
+          local at = t.at(pageCacheGauges) + t.E,
+          input: pageCache(t),
+          local ratio = if c.memoryMetric == 'rss' then 40 / 1024 else 1004 / 1024,
+          alerts: [
+            { alert: 'ContainerMemoryAtLimit', at: t.at(forOf('ContainerMemoryAtLimit')) + t.E, exp: expectIf(40 / 1024 > atLimit, 'ContainerMemoryAtLimit', streamer, 40 / 1024) },
+            { alert: 'ContainerMemoryAtLimit', at: at, exp: expectIf(40 / 1024 > atLimit, 'ContainerMemoryAtLimit', streamer, 40 / 1024) },
+            { alert: 'ContainerMemoryNearLimit', at: at, exp: expectIf(ratio > near, 'ContainerMemoryNearLimit', streamer, ratio) },
           ],
         },
       },
@@ -584,29 +608,32 @@ local l = import 'lib.libsonnet';
 
       // The kubelet serves working set and CPU usage on /metrics/resource
       // too, with fewer labels (no image). Only /metrics/cadvisor counts.
+      // The working-set warning, whose for can be long, is checked in a
+      // group without the rates (see the page cache scenario).
       {
-        local ctr = T.ctr('two-endpoints', 'app'),
-        local resource = T.cadvisorBase + ctr + { metrics_path: '/metrics/resource' },
         name: 'the kubelet\'s /metrics/resource beside /metrics/cadvisor',
-        span: W + forOf('ContainerMemoryNearLimit') + 5,
+        span: W + 5,
         build(t):: {
-          local at = t.at(W + forOf('ContainerMemoryNearLimit')) + t.E,
-          input: memory(t, ctr, frac(300), frac(200)) + ksmLimit(t, ctr) + [
-            t.series('container_memory_working_set_bytes', resource, [l.seg(0, null, frac(1020))]),
-            t.series('container_cpu_usage_seconds_total', T.cad(ctr), [l.seg(0, null, 0, 30)], W),
-            t.series('container_cpu_usage_seconds_total', resource, [l.seg(0, null, 0, 57)], W),
+          local at = t.at(W) + t.E,
+          input: twoEndpoints(t) + [
+            t.series('container_cpu_usage_seconds_total', T.cad(twoEndpointsCtr), [l.seg(0, null, 0, 30)], W),
+            t.series('container_cpu_usage_seconds_total', twoEndpointsResource, [l.seg(0, null, 0, 57)], W),
           ],
           exprs: [
-            { expr: n.workingSet, at: at, exp: [T.sample(n.workingSet, ctr, frac(300))] },
-            { expr: n.cpuUsage, at: at, exp: [T.sample(n.cpuUsage, ctr, 0.5)] },
+            { expr: n.workingSet, at: at, exp: [T.sample(n.workingSet, twoEndpointsCtr, frac(300))] },
+            { expr: n.cpuUsage, at: at, exp: [T.sample(n.cpuUsage, twoEndpointsCtr, 0.5)] },
           ],
+        },
+      },
+      {
+        name: 'the kubelet\'s /metrics/resource beside /metrics/cadvisor: the working-set warning',
+        span: forOf('ContainerMemoryNearLimit') + 5,
+        build(t):: {
+          local at = t.at(forOf('ContainerMemoryNearLimit')) + t.E,
+          input: twoEndpoints(t),
+          local ratio = if c.memoryMetric == 'rss' then 200 / 1024 else 300 / 1024,
           alerts: [
-            {
-              alert: 'ContainerMemoryNearLimit',
-              at: at,
-              local ratio = if c.memoryMetric == 'rss' then 200 / 1024 else 300 / 1024,
-              exp: expectIf(ratio > near, 'ContainerMemoryNearLimit', ctr, ratio),
-            },
+            { alert: 'ContainerMemoryNearLimit', at: at, exp: expectIf(ratio > near, 'ContainerMemoryNearLimit', twoEndpointsCtr, ratio) },
           ],
         },
       },
