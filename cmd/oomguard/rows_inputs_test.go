@@ -180,6 +180,36 @@ var rows = []row{
 		exit: 0, want: `\[7d\]`,
 	},
 	{
+		name: "generate --set alerts.ContainerMemoryNearLimit.for=1y",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerMemoryNearLimit.for=1y"}
+		},
+		exit: 0, want: `(?m)^ +for: 1y$`,
+	},
+	{
+		name: "generate --set alerts.ContainerMemoryNearLimit.for=10y",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerMemoryNearLimit.for=10y"}
+		},
+		exit: 0, want: `(?m)^ +for: 10y$`,
+	},
+	{
+		name: "generate --set alerts.ContainerOOMKilledRepeatedly.window=10y",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerOOMKilledRepeatedly.window=10y"}
+		},
+		exit: 0, want: `\[10y\]`,
+	},
+	{
+		// A rate checked along a for of a year needs samples closer than
+		// the rate window all along it: refused at once, the test named.
+		name: "generate --set alerts.ContainerMemoryLimitHits.for=1y",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerMemoryLimitHits.for=1y"}
+		},
+		exit: 2, want: `^oomguard: the pack's test "[^"]+" \(ContainerMemoryLimitHits\) cannot run with these durations: .*make the for shorter or the window longer\n$`,
+	},
+	{
 		name: "generate --mixin: std.repeat of a large string",
 		setup: func(t *testing.T, dir string) []string {
 			write(t, dir, "m/mixin.libsonnet", mixinOf("std.repeat('abcdefgh', 1000000000)"))
