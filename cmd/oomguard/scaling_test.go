@@ -36,6 +36,9 @@ func BenchmarkLintScaling(b *testing.B) {
 			return ruleOf(orJoins(n, g))
 		}},
 		{"duplicate-regexps/alternatives", []int{100, 1000, 10_000}, sameNamed},
+		// identity/duplicate-rule compares rules of one name: each pins
+		// job to its own value, as a rule per team or per job does.
+		{"same-name/rules", []int{100, 1000, 10_000}, sameNamePinned},
 	}
 	all := checks.All()
 	for _, c := range cases {
@@ -67,5 +70,16 @@ func longLineRules(n int) string {
 		fmt.Fprintf(&b, `{"record":"r%d","expr":"sum by (job) (rate(x_total{job=\"a\"}[5m])) + bad(("}`, i)
 	}
 	b.WriteString("]}]}\n")
+	return b.String()
+}
+
+// sameNamePinned is a rule file of n recording rules of one name, each
+// pinning job to a value of its own: no two write the same series.
+func sameNamePinned(n int) string {
+	var b strings.Builder
+	b.WriteString("groups:\n- name: g\n  rules:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - record: job:x:sum\n    expr: sum by (job) (rate(x_total{job=\"j%d\"}[5m]))\n", i)
+	}
 	return b.String()
 }

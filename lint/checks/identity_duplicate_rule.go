@@ -28,23 +28,53 @@ var IdentityDuplicateRule = &engine.Check{
 		summary.KeepWith(c, identitiesOf(c))
 	},
 	Files: func(c *engine.FilesContext) {
-		type seen struct {
-			file string
-			pos  rules.Pos
-			id   *identity
-			rule *summary.Rule
-		}
 		ls := summary.LabelSets(c)
-		byKey := map[string][]seen{}
-		for _, p := range summary.Parts[[]identity](c) {
+		parts := summary.Parts[[]identity](c)
+		// Rules of one key (kind, name, static labels) are compared with
+		// each other, each with those before it, in the order of the
+		// files. Many rules of one name usually pin a label to values of
+		// their own (job="a", job="b"): comparing each with every other
+		// was quadratic. Each key's rules are indexed by the values of the
+		// label most of them pin (the pivot), and a rule is compared only
+		// with those before it that pin the pivot to one of its values or
+		// do not pin it: the others certainly write other series
+		// (matchers.FixedValues), and were skipped by the comparison
+		// anyway. The findings are the same; the work is linear in the
+		// rules when they all pin the pivot.
+		buckets := map[string]*dupBucket{}
+		for _, p := range parts {
+			for i := range p.Rules {
+				key := p.Own[i].key(&p.Rules[i])
+				b := buckets[key]
+				if b == nil {
+					b = &dupBucket{}
+					buckets[key] = b
+				}
+				b.size++
+				if b.size == 2 {
+					b.pinned = map[string]int{}
+					b.count(b.first)
+				}
+				if b.size >= 2 {
+					b.count(&p.Own[i])
+				} else {
+					b.first = &p.Own[i]
+				}
+			}
+		}
+		for _, b := range buckets {
+			b.choosePivot()
+		}
+		for _, p := range parts {
 			for i := range p.Rules {
 				r, id := &p.Rules[i], &p.Own[i]
-				key := id.key(r)
+				b := buckets[id.key(r)]
 				kind := "recording rule"
 				if r.Alert {
 					kind = "alert"
 				}
-				for _, w := range byKey[key] {
+				for _, j := range b.candidates(id) {
+					w := &b.seen[j]
 					if disjointValues(w.id, id) || otherLabels(ls, w.rule, r) {
 						continue // not the same series, whatever the matchers say
 					}
@@ -66,10 +96,115 @@ var IdentityDuplicateRule = &engine.Check{
 						break
 					}
 				}
-				byKey[key] = append(byKey[key], seen{p.Path, r.NameSpan.Start(), id, r})
+				b.add(dupSeen{p.Path, r.NameSpan.Start(), id, r})
 			}
 		}
 	},
+}
+
+// dupNoIndex turns the index off: every rule is compared with every one
+// before it of its key, as the tests compare.
+var dupNoIndex = false
+
+// dupSeen is a rule identity/duplicate-rule has gone past.
+type dupSeen struct {
+	file string
+	pos  rules.Pos
+	id   *identity
+	rule *summary.Rule
+}
+
+// dupBucket holds the rules of one key, indexed by the values of a label
+// most of them pin to values written out (the pivot).
+type dupBucket struct {
+	size  int
+	first *identity
+	// pinned counts the rules that pin each label, to choose the pivot.
+	pinned map[string]int
+	pivot  string
+	seen   []dupSeen
+	// byValue holds the rules that pin the pivot, by value; open those
+	// that do not (indexes in seen, in order).
+	byValue map[string][]int
+	open    []int
+}
+
+// count counts the labels an identity pins.
+func (b *dupBucket) count(id *identity) {
+	if id.outputs == nil {
+		return
+	}
+	static := id.static.All()
+	for _, l := range id.outputs.Labels() {
+		if slices.Contains(static, l) {
+			continue // DisjointOutputs does not tell series apart by it
+		}
+		if _, ok := id.outputs.FixedValues(l); ok {
+			b.pinned[l]++
+		}
+	}
+}
+
+// choosePivot chooses the label most rules pin (the first by name of
+// those), when at least two do.
+func (b *dupBucket) choosePivot() {
+	if dupNoIndex {
+		return
+	}
+	best := 1
+	for l, n := range b.pinned {
+		if n > best || n == best && b.pivot != "" && l < b.pivot {
+			b.pivot, best = l, n
+		}
+	}
+	if b.pivot != "" {
+		b.byValue = map[string][]int{}
+	}
+}
+
+// candidates returns, in order, the rules before id it may write the
+// same series as: all of them, or without a pivot those that pin it to
+// one of id's values or do not pin it.
+func (b *dupBucket) candidates(id *identity) []int {
+	vals, ok := b.pinnedValues(id)
+	if !ok {
+		all := make([]int, len(b.seen))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	out := slices.Clone(b.open)
+	for _, v := range vals {
+		out = append(out, b.byValue[v]...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// pinnedValues returns the values id pins the pivot to.
+func (b *dupBucket) pinnedValues(id *identity) ([]string, bool) {
+	if b.pivot == "" || id.outputs == nil || slices.Contains(id.static.All(), b.pivot) {
+		return nil, false
+	}
+	return id.outputs.FixedValues(b.pivot)
+}
+
+// add indexes a rule once it has been compared.
+func (b *dupBucket) add(s dupSeen) {
+	i := len(b.seen)
+	b.seen = append(b.seen, s)
+	if b.pivot == "" {
+		return
+	}
+	vals, ok := b.pinnedValues(s.id)
+	if !ok {
+		b.open = append(b.open, i)
+		return
+	}
+	for _, v := range slices.Compact(slices.Sorted(slices.Values(vals))) {
+		b.byValue[v] = append(b.byValue[v], i)
+	}
 }
 
 // identity is what identity/duplicate-rule keeps of a rule besides its

@@ -64,6 +64,46 @@ func (o *Outputs) constraint(l string) [][]*labels.Matcher {
 	return o.matchers[i]
 }
 
+// Labels returns the names of the labels the Outputs know a constraint
+// of, sorted.
+func (o *Outputs) Labels() []string {
+	if o == nil {
+		return nil
+	}
+	out := make([]string, len(o.labels))
+	for i, ol := range o.labels {
+		out[i] = ol.name
+	}
+	return out
+}
+
+// FixedValues returns values that label l certainly takes one of in the
+// series the expression returns, when each alternative of its constraint
+// pins l to values written out (= or =~"a|b|c"), and false otherwise. Two
+// Outputs whose FixedValues of a label not set by static labels have no
+// value in common are disjoint: DisjointOutputs says Yes for them, so
+// that those who compare many Outputs can leave such pairs out first.
+func (o *Outputs) FixedValues(l string) ([]string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	var out []string
+	for _, alt := range o.constraint(l) {
+		found := false
+		for _, m := range alt {
+			if vals, ok := fixedValues(m); ok {
+				out = append(out, vals...)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
 func matchersOf(alternatives [][]matcherSpec) [][]*labels.Matcher {
 	var out [][]*labels.Matcher
 	for _, alt := range alternatives {
