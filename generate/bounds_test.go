@@ -21,7 +21,7 @@ type testCost struct {
 	// The most values a group's input series expand to, blanks included:
 	// what the test runner's limit on input samples counts, and what
 	// promtool holds in memory.
-	maxExpanded int
+	maxExpanded      int
 	maxExpandedGroup string
 	// The most samples a series has for each step of its group.
 	maxSamplesPerStep float64
