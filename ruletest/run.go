@@ -54,6 +54,10 @@ type Options struct {
 	// instead of leaving out the rules no assertion reads that provably
 	// cannot fail (see prune). Verdicts are the same either way.
 	Exhaustive bool
+	// Progress, when set, is told how many of the test groups to run are
+	// done: once when the test files are read, then after each group, one
+	// call at a time.
+	Progress func(done, total int)
 }
 
 // Report is the outcome of a run, file by file in the order given.
@@ -253,6 +257,17 @@ func run(src source, paths []string, opts Options) (*Report, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(jobs))
+	var progressMu sync.Mutex
+	done := 0
+	progress := func(n int) {
+		if opts.Progress != nil {
+			progressMu.Lock()
+			done += n
+			opts.Progress(done, len(jobs))
+			progressMu.Unlock()
+		}
+	}
+	progress(0)
 	next := make(chan *groupJob)
 	var wg sync.WaitGroup
 	for range workers {
@@ -261,6 +276,7 @@ func run(src source, paths []string, opts Options) (*Report, error) {
 				start := time.Now()
 				j.report.Failures = j.run(c)
 				j.report.Duration = time.Since(start)
+				progress(1)
 			}
 		})
 	}

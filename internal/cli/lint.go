@@ -31,6 +31,7 @@ type lintOptions struct {
 	Fix           bool
 	JPath         []string
 	MixinTimeout  time.Duration
+	Progress      string
 	Inputs        []string
 }
 
@@ -78,6 +79,7 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings the baseline `FILE` does not hold")
 	f.StringVar(&o.WriteBaseline, "write-baseline", "", "record every finding in the baseline `FILE` and exit 0")
 	f.StringVar(&o.Since, "since", "", "report only findings on lines changed since the git `REF` (all rules are still read, for checks across rules)")
+	addProgressFlag(cmd, &o.Progress)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(lint.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"info", "warning", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
@@ -137,6 +139,15 @@ func runLint(s Streams, o *lintOptions) error {
 	if o.Fix && slices.Contains(o.Inputs, "-") {
 		return usagef("--fix cannot write to standard input")
 	}
+	if err := checkProgressMode(o.Progress); err != nil {
+		return err
+	}
+	prog := startProgress(s.ErrOut, o.Progress, "oomguard lint", "file", "reading the inputs", "checking across files")
+	var onProgress func(done, total, rules int)
+	if prog != nil {
+		onProgress = func(done, total, rules int) { prog.set(done, total, ", "+plural(rules, "rule")) }
+	}
+	errOut := prog.errOut(s.ErrOut)
 	res, err := lint.Inputs(lint.Options{
 		Inputs:   o.Inputs,
 		Stdin:    s.In,
@@ -146,13 +157,15 @@ func runLint(s Streams, o *lintOptions) error {
 		Since:    o.Since,
 		Baseline: baseline,
 		Fix:      o.Fix,
-		OnSkip:   func(sk rules.Skipped) { printSkipped(s.ErrOut, []rules.Skipped{sk}) },
+		OnSkip:   func(sk rules.Skipped) { printSkipped(errOut, []rules.Skipped{sk}) },
 		OnFix: func(path string, fixed int) {
-			fmt.Fprintf(s.ErrOut, "oomguard lint: fixed %s in %s\n", plural(fixed, "finding"), path)
+			fmt.Fprintf(errOut, "oomguard lint: fixed %s in %s\n", plural(fixed, "finding"), path)
 		},
 		// SARIF carries fixes as edits of the files' text, which needs it.
-		Source: o.Format == "sarif" || o.Source == "always" || o.Source == "auto" && isTerminal(s.Out),
+		Source:   o.Format == "sarif" || o.Source == "always" || o.Source == "auto" && isTerminal(s.Out),
+		Progress: onProgress,
 	})
+	prog.stop()
 	var se *lint.SinceError
 	var nr *lint.NoRulesError
 	switch {

@@ -31,6 +31,7 @@ type testOptions struct {
 	Exhaustive          bool
 	ExplainEval         bool
 	Limits              ruletest.Limits
+	Progress            string
 	Files               []string
 }
 
@@ -81,6 +82,9 @@ Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 			if !(o.MinCoverage >= 0 && o.MinCoverage <= 100) { // NaN too
 				return usagef("--min-coverage %v: give a percentage from 0 to 100", o.MinCoverage)
 			}
+			if err := checkProgressMode(o.Progress); err != nil {
+				return err
+			}
 			if o.Jobs < 0 {
 				return usagef("-j %d: give a positive number, or 0 for one per core", o.Jobs)
 			}
@@ -113,6 +117,7 @@ Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 	f.BoolVar(&o.Coverage, "coverage", false, "list, per rule file, the rules some assertion exercised and those none did")
 	f.Float64Var(&o.MinCoverage, "min-coverage", 0, "fail when fewer than this `percent` of the rules are exercised")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "test groups run at once (0: one per core)")
+	addProgressFlag(cmd, &o.Progress)
 	f.IntVar(&o.Limits.InputSamples, "max-input-samples", ruletest.DefaultInputSamples, "fail a test group whose input series expand to more `samples`")
 	f.IntVar(&o.Limits.EvalSteps, "max-eval-steps", ruletest.DefaultEvalSteps, "fail a test group that takes more evaluation `steps` (last eval_time over evaluation_interval)")
 	f.IntVar(&o.Limits.TemplateSteps, "max-template-steps", ruletest.DefaultTemplateSteps, "fail the test groups of an alert whose label or annotation template can take more `steps` at worst")
@@ -149,19 +154,26 @@ func runTest(s Streams, o *testOptions) error {
 			return &rules.InputError{Arg: f, Err: err}
 		}
 	}
+	prog := startProgress(s.ErrOut, o.Progress, "oomguard test", "test group", "reading the test files", "")
+	var onProgress func(done, total int)
+	if prog != nil {
+		onProgress = func(done, total int) { prog.set(done, total, "") }
+	}
 	report, err := ruletest.Run(o.Files, ruletest.Options{
 		Stdin:               s.In,
 		Run:                 o.Run,
 		Diff:                o.Diff,
 		Debug:               o.Debug,
-		DebugOut:            s.ErrOut,
+		DebugOut:            prog.errOut(s.ErrOut),
 		IgnoreUnknownFields: o.IgnoreUnknownFields,
 		Features:            o.Features,
 		Compat:              o.Compat,
 		Jobs:                o.Jobs,
 		Exhaustive:          o.Exhaustive,
 		Limits:              o.Limits,
+		Progress:            onProgress,
 	})
+	prog.stop()
 	if err != nil {
 		return &usageError{err}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/oomguard/oomguard/internal/atomicfile"
@@ -43,6 +44,12 @@ type Options struct {
 	// found but that is not read (a link out of the tree, a FIFO, a
 	// socket, a device), and why.
 	OnSkip func(rules.Skipped)
+	// Progress, when set, is told how far the run has got: the inputs
+	// done (rule files, unit-test files, mixins) of total, and the rules
+	// read so far. It is called after each jsonnet mixin (evaluated first,
+	// total still 0), once the other inputs are listed, then after each of
+	// them, one call at a time; a round of Fix starts again from 0.
+	Progress func(files, total, rules int)
 }
 
 // Result is what a lint run found.
@@ -218,6 +225,17 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 	var files []*rules.File
 	var nFiles, nRules atomic.Int64
 	defer func() { res.Files, res.Rules = int(nFiles.Load()), int(nRules.Load()) }()
+	// Progress counts every input done, unit-test files too.
+	var done, total int
+	var progressMu sync.Mutex
+	progress := func(files int) {
+		if o.Progress != nil {
+			progressMu.Lock()
+			done += files
+			o.Progress(done, total, int(nRules.Load()))
+			progressMu.Unlock()
+		}
+	}
 	linter := NewLinter(o.Checks, cfg)
 	n, evaluated := 0, 0
 	for _, in := range o.Inputs {
@@ -243,6 +261,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 				files = append(files, keep.of(f))
 			}
 		}
+		progress(1)
 	}
 	if len(ruleInputs) > 0 {
 		// Files found in directories and globs go through the config's
@@ -290,6 +309,8 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 			return nil, nil, nil, ErrNoFiles
 		}
 	}
+	total = n + len(ruleInputs) + len(tests)
+	progress(0)
 	if len(ruleInputs) > 0 {
 		loaded := make([]*rules.File, len(ruleInputs))
 		err := rules.EachFile(ruleInputs, o.Stdin, rules.Options{}, func(i int, f *rules.File, errs rules.ErrorList) {
@@ -301,6 +322,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 			if keep != keepNone {
 				loaded[i] = keep.of(f)
 			}
+			progress(1)
 		})
 		if err != nil {
 			return nil, nil, nil, err
@@ -318,6 +340,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 		t, errs := readTest(p)
 		if t == nil {
 			linter.Add(n+i, nil, errs)
+			progress(1)
 			continue
 		}
 		var loaded []*rules.File
@@ -340,6 +363,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 		if sc := testScope(t); !sc.Shared && len(sc.Paths) > 0 {
 			linter.AddScope(sc)
 		}
+		progress(1)
 	}
 	return linter.Finish(), files, leftOut, nil
 }
