@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oomguard/oomguard/jsonnet"
 	"github.com/oomguard/oomguard/lint"
@@ -47,7 +48,10 @@ func TestKubernetesMixin(t *testing.T) {
 			}
 			before := engine.MixinEvaluations()
 			mixin, err := engine.Inputs(engine.Options{Inputs: []string{entry}, Checks: checks.All(), Config: cfg(),
-				Mixin: jsonnet.MixinOptions{JPath: []string{set}}})
+				// The limit is lint's, not what this test is about: under the
+				// race detector on a loaded machine the evaluation can take
+				// longer than the default 30 s.
+				Mixin: jsonnet.MixinOptions{JPath: []string{set}, Timeout: 10 * time.Minute}})
 			if err != nil {
 				t.Fatal(err)
 			}
