@@ -54,19 +54,13 @@ func rendered(t *testing.T, p *Pack) string {
 	return b.String()
 }
 
+// buildEntries lists the build cache's entries, the knobs' left out.
 func buildEntries(t *testing.T, dir string) []string {
 	t.Helper()
-	des, err := os.ReadDir(filepath.Join(dir, "pack-builds"))
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 	var names []string
-	for _, de := range des {
-		if !strings.HasPrefix(de.Name(), "knobs-") {
-			names = append(names, de.Name())
+	for _, name := range cacheEntries(t, dir, "pack-builds") {
+		if !strings.HasPrefix(name, "knobs-") {
+			names = append(names, name)
 		}
 	}
 	return names

@@ -35,10 +35,16 @@ tests:
 `)}}
 }
 
-// entries lists the cache's files.
+// entries lists the test cache's files.
 func entries(t *testing.T, dir string) []string {
 	t.Helper()
-	des, err := os.ReadDir(filepath.Join(dir, "pack-tests"))
+	return cacheEntries(t, dir, "pack-tests")
+}
+
+// cacheEntries lists the files of one cache directory under dir.
+func cacheEntries(t *testing.T, dir, sub string) []string {
+	t.Helper()
+	des, err := os.ReadDir(filepath.Join(dir, sub))
 	if os.IsNotExist(err) {
 		return nil
 	}
