@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/oomguard/oomguard/internal/termtest"
 )
 
 // TestProgressTerminal runs the oomguard binary with standard error on a
@@ -119,7 +121,7 @@ func TestProgressTerminal(t *testing.T) {
 			if wipe < 0 || strings.Trim(got[wipe+1:last], " ") != "" || last == wipe+1 {
 				t.Errorf("the line is not wiped at the end: %q", got)
 			}
-			if screen, want := render(got), render(string(piped.stderr)); screen != want {
+			if screen, want := termtest.Render(got), termtest.Render(string(piped.stderr)); screen != want {
 				t.Errorf("the terminal shows\n%s\nwant, as in a pipe,\n%s\nwritten: %q", screen, want, got)
 			}
 		})
@@ -242,33 +244,4 @@ func openPTY(t *testing.T) (ptm, pts *os.File) {
 		t.Fatalf("setting up the terminal: %v", err)
 	}
 	return ptm, pts
-}
-
-// render is what a terminal shows of out: a carriage return goes back to
-// the start of the line, characters overwrite what is there, and trailing
-// spaces show as nothing.
-func render(out string) string {
-	var lines []string
-	var line []rune
-	col := 0
-	for _, r := range out {
-		switch r {
-		case '\r':
-			col = 0
-		case '\n':
-			lines = append(lines, strings.TrimRight(string(line), " "))
-			line, col = nil, 0
-		default:
-			if col < len(line) {
-				line[col] = r
-			} else {
-				line = append(line, r)
-			}
-			col++
-		}
-	}
-	if rest := strings.TrimRight(string(line), " "); rest != "" {
-		lines = append(lines, rest+"\\no newline")
-	}
-	return strings.Join(lines, "\n")
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/oomguard/oomguard/internal/termtest"
 )
 
 func TestProgressLine(t *testing.T) {
@@ -35,35 +37,6 @@ func TestProgressLine(t *testing.T) {
 			}
 		})
 	}
-}
-
-// render is what a terminal shows of out: a carriage return goes back to
-// the start of the line, characters overwrite what is there, and trailing
-// spaces show as nothing.
-func render(out string) string {
-	var lines []string
-	var line []rune
-	col := 0
-	for _, r := range out {
-		switch r {
-		case '\r':
-			col = 0
-		case '\n':
-			lines = append(lines, strings.TrimRight(string(line), " "))
-			line, col = nil, 0
-		default:
-			if col < len(line) {
-				line[col] = r
-			} else {
-				line = append(line, r)
-			}
-			col++
-		}
-	}
-	if rest := strings.TrimRight(string(line), " "); rest != "" {
-		lines = append(lines, rest+"\\no newline")
-	}
-	return strings.Join(lines, "\n")
 }
 
 // syncBuffer is a bytes.Buffer the progress's ticker may write to while the
@@ -115,7 +88,7 @@ func TestProgressWipedAndThrottled(t *testing.T) {
 	}
 	// What the terminal shows at the end: the message alone, the line
 	// wiped before it and at the end.
-	if screen := render(got); screen != "a message in the middle" {
+	if screen := termtest.Render(got); screen != "a message in the middle" {
 		t.Errorf("the terminal shows %q, want the message alone; written:\n%q", screen, got)
 	}
 	p.set(1, 1, "")
