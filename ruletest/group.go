@@ -88,7 +88,7 @@ func (j *groupJob) newSession(c *config, pruned, wide bool) (*session, []*Failur
 	j.report.LeftOut = 0
 
 	var suite seriesStore
-	input, dup, parsed := parseInput(tg, c.opts.Compat)
+	input, dup, parsed := parseInput(tg, c.opts.Compat, c.limits.InputSamples)
 	switch {
 	case dup != "":
 		fail(FailLoad, "%s", dup)

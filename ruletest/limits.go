@@ -9,7 +9,6 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
-	"unicode"
 
 	"github.com/oomguard/oomguard/rules"
 )
@@ -25,7 +24,7 @@ import (
 // Limits bound the work of one test group. Zero fields take the defaults.
 type Limits struct {
 	// InputSamples bounds the samples the input series of a test group
-	// expand to.
+	// expand to (blanks are not samples).
 	InputSamples int
 	// EvalSteps bounds the evaluation steps of a test group: its last
 	// eval_time over the evaluation interval.
@@ -69,7 +68,7 @@ func (l Limits) withDefaults() Limits {
 func (c *config) groupLimit(pf *preparedFile, tg testGroup, name string) string {
 	var samples uint64
 	for _, s := range tg.InputSeries {
-		samples = addSat(samples, seriesSamples(s.Values))
+		samples = addSat(samples, seriesSamples(s.Values, false))
 	}
 	if samples > uint64(c.limits.InputSamples) {
 		return fmt.Sprintf("test group %s: its input series expand to %s samples, more than the limit of %d (--max-input-samples raises it)",
@@ -106,31 +105,28 @@ func mulSat(a, b uint64) uint64 {
 	return lo
 }
 
-// seriesSamples bounds the samples a values string of the series notation
-// expands to, without expanding it: a value is one, a value followed by
-// xN (a+bxN, a-bxN, axN, _xN, a histogram and its increment) is N+1.
-func seriesSamples(values string) uint64 {
-	// Histograms are {{...}}, spaces inside: one token each.
-	var b strings.Builder
-	depth := 0
-	for i := 0; i < len(values); i++ {
-		switch {
-		case strings.HasPrefix(values[i:], "{{"):
-			depth++
-			i++
-			b.WriteByte('h')
-		case depth > 0 && strings.HasPrefix(values[i:], "}}"):
-			depth--
-			i++
-		case depth == 0:
-			b.WriteByte(values[i])
-		}
-	}
+// seriesSamples bounds the values a values string of the series notation
+// holds once read, without reading it: a value is one, a value followed by
+// xN (a+bxN, a-bxN, axN, a histogram and its increment) is N+1. Blanks (_
+// and _xN) count only with blanks: oomguard does not hold them (see
+// parseValues), so a long gap between the samples a test writes costs
+// nothing; the series parser, which promqltest's loader uses, holds each.
+func seriesSamples(values string, blanks bool) uint64 {
 	var n uint64
-	for _, tok := range strings.FieldsFunc(b.String(), unicode.IsSpace) {
+	for _, item := range seriesItems(values) {
+		if k, blank := blankCount(item); blank {
+			if blanks {
+				n = addSat(n, k)
+			}
+			continue
+		}
+		// A histogram's fields are inside {{ }}: its repeat count after.
+		if i := strings.LastIndex(item, "}}"); i >= 0 {
+			item = item[i+2:]
+		}
 		count := uint64(1)
-		if i := strings.LastIndexByte(tok, 'x'); i >= 0 && i+1 < len(tok) {
-			digits := tok[i+1:]
+		if i := strings.LastIndexByte(item, 'x'); i >= 0 && i+1 < len(item) {
+			digits := item[i+1:]
 			if strings.Trim(digits, "0123456789") == "" {
 				times, err := strconv.ParseUint(digits, 10, 64)
 				if err != nil {

@@ -13,14 +13,15 @@ func TestSeriesSamples(t *testing.T) {
 	}{
 		{"1 2 3", 3},
 		{"0+1x10", 11},
-		{"1x3 _x2 stale 5-1x4", 4 + 3 + 1 + 5},
+		{"1x3 _x2 stale 5-1x4", 4 + 1 + 5},
+		{"_x1000000000 1 _ _x3 2x1", 3},
 		{"0+1x1000000000", 1000000001},
 		{"{{schema:0 sum:5 count:4 buckets:[1 2 1]}}x20", 21},
 		{"{{schema:0 sum:0 count:0}}+{{schema:0 sum:5 count:4 buckets:[1 2 1]}}x20 1", 22},
 		{"0+1x99999999999999999999999", math.MaxUint64},
 		{"", 0},
 	} {
-		if got := seriesSamples(tc.values); got != tc.want {
+		if got := seriesSamples(tc.values, false); got != tc.want {
 			t.Errorf("seriesSamples(%q) = %d, want %d", tc.values, got, tc.want)
 		}
 	}

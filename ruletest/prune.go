@@ -76,9 +76,11 @@ func prune(pf *preparedFile, tg testGroup, input []inputSeries, p parser.Parser)
 		return nil, 0 // not read: promqltest refuses it
 	}
 	for _, in := range input {
-		for _, v := range in.values {
-			if v.Histogram != nil {
-				return nil, 0 // histogram samples weigh more against the limit
+		for _, r := range in.runs {
+			for _, v := range r.values {
+				if v.Histogram != nil {
+					return nil, 0 // histogram samples weigh more against the limit
+				}
 			}
 		}
 		info.input = append(info.input, in.labels)
