@@ -39,10 +39,9 @@ func TestPackRefusesDeadDurations(t *testing.T) {
 		{"alerts.ContainerMemoryLimitPredicted.window=1m", "alerts.ContainerMemoryLimitPredicted.window (1m): the growth over its last quarter"},
 		{"rateWindow=15s", "rateWindow (15s) is under 30s"},
 		{"alerts.ContainerMemoryLimitPredicted.window=7d", "alerts.ContainerMemoryLimitPredicted: a growth fast enough to reach the limit within the horizon (4h)"},
-		// A short window after a long for, rates along a long for: more
-		// evaluations or samples than the tests run under.
+		// A short window after a long for: more evaluations than the
+		// tests run under.
 		{"alerts.ContainerMemoryAtLimit.for=10y", `the pack's test "a restart: the old cgroup and the new one" (ContainerMemoryAtLimit, ContainerOOMKilled) cannot run with these durations`},
-		{"alerts.ContainerMemoryLimitHits.for=1y", `the pack's test "limit hits, cgroup v1 and a kubelet before 1.37: failcnt counts them" (ContainerMemoryLimitHits) cannot run`},
 	} {
 		_, err := Build(overridesOf(t, []string{c.set}))
 		var ce *ConfigError
@@ -58,27 +57,32 @@ func TestPackRefusesDeadDurations(t *testing.T) {
 
 // TestLongForStillCatchesBrokenRules checks that the pack's tests keep
 // their teeth when a long for puts them at a coarse step: the rule file
-// of a pack built with ContainerMemoryNearLimit's for at a year or ten,
+// of a pack built with ContainerMemoryNearLimit's for at a year or ten, or
+// with the for of ContainerMemoryLimitHits (an alert on a rate) at a year,
 // broken in its for or its threshold, fails the tests built with it.
 func TestLongForStillCatchesBrokenRules(t *testing.T) {
 	t.Setenv(CacheDirEnv, "off")
-	for _, c := range []struct{ long, longer string }{{"1y", "2y"}, {"10y", "11y"}} {
-		t.Run(c.long, func(t *testing.T) {
-			pack := mustBuild(t, []string{"alerts.ContainerMemoryNearLimit.for=" + c.long})
+	for _, c := range []struct{ alert, long, longer, threshold, higher, failing string }{
+		{"ContainerMemoryNearLimit", "1y", "2y", " > 0.9\n", " > 0.95\n", "ContainerMemoryNearLimit fires just past its threshold"},
+		{"ContainerMemoryNearLimit", "10y", "11y", " > 0.9\n", " > 0.95\n", "ContainerMemoryNearLimit fires just past its threshold"},
+		{"ContainerMemoryLimitHits", "1y", "2y", " >= 0.8)\n", " >= 0.99)\n", "limit hits, "},
+	} {
+		t.Run(c.alert+"/"+c.long, func(t *testing.T) {
+			pack := mustBuild(t, []string{"alerts." + c.alert + ".for=" + c.long})
 			ruleFile, err := Render(pack.Groups, FormatRules, rules.YAML, DefaultMeta())
 			if err != nil {
 				t.Fatal(err)
 			}
 			text := string(ruleFile)
-			start := strings.Index(text, "alert: ContainerMemoryNearLimit\n")
+			start := strings.Index(text, "alert: "+c.alert+"\n")
 			if start < 0 {
-				t.Fatal("no ContainerMemoryNearLimit in the rule file")
+				t.Fatalf("no %s in the rule file", c.alert)
 			}
 			end := start + strings.Index(text[start:], "annotations:")
 			block := text[start:end]
 			for _, m := range []struct{ what, old, new string }{
 				{"a longer for", "for: " + c.long + "\n", "for: " + c.longer + "\n"},
-				{"a higher threshold", " > 0.9\n", " > 0.95\n"},
+				{"a higher threshold", c.threshold, c.higher},
 			} {
 				if strings.Count(block, m.old) != 1 {
 					t.Fatalf("%s: %q not once in the alert:\n%s", m.what, m.old, block)
@@ -92,7 +96,7 @@ func TestLongForStillCatchesBrokenRules(t *testing.T) {
 				if err := ruletest.WriteText(&out, r, false); err != nil {
 					t.Fatal(err)
 				}
-				if !r.Failed() || !strings.Contains(out.String(), "ContainerMemoryNearLimit fires just past its threshold") {
+				if !r.Failed() || !strings.Contains(out.String(), c.failing) || !strings.Contains(out.String(), "alertname: "+c.alert) {
 					t.Errorf("%s: the tests do not fail on the broken rule:\n%s", m.what, out.String())
 				}
 			}

@@ -201,13 +201,22 @@ var rows = []row{
 		exit: 0, want: `\[10y\]`,
 	},
 	{
-		// A rate checked along a for of a year needs samples closer than
-		// the rate window all along it: refused at once, the test named.
+		// A rate checked along a for of a year: samples just before each
+		// evaluation, blanks between them, which the runner does not hold.
 		name: "generate --set alerts.ContainerMemoryLimitHits.for=1y",
 		setup: func(t *testing.T, dir string) []string {
 			return []string{"generate", "--set", "alerts.ContainerMemoryLimitHits.for=1y"}
 		},
-		exit: 2, want: `^oomguard: the pack's test "[^"]+" \(ContainerMemoryLimitHits\) cannot run with these durations: .*make the for shorter or the window longer\n$`,
+		exit: 0, want: `for: 1y`,
+	},
+	{
+		// A short window checked after a for of ten years needs a fine
+		// step all along it: refused at once, the test named.
+		name: "generate --set alerts.ContainerMemoryAtLimit.for=10y",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerMemoryAtLimit.for=10y"}
+		},
+		exit: 2, want: `^oomguard: the pack's test "[^"]+" \(ContainerMemoryAtLimit, ContainerOOMKilled\) cannot run with these durations: .*make the for shorter or the window longer\n$`,
 	},
 	{
 		name: "generate --mixin: std.repeat of a large string",

@@ -20,8 +20,8 @@ local u = import '../lib/utils.libsonnet';
   // The limits the test runner puts on a test group by default
   // (ruletest.DefaultEvalSteps and DefaultInputSamples): the few groups
   // that need a fine step along a long for (a short window after a long
-  // for; rates, whose samples must be closer than their window) are
-  // refused over them, as a configuration no test can show working.
+  // for) are refused over them, as a configuration no test can show
+  // working.
   maxSteps:: 100000,
   maxValues:: 5000000,
   // The steps groups are put at, in minutes.
@@ -153,13 +153,17 @@ local u = import '../lib/utils.libsonnet';
       if std.length(bursts) == 0 || E <= fine then E
       else std.foldl(std.max, [g for g in $.grids if g <= fine && E % g == 0], $.finest);
     // What the group costs the test runner: evaluations, and the values
-    // its input series expand to, blanks included (the runner counts them
-    // as promtool holds them).
+    // its input series write (the runner holds and counts those, not the
+    // blanks between bursts: a rate along a for of a year is a few samples
+    // before each of its thirty evaluations).
     local steps = std.floor(end / E) + 1;
-    local values = (std.floor(end / grid) + 1) * std.length(b.input);
+    local written(s) =
+      local width = std.max(s.burst, 1);
+      if grid < E && E > width then steps * std.ceil(width / grid) else std.floor(end / grid) + 1;
+    local values = std.foldl(function(n, s) n + written(s), b.input, 0);
     if std.length(times) == 0 then null
     else if steps > $.maxSteps || values > $.maxValues then
-      error 'config: the pack\'s test "%s" (%s) cannot run with these durations: its story lasts %s and it needs an evaluation every %s and input samples every %s (%d evaluations, %d input values; the pack\'s tests run under limits of %d and %d): a short window or rateWindow cannot be tested along a for that long; make the for shorter or the window longer' % [
+      error 'config: the pack\'s test "%s" (%s) cannot run with these durations: its story lasts %s and it needs an evaluation every %s and input samples every %s (%d evaluations, %d input values; the pack\'s tests run under limits of %d and %d): a short window cannot be tested along a for that long; make the for shorter or the window longer' % [
         def.name,
         std.join(', ', std.set([t.alert for t in alerts])),
         u.duration(60 * end),
