@@ -100,6 +100,8 @@ test: test-tools fmt-check vet ## what CI runs: formatting, vet, then every test
 	# the real-world suites: promtool's time, a minute of CPU, that the race detector would multiply
 	go test -count=1 -run '^TestRealworldBothWays$$' ./ruletest/
 	go test -count=1 -run '^TestPromtoolRealworldVerdicts$$' ./internal/cli/
+	# the pack built in every configuration, which the race run leaves out (see generate/helpers_test.go)
+	go test -count=1 -timeout 30m ./generate/
 	for m in $(TOOL_MODULES); do (cd $$m && go test -race -count=1 ./...); done
 
 .PHONY: e2e

@@ -127,6 +127,7 @@ const maxWrittenValues = 500_000
 // more than a few samples an evaluation (those a rate needs in its
 // window), whatever the durations. Nothing is timed; the work is counted.
 func TestPackTestsStayBounded(t *testing.T) {
+	slowUnderRace(t)
 	check := func(what string, c testCost) {
 		t.Helper()
 		t.Logf("%s: %d groups, %d steps (at most %d in a group), %d samples (at most %.1f a step in a series), at most %d values in a group (%s), %d with blanks",

@@ -15,6 +15,7 @@ import (
 // at a 15s grid), kill windows of a minute or two, a prediction over 8m or
 // a day. Their own tests must pass: a valid duration never fails the build.
 func TestPackShortAndLongDurations(t *testing.T) {
+	slowUnderRace(t)
 	for _, sets := range [][]string{
 		{
 			"rateWindow=1m", "alerts.ContainerOOMKilled.window=1m", "alerts.ContainerOOMKilledRepeatedly.window=2m",
@@ -32,6 +33,7 @@ func TestPackShortAndLongDurations(t *testing.T) {
 // short for two samples) are refused with one line naming the knob, not
 // built.
 func TestPackRefusesDeadDurations(t *testing.T) {
+	slowUnderRace(t)
 	for _, c := range []struct {
 		set, want string
 	}{
@@ -61,6 +63,7 @@ func TestPackRefusesDeadDurations(t *testing.T) {
 // with the for of ContainerMemoryLimitHits (an alert on a rate) at a year,
 // broken in its for or its threshold, fails the tests built with it.
 func TestLongForStillCatchesBrokenRules(t *testing.T) {
+	slowUnderRace(t)
 	t.Setenv(CacheDirEnv, "off")
 	for _, c := range []struct{ alert, long, longer, threshold, higher, failing string }{
 		{"ContainerMemoryNearLimit", "1y", "2y", " > 0.9\n", " > 0.95\n", "ContainerMemoryNearLimit fires just past its threshold"},

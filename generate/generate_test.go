@@ -90,6 +90,9 @@ func promtool(t *testing.T) string {
 func TestPack(t *testing.T) {
 	for _, tc := range configs {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name != "default" {
+				slowUnderRace(t)
+			}
 			pack := mustBuild(t, tc.sets)
 			for _, format := range []string{FormatPrometheusRule, FormatRules} {
 				for _, enc := range []rules.Encoding{rules.YAML, rules.JSON} {

@@ -230,6 +230,7 @@ func selectorExamples(t *testing.T) map[string][]string {
 // build i takes example i of each selector (the default when it has no
 // more), the last build in multi-cluster mode.
 func TestSelectorsBuild(t *testing.T) {
+	slowUnderRace(t)
 	examples := selectorExamples(t)
 	n := 0
 	for _, ex := range examples {
