@@ -54,13 +54,14 @@ func (e *Error) Error() string {
 var sections = []string{"generate", "lint", "test", "convert"}
 
 // Load reads the config file at path; with path "" the default file, or the
-// defaults when it does not exist.
-func Load(path string) (*File, error) {
+// defaults when it does not exist. A file larger than maxSize bytes is
+// refused (maxSize <= 0: rules.DefaultMaxFileSize).
+func Load(path string, maxSize int64) (*File, error) {
 	name, required := path, true
 	if name == "" {
 		name, required = DefaultPath, false
 	}
-	data, err := rules.ReadRegular(name, 0)
+	data, err := rules.ReadRegular(name, maxSize)
 	if err != nil {
 		if !required && errors.Is(err, os.ErrNotExist) {
 			return &File{Lint: engine.DefaultConfig()}, nil

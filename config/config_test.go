@@ -113,17 +113,17 @@ convert:
 // exist.
 func TestLoad(t *testing.T) {
 	t.Chdir(t.TempDir())
-	f, err := Load("")
+	f, err := Load("", 0)
 	if err != nil || f.Path != "" || f.Lint.MinFor != time.Minute {
 		t.Fatalf("no default file: %+v %v", f, err)
 	}
-	if _, err := Load("missing.yaml"); err == nil || !strings.HasPrefix(err.Error(), "missing.yaml: ") {
+	if _, err := Load("missing.yaml", 0); err == nil || !strings.HasPrefix(err.Error(), "missing.yaml: ") {
 		t.Errorf("missing file: %v", err)
 	}
 	if err := os.WriteFile(filepath.Join(".", DefaultPath), []byte("lint:\n  minFor: 2m\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if f, err = Load(""); err != nil || f.Path != DefaultPath || f.Lint.MinFor != 2*time.Minute {
+	if f, err = Load("", 0); err != nil || f.Path != DefaultPath || f.Lint.MinFor != 2*time.Minute {
 		t.Errorf("default file: %+v %v", f, err)
 	}
 }

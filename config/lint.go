@@ -24,8 +24,11 @@ import (
 // lintKeys are the settings of the lint section.
 var lintKeys = []string{
 	"disable", "enable", "policy", "severity", "severityLabelValues", "requiredAnnotations", "alertNamePattern", "recordNamePattern", "ruleSelector",
-	"scrapeInterval", "minScrapesPerWindow", "minFor", "evaluationInterval", "metrics", "ignore", "include", "exclude", "scopes",
+	"scrapeInterval", "minScrapesPerWindow", "minFor", "evaluationInterval", "metrics", "ignore", "include", "exclude", "scopes", "budgets",
 }
+
+// budgetKeys are the keys of the lint section's budgets.
+var budgetKeys = []string{"labelAlternatives", "regexpStates", "regexpBytes"}
 
 // scopeKeys are the keys of an entry of the lint section's scopes.
 var scopeKeys = []string{"name", "files"}
@@ -184,6 +187,28 @@ func (r *reader) lint(cfg *engine.Config, n *yaml.Node) error {
 				return r.errorf(v, "lint: minScrapesPerWindow: want a whole number above 0, not %s", kindName(v))
 			}
 			cfg.MinScrapesPerWindow = n
+		case "budgets":
+			if isNull(v) {
+				continue
+			}
+			bs, err := r.mapping(v, "lint: budgets", budgetKeys)
+			if err != nil {
+				return err
+			}
+			for _, b := range bs {
+				n, err := strconv.Atoi(b.value.Value)
+				if b.value.Kind != yaml.ScalarNode || err != nil || n < 1 {
+					return r.errorf(b.value, "lint: budgets: %s: want a whole number above 0, not %s", b.key.Value, kindName(b.value))
+				}
+				switch b.key.Value {
+				case "labelAlternatives":
+					cfg.Budgets.Alternatives = n
+				case "regexpStates":
+					cfg.Budgets.RegexpStates = n
+				case "regexpBytes":
+					cfg.Budgets.RegexpBytes = n
+				}
+			}
 		case "metrics":
 			if isNull(v) {
 				continue

@@ -29,11 +29,11 @@ func LoadMixin(path string, opts MixinOptions) (*rules.File, rules.ErrorList, er
 	}
 	origin := &rules.Origin{}
 	for _, f := range m.Files {
-		if src, err := rules.ReadRegular(f, 0); err == nil {
+		if src, err := rules.ReadRegular(f, opts.Load.MaxFileSize); err == nil {
 			origin.Sources = append(origin.Sources, rules.Source{Path: displayPath(f), Text: src})
 		}
 	}
-	f, errs := rules.Parse(path, data, rules.Options{})
+	f, errs := rules.Parse(path, data, opts.Load)
 	f.Origin = origin
 	return f, errs, nil
 }

@@ -49,6 +49,9 @@ type MixinOptions struct {
 	// not bounded and an evaluation that runs out of time is abandoned,
 	// not stopped: only for mixins that are trusted.
 	InProcess bool
+	// Load bounds the files the evaluation imports (Load.MaxFileSize) and
+	// how LoadMixin loads the evaluated rules.
+	Load rules.Options
 }
 
 func (o MixinOptions) withDefaults() MixinOptions {
@@ -150,7 +153,7 @@ func EvaluateMixin(path string, opts MixinOptions) (*Mixin, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := request{Path: path, Abs: abs, MaxStack: opts.MaxStack, MaxMemory: opts.MaxMemory}
+	req := request{Path: path, Abs: abs, MaxStack: opts.MaxStack, MaxMemory: opts.MaxMemory, MaxFileSize: opts.Load.MaxFileSize}
 	for _, j := range opts.JPath {
 		a, err := filepath.Abs(j)
 		if err != nil {
@@ -171,6 +174,8 @@ type request struct {
 	JPath     []string
 	MaxStack  int
 	MaxMemory int64
+	// MaxFileSize bounds each file imported (0: rules.DefaultMaxFileSize).
+	MaxFileSize int64
 }
 
 // evaluateInProcess evaluates in this process, abandoning the evaluation
@@ -196,7 +201,7 @@ func evaluateInProcess(req request, timeout time.Duration) (*Mixin, error) {
 // evaluateMixin runs the evaluation.
 func evaluateMixin(req request) (*Mixin, error) {
 	roots := append([]string{filepath.Dir(req.Abs)}, req.JPath...)
-	imp := &sandboxImporter{roots: roots, jpath: req.JPath}
+	imp := &sandboxImporter{roots: roots, jpath: req.JPath, maxSize: req.MaxFileSize}
 	vm := gojsonnet.MakeVM()
 	vm.Importer(imp)
 	vm.MaxStack = req.MaxStack
@@ -249,6 +254,8 @@ type sandboxImporter struct {
 	jpath []string
 	cache map[string]gojsonnet.Contents
 	read  []string
+	// maxSize bounds each file read (0: rules.DefaultMaxFileSize).
+	maxSize int64
 }
 
 func (s *sandboxImporter) Import(importedFrom, importedPath string) (gojsonnet.Contents, string, error) {
@@ -278,7 +285,7 @@ func (s *sandboxImporter) Import(importedFrom, importedPath string) (gojsonnet.C
 		if !s.inside(real) {
 			return gojsonnet.Contents{}, "", fmt.Errorf("import %q: %s is outside the mixin's directory and -J directories", importedPath, c)
 		}
-		data, err := rules.ReadRegular(real, 0)
+		data, err := rules.ReadRegular(real, s.maxSize)
 		if err != nil {
 			return gojsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, err)
 		}

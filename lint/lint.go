@@ -115,7 +115,9 @@ func Write(w io.Writer, format string, res *Result, version string) error {
 func ParseSeverity(s string) (Severity, error) { return engine.ParseSeverity(s) }
 
 // LoadBaseline reads a baseline file.
-func LoadBaseline(path string) (*Baseline, error) { return engine.LoadBaseline(path) }
+func LoadBaseline(path string, maxSize int64) (*Baseline, error) {
+	return engine.LoadBaseline(path, maxSize)
+}
 
 // NewBaseline records findings as a baseline.
 func NewBaseline(ds []Diagnostic) *Baseline { return engine.NewBaseline(ds) }

@@ -13,9 +13,27 @@ import (
 // rules. The bound is on the input, not on the time: a document is
 // measured, without expanding it, before it is decoded.
 const (
-	minAliasNodes = 100_000
-	minAliasBytes = 4 << 20
+	// DefaultMaxAliasNodes is the most nodes aliases may add to a
+	// document that holds fewer itself (--max-alias-nodes).
+	DefaultMaxAliasNodes = 100_000
+	// DefaultMaxAliasBytes is the most bytes of text aliases may add to a
+	// document that holds less itself (--max-alias-bytes).
+	DefaultMaxAliasBytes = 4 << 20
 )
+
+func (o Options) maxAliasNodes() int64 {
+	if o.MaxAliasNodes > 0 {
+		return o.MaxAliasNodes
+	}
+	return DefaultMaxAliasNodes
+}
+
+func (o Options) maxAliasBytes() int64 {
+	if o.MaxAliasBytes > 0 {
+		return o.MaxAliasBytes
+	}
+	return DefaultMaxAliasBytes
+}
 
 // size is what a part of a document holds: nodes, and bytes of scalar
 // text.
@@ -41,7 +59,7 @@ type expansion struct {
 func (d *decoder) checkAliases(root *yaml.Node) *Error {
 	x := &expansion{expanded: map[*yaml.Node]size{}, open: map[*yaml.Node]bool{}}
 	own := ownSize(root)
-	limit := size{max(own.nodes, minAliasNodes), max(own.bytes, minAliasBytes)}
+	limit := size{max(own.nodes, d.opts.maxAliasNodes()), max(own.bytes, d.opts.maxAliasBytes())}
 	var extra size
 	var found *Error
 	var walk func(n *yaml.Node)
@@ -58,10 +76,10 @@ func (d *decoder) checkAliases(root *yaml.Node) *Error {
 				found = &Error{File: d.path, Pos: nodePos(n), Msg: fmt.Sprintf("yaml: alias *%s refers to a node that holds it", n.Value)}
 			case extra.nodes > limit.nodes:
 				found = &Error{File: d.path, Pos: nodePos(n), Msg: fmt.Sprintf(
-					"yaml: aliases expand the document by more than %d nodes (it holds %d itself): refusing to read it", limit.nodes, own.nodes)}
+					"yaml: aliases expand the document by more than %d nodes (it holds %d itself): refusing to read it (--max-alias-nodes raises the limit)", limit.nodes, own.nodes)}
 			case extra.bytes > limit.bytes:
 				found = &Error{File: d.path, Pos: nodePos(n), Msg: fmt.Sprintf(
-					"yaml: aliases expand the document by more than %d bytes of text (it holds %d itself): refusing to read it", limit.bytes, own.bytes)}
+					"yaml: aliases expand the document by more than %d bytes of text (it holds %d itself): refusing to read it (--max-alias-bytes raises the limit)", limit.bytes, own.bytes)}
 			}
 			return
 		}

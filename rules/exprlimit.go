@@ -44,7 +44,7 @@ func exprTooComplex(expr string, maxOps, maxNesting int) (off int, msg string, o
 	op := func(at int) bool {
 		ops++
 		if ops > maxOps {
-			off, msg = at, fmt.Sprintf("expression has more than %d operators: split it into recording rules", maxOps)
+			off, msg = at, fmt.Sprintf("expression has more than %d operators: split it into recording rules (or raise --max-expr-operators)", maxOps)
 			return true
 		}
 		return false
@@ -70,7 +70,7 @@ func exprTooComplex(expr string, maxOps, maxNesting int) (off int, msg string, o
 				braces++
 			}
 			if depth > maxNesting {
-				return i, fmt.Sprintf("expression nests more than %d levels deep: split it into recording rules", maxNesting), false
+				return i, fmt.Sprintf("expression nests more than %d levels deep: split it into recording rules (or raise --max-expr-nesting)", maxNesting), false
 			}
 		case c == ')' || c == ']' || c == '}':
 			if depth > 0 {

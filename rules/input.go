@@ -269,9 +269,9 @@ type TooLargeError struct {
 
 func (e *TooLargeError) Error() string {
 	if e.Size < 0 {
-		return fmt.Sprintf("%s: file is larger than the limit of %d bytes", e.Path, e.Max)
+		return fmt.Sprintf("%s: file is larger than the limit of %d bytes (--max-file-size raises it)", e.Path, e.Max)
 	}
-	return fmt.Sprintf("%s: file is %d bytes, more than the limit of %d bytes", e.Path, e.Size, e.Max)
+	return fmt.Sprintf("%s: file is %d bytes, more than the limit of %d bytes (--max-file-size raises it)", e.Path, e.Size, e.Max)
 }
 
 // ReadRegular reads the file at path, which must be a regular file (or a
@@ -365,7 +365,7 @@ func tooLarge(name string, size, max int64) *Error {
 		what = "more than that"
 	}
 	return &Error{File: name, Pos: Pos{Line: 1, Col: 1},
-		Msg: fmt.Sprintf("file is %s, more than the limit of %d bytes", what, max)}
+		Msg: fmt.Sprintf("file is %s, more than the limit of %d bytes (--max-file-size raises it)", what, max)}
 }
 
 // LoadFiles expands args, reads and parses every file, on all cores. It

@@ -42,6 +42,18 @@ func TestExprLimits(t *testing.T) {
 	if _, errs := Parse("e.yaml", ruleOf(strings.Repeat("a + ", 300)+"a"), Options{MaxExprOperators: 1000}); len(errs) > 0 {
 		t.Errorf("MaxExprOperators 1000: %v", errs)
 	}
+	if _, errs := Parse("e.yaml", ruleOf(strings.Repeat("(", 200)+"a"+strings.Repeat(")", 200)), Options{MaxExprNesting: 200}); len(errs) > 0 {
+		t.Errorf("MaxExprNesting 200: %v", errs)
+	}
+	// Each message names the flag that raises its limit.
+	for _, tc := range []struct{ expr, flag string }{
+		{strings.Repeat("a + ", 300) + "a", "--max-expr-operators"},
+		{strings.Repeat("(", 200) + "a" + strings.Repeat(")", 200), "--max-expr-nesting"},
+	} {
+		if _, errs := Parse("e.yaml", ruleOf(tc.expr), Options{}); len(errs) != 1 || !strings.Contains(errs[0].Msg, "(or raise "+tc.flag+")") {
+			t.Errorf("errors %v, want one naming %s", errs, tc.flag)
+		}
+	}
 }
 
 func TestAliasLimits(t *testing.T) {
@@ -63,14 +75,24 @@ func TestAliasLimits(t *testing.T) {
 	// refused at the alias that goes over, before anything is decoded.
 	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
 	_, errs := Parse("bomb.yaml", []byte(bomb), Options{})
-	if len(errs) != 1 || errs[0].Pos != (Pos{5, 33}) || !strings.Contains(errs[0].Msg, "aliases expand the document by more than 100000 nodes") {
+	if len(errs) != 1 || errs[0].Pos != (Pos{5, 33}) || !strings.Contains(errs[0].Msg, "aliases expand the document by more than 100000 nodes") ||
+		!strings.HasSuffix(errs[0].Msg, "(--max-alias-nodes raises the limit)") {
 		t.Fatalf("errors %v", errs)
+	}
+	// The limit is an option: 10 x 10 x 10 x 10 x 10 nodes pass under 200,000.
+	// (It is no rule file: the errors left are its unknown keys.)
+	if _, errs := Parse("bomb.yaml", []byte(bomb), Options{MaxAliasNodes: 200_000}); len(errs) == 0 || strings.Contains(errs.Error(), "alias") {
+		t.Fatalf("MaxAliasNodes 200000: %v", errs)
 	}
 	// Bytes of text count too: a 1 MiB string repeated eight times.
 	big := "a: &a " + strings.Repeat("x", 1<<20) + "\nb: [*a, *a, *a, *a, *a, *a, *a, *a]\n"
 	_, errs = Parse("text.yaml", []byte(big), Options{})
-	if len(errs) != 1 || errs[0].Pos != (Pos{2, 21}) || !strings.Contains(errs[0].Msg, "more than 4194304 bytes of text") {
+	if len(errs) != 1 || errs[0].Pos != (Pos{2, 21}) || !strings.Contains(errs[0].Msg, "more than 4194304 bytes of text") ||
+		!strings.HasSuffix(errs[0].Msg, "(--max-alias-bytes raises the limit)") {
 		t.Fatalf("errors %v", errs)
+	}
+	if _, errs := Parse("text.yaml", []byte(big), Options{MaxAliasBytes: 16 << 20}); len(errs) == 0 || strings.Contains(errs.Error(), "alias") {
+		t.Fatalf("MaxAliasBytes 16 MiB: %v", errs)
 	}
 }
 

@@ -36,6 +36,11 @@ type Options struct {
 	// DefaultMaxExprNesting.
 	MaxExprOperators int
 	MaxExprNesting   int
+	// MaxAliasNodes and MaxAliasBytes are what YAML aliases may add to a
+	// small document (a larger one may grow by its own size); 0 means
+	// DefaultMaxAliasNodes and DefaultMaxAliasBytes.
+	MaxAliasNodes int64
+	MaxAliasBytes int64
 }
 
 func (o Options) parser() parser.Parser {

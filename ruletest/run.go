@@ -50,6 +50,10 @@ type Options struct {
 	// Limits bound the work of a test group; a group over them fails
 	// before it runs.
 	Limits Limits
+	// Load bounds what the loader reads of the test files and the rule
+	// files: file size, expressions, YAML aliases (its IgnoreUnknownFields
+	// and Parser are set by the run).
+	Load rules.Options
 	// Exhaustive evaluates every rule at every step, as promtool does,
 	// instead of leaving out the rules no assertion reads that provably
 	// cannot fail (see prune). Verdicts are the same either way.
@@ -217,10 +221,10 @@ func newConfig(src source, opts Options) (*config, error) {
 	}
 	c.parser = parser.NewParser(po)
 	c.engineParser = newCachingParser(c.parser)
-	c.rules = &ruleCache{src: src, files: map[string]*ruleFile{}, opts: rules.Options{
-		IgnoreUnknownFields: opts.IgnoreUnknownFields,
-		Parser:              c.parser,
-	}, limits: c.templateLimits}
+	load := opts.Load
+	load.IgnoreUnknownFields = opts.IgnoreUnknownFields
+	load.Parser = c.parser
+	c.rules = &ruleCache{src: src, files: map[string]*ruleFile{}, opts: load, limits: c.templateLimits}
 	return c, nil
 }
 

@@ -27,6 +27,7 @@ type convertOptions struct {
 	Thanos              bool
 	IgnoreUnknownFields bool
 	Inputs              []string
+	Limits              loaderLimits
 }
 
 const (
@@ -85,6 +86,7 @@ or with -o to a file that is replaced atomically.`),
 	f.StringVarP(&o.Output, "output", "o", "", "write to `FILE` (atomically) instead of stdout")
 	f.BoolVar(&o.Thanos, "thanos", false, "keep Thanos Ruler's partial_response_strategy in plain rule files")
 	f.BoolVar(&o.IgnoreUnknownFields, "ignore-unknown-fields", false, "accept unknown keys in the input")
+	addLoaderFlags(f, &o.Limits)
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.FixedCompletions([]string{toPrometheusRule, toRules}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("encoding", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -160,15 +162,17 @@ func parseKeyValues(flag string, kvs []string, label bool) (map[string]string, e
 }
 
 func runConvert(s Streams, o *convertOptions) error {
+	load, err := o.Limits.options()
+	if err != nil {
+		return err
+	}
 	in, err := rules.ExpandInputs(o.Inputs)
 	if err != nil {
 		return err
 	}
 	printSkipped(s.ErrOut, in.Skipped)
-	files, errs, err := rules.LoadFiles(in.Paths, s.In, rules.Options{
-		IgnoreUnknownFields: o.IgnoreUnknownFields,
-		Thanos:              o.Thanos,
-	})
+	load.IgnoreUnknownFields, load.Thanos = o.IgnoreUnknownFields, o.Thanos
+	files, errs, err := rules.LoadFiles(in.Paths, s.In, load)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,8 @@ type generateOptions struct {
 	JPath      []string
 	Timeout    time.Duration
 	MaxMemory  string
+	MaxStack   int
+	Limits     loaderLimits
 }
 
 func newGenerateCmd(s Streams, runF func(*generateOptions) error) *cobra.Command {
@@ -109,6 +111,8 @@ date on stdout (git apply or patch -p1 applies it) and exits 1.`),
 	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "with --mixin, a library `DIR` imports may come from (repeatable)")
 	f.DurationVar(&o.Timeout, "mixin-timeout", jsonnet.DefaultTimeout, "with --mixin, the longest the evaluation may take")
 	f.StringVar(&o.MaxMemory, "mixin-memory", "512Mi", "with --mixin, the most memory the evaluation may use (a Kubernetes quantity: 512Mi, 2Gi)")
+	f.IntVar(&o.MaxStack, "mixin-stack", jsonnet.DefaultMaxStack, "with --mixin, the deepest the evaluation's calls may nest (jsonnet's max stack frames)")
+	addLoaderFlags(f, &o.Limits)
 	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 with a diff when files on disk differ from what would be generated")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"prometheusrule", "rules"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("encoding", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
@@ -138,6 +142,12 @@ func (o *generateOptions) validate() error {
 	if _, err := parseMemory("--mixin-memory", o.MaxMemory); err != nil {
 		return err
 	}
+	if o.MaxStack < 1 {
+		return usagef("--mixin-stack %d: give a whole number above 0", o.MaxStack)
+	}
+	if _, err := o.Limits.options(); err != nil {
+		return err
+	}
 	if o.Mixin == "" && len(o.JPath) > 0 {
 		return usagef("-J goes with --mixin")
 	}
@@ -152,7 +162,8 @@ func runGenerate(s Streams, o *generateOptions) error {
 	// An output that cannot be a file is refused before the work.
 	if o.Output != "" {
 		if st, err := os.Stat(o.Output); err == nil && !st.Mode().IsRegular() {
-			_, err := rules.ReadRegular(o.Output, 0)
+			load, _ := o.Limits.options()
+			_, err := rules.ReadRegular(o.Output, load.MaxFileSize)
 			return err
 		}
 	}
@@ -377,15 +388,16 @@ func checkDrift(s Streams, files []generate.File) error {
 // buildPack builds oomguard's pack with the configuration, or another
 // mixin with --mixin.
 func buildPack(o *generateOptions) (*generate.Pack, error) {
+	load, _ := o.Limits.options()
 	if o.Mixin != "" {
 		maxMemory, _ := parseMemory("--mixin-memory", o.MaxMemory)
-		groups, err := generate.BuildMixin(o.Mixin, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.Timeout, MaxMemory: maxMemory})
+		groups, err := generate.BuildMixin(o.Mixin, jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.Timeout, MaxMemory: maxMemory, MaxStack: o.MaxStack, Load: load})
 		if err != nil {
 			return nil, err
 		}
 		return &generate.Pack{Groups: groups}, nil
 	}
-	file, err := config.Load(o.ConfigFile)
+	file, err := config.Load(o.ConfigFile, load.MaxFileSize)
 	if err != nil {
 		return nil, err
 	}

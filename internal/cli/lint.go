@@ -31,8 +31,11 @@ type lintOptions struct {
 	Fix           bool
 	JPath         []string
 	MixinTimeout  time.Duration
+	MixinMemory   string
+	MixinStack    int
 	Progress      string
 	Inputs        []string
+	Limits        loaderLimits
 }
 
 func newLintCmd(s Streams) *cobra.Command {
@@ -76,10 +79,13 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 	f.BoolVar(&o.Fix, "fix", false, "make the safe fixes in the files (the rest of each file stays byte for byte), then report what is left")
 	f.StringArrayVarP(&o.JPath, "jpath", "J", nil, "a library `DIR` the imports of jsonnet inputs may come from (repeatable)")
 	f.DurationVar(&o.MixinTimeout, "mixin-timeout", 30*time.Second, "the longest the evaluation of a jsonnet input may take")
+	f.StringVar(&o.MixinMemory, "mixin-memory", "512Mi", "the most memory the evaluation of a jsonnet input may use (a Kubernetes quantity: 512Mi, 2Gi)")
+	f.IntVar(&o.MixinStack, "mixin-stack", jsonnet.DefaultMaxStack, "the deepest the calls of the evaluation of a jsonnet input may nest (jsonnet's max stack frames)")
 	f.StringVar(&o.Baseline, "baseline", "", "report only findings the baseline `FILE` does not hold")
 	f.StringVar(&o.WriteBaseline, "write-baseline", "", "record every finding in the baseline `FILE` and exit 0")
 	f.StringVar(&o.Since, "since", "", "report only findings on lines changed since the git `REF` (all rules are still read, for checks across rules)")
 	addProgressFlag(cmd, &o.Progress)
+	addLoaderFlags(f, &o.Limits)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(lint.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"info", "warning", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
@@ -110,7 +116,18 @@ func runLint(s Streams, o *lintOptions) error {
 	if err != nil {
 		return usagef("--fail-on: %v", err)
 	}
-	file, err := config.Load(o.Config)
+	load, err := o.Limits.options()
+	if err != nil {
+		return err
+	}
+	mixinMemory, err := parseMemory("--mixin-memory", o.MixinMemory)
+	if err != nil {
+		return err
+	}
+	if o.MixinStack < 1 {
+		return usagef("--mixin-stack %d: give a whole number above 0", o.MixinStack)
+	}
+	file, err := config.Load(o.Config, load.MaxFileSize)
 	if err != nil {
 		return &usageError{err}
 	}
@@ -129,7 +146,7 @@ func runLint(s Streams, o *lintOptions) error {
 	}
 	var baseline *lint.Baseline
 	if o.Baseline != "" {
-		if baseline, err = lint.LoadBaseline(o.Baseline); err != nil {
+		if baseline, err = lint.LoadBaseline(o.Baseline, load.MaxFileSize); err != nil {
 			return &usageError{err}
 		}
 	}
@@ -153,7 +170,8 @@ func runLint(s Streams, o *lintOptions) error {
 		Stdin:    s.In,
 		Checks:   lint.Checks(),
 		Config:   cfg,
-		Mixin:    jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout},
+		Mixin:    jsonnet.MixinOptions{JPath: o.JPath, Timeout: o.MixinTimeout, MaxMemory: mixinMemory, MaxStack: o.MixinStack},
+		Load:     load,
 		Since:    o.Since,
 		Baseline: baseline,
 		Fix:      o.Fix,

@@ -38,6 +38,8 @@ func TestMain(m *testing.M) {
 //	              hard links and link targets, for cmp stdout
 //	mkfifo PATH   make a FIFO
 //	link OLD NEW  make a hard link
+//	bigfile PATH N  write a rule file of N bytes (one rule, the rest a
+//	              comment), for the file size limit
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "../../testdata/script",
@@ -116,6 +118,18 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("usage: mkfifo PATH")
 				}
 				ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+			},
+			"bigfile": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: bigfile PATH N")
+				}
+				n, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				head := "groups:\n- name: g\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (a)\n# "
+				if n < len(head)+1 {
+					ts.Fatalf("bigfile: %d bytes is too small", n)
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(head+strings.Repeat("x", n-len(head)-1)+"\n"), 0o644))
 			},
 			"link": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 2 {

@@ -31,6 +31,7 @@ type testOptions struct {
 	Exhaustive          bool
 	ExplainEval         bool
 	Limits              ruletest.Limits
+	Load                loaderLimits
 	Progress            string
 	Files               []string
 }
@@ -122,10 +123,15 @@ Exit codes: 0 every test passed; 1 a test failed or a file is invalid
 	f.IntVar(&o.Limits.EvalSteps, "max-eval-steps", ruletest.DefaultEvalSteps, "fail a test group that takes more evaluation `steps` (last eval_time over evaluation_interval)")
 	f.IntVar(&o.Limits.TemplateSteps, "max-template-steps", ruletest.DefaultTemplateSteps, "fail the test groups of an alert whose label or annotation template can take more `steps` at worst")
 	f.IntVar(&o.Limits.TemplateBytes, "max-template-bytes", ruletest.DefaultTemplateBytes, "fail the test groups of an alert whose label or annotation template can write more `bytes` of text at worst")
+	addLoaderFlags(f, &o.Load)
 	return cmd
 }
 
 func runTest(s Streams, o *testOptions) error {
+	load, err := o.Load.options()
+	if err != nil {
+		return err
+	}
 	// Test groups run side by side, each with its own storage, and most of
 	// what they allocate is short-lived: collecting more often keeps the
 	// peak memory of a run at promtool's or below, for a few percent of
@@ -143,7 +149,7 @@ func runTest(s Streams, o *testOptions) error {
 		}
 		st, err := os.Stat(f)
 		if err == nil && !st.Mode().IsRegular() {
-			_, err := rules.ReadRegular(f, 0)
+			_, err := rules.ReadRegular(f, load.MaxFileSize)
 			return err
 		}
 		if err != nil && !o.Compat {
@@ -171,6 +177,7 @@ func runTest(s Streams, o *testOptions) error {
 		Jobs:                o.Jobs,
 		Exhaustive:          o.Exhaustive,
 		Limits:              o.Limits,
+		Load:                load,
 		Progress:            onProgress,
 	})
 	prog.stop()

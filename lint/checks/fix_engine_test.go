@@ -74,7 +74,7 @@ func TestFixesKeepResults(t *testing.T) {
 		// are kept to name them.
 		f, fixedBy := before, map[string][]string{}
 		for round := 0; round < 10; round++ {
-			out, done, err := engine.ApplyFixes(f, engine.Run([]*rules.File{f}, errs, checks.All(), nil))
+			out, done, err := engine.ApplyFixes(f, engine.Run([]*rules.File{f}, errs, checks.All(), nil), rules.Options{})
 			if err != nil {
 				t.Fatalf("%s: %v", path, err)
 			}

@@ -41,7 +41,7 @@ func TestFixes(t *testing.T) {
 				if round == 10 {
 					t.Fatal("still fixing after 10 rounds")
 				}
-				next, done, err := engine.ApplyFixes(f, engine.Run([]*rules.File{f}, nil, All(), nil))
+				next, done, err := engine.ApplyFixes(f, engine.Run([]*rules.File{f}, nil, All(), nil), rules.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -81,7 +81,7 @@ func TestFixes(t *testing.T) {
 				}
 			}
 			// Fixing the fixed file changes nothing.
-			again, _, err := engine.ApplyFixes(g, engine.Run([]*rules.File{g}, nil, All(), nil))
+			again, _, err := engine.ApplyFixes(g, engine.Run([]*rules.File{g}, nil, All(), nil), rules.Options{})
 			if err != nil || again != nil {
 				t.Errorf("a second run changed the file again: %v\n%s", err, again)
 			}

@@ -28,6 +28,7 @@ var IdentityDuplicateRule = &engine.Check{
 		summary.KeepWith(c, identitiesOf(c))
 	},
 	Files: func(c *engine.FilesContext) {
+		bu := c.Config.Budgets.Effective()
 		ls := summary.LabelSets(c)
 		parts := summary.Parts[[]identity](c)
 		// Rules of one key (kind, name, static labels) are compared with
@@ -78,11 +79,11 @@ var IdentityDuplicateRule = &engine.Check{
 					if disjointValues(w.id, id) || otherLabels(ls, w.rule, r) {
 						continue // not the same series, whatever the matchers say
 					}
-					v := matchers.DisjointOutputs(w.id.outputs, id.outputs, id.static.All())
+					v := bu.DisjointOutputs(w.id.outputs, id.outputs, id.static.All())
 					if v == matchers.TooComplex {
 						c.TooComplex(p.Path, p.Groups[r.Group].Name, r.Name, r.NameSpan.Span(),
-							"whether %s %q writes the same series as the one at %s:%s: its label matchers need more than %d alternatives or %d regexp automaton states",
-							kind, r.Name, w.file, w.pos, matchers.MaxAlternatives, matchers.MaxRegexpStates)
+							"whether %s %q writes the same series as the one at %s:%s: its label matchers need more than %d alternatives or %d regexp automaton states, or a regexp longer than %d bytes (lint.budgets labelAlternatives, regexpStates, regexpBytes in .oomguard.yaml raise them)",
+							kind, r.Name, w.file, w.pos, bu.Alternatives, bu.RegexpStates, bu.RegexpBytes)
 						break
 					}
 					if v == matchers.No {
@@ -323,7 +324,7 @@ func (id *identity) key(r *summary.Rule) string {
 // order of the summary's rules.
 func identitiesOf(c *engine.FileContext) []identity {
 	in := intern.New()
-	kept := matchers.NewKept(in)
+	kept := matchers.NewKept(in, c.Config.Budgets)
 	out := make([]identity, 0, c.File.Rules())
 	var matched []string
 	for _, g := range c.File.Groups() {

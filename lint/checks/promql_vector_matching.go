@@ -97,7 +97,7 @@ func matchSitesOf(c *engine.FileContext) []ruleMatchSites {
 				}
 				vm := e.VectorMatching
 				site := matchSite{op: e.Op, span: summary.ExprSpan(c, g, r, at, e)}
-				if l, why := disjointMatched(e); l != "" {
+				if l, why := disjointMatched(e, c.Config.Budgets); l != "" {
 					site.disjoint, site.hint = why, "match on other labels, or select values the two sides share"
 				} else if !vm.On && vm.Card == parser.CardOneToOne {
 					site.lhs, site.rhs, site.ignoring = b.Node(e.LHS), b.Node(e.RHS), slices.Clone(vm.MatchingLabels)
@@ -119,7 +119,7 @@ func matchSitesOf(c *engine.FileContext) []ruleMatchSites {
 
 // disjointMatched returns a label the operation matches series on whose
 // values the matchers of the two sides keep apart, and what they are.
-func disjointMatched(e *parser.BinaryExpr) (string, string) {
+func disjointMatched(e *parser.BinaryExpr, bu matchers.Budgets) (string, string) {
 	vm := e.VectorMatching
 	var on []string
 	if vm.On {
@@ -140,8 +140,8 @@ func disjointMatched(e *parser.BinaryExpr) (string, string) {
 		slices.Sort(on)
 	}
 	for _, l := range on {
-		lhs, rhs := matchers.ValueConstraint(e.LHS, l), matchers.ValueConstraint(e.RHS, l)
-		if emptyAlone(lhs) || emptyAlone(rhs) {
+		lhs, rhs := bu.ValueConstraint(e.LHS, l), bu.ValueConstraint(e.RHS, l)
+		if emptyAlone(lhs, bu) || emptyAlone(rhs, bu) {
 			// A side that is empty whatever the other: an operation inside
 			// it never matches, and is reported.
 			continue
@@ -149,7 +149,7 @@ func disjointMatched(e *parser.BinaryExpr) (string, string) {
 		disjoint := true
 		for _, x := range lhs {
 			for _, y := range rhs {
-				if !matchers.DisjointMatchers(slices.Concat(x, y)) {
+				if !bu.DisjointMatchers(slices.Concat(x, y)) {
 					disjoint = false
 				}
 			}
@@ -162,9 +162,9 @@ func disjointMatched(e *parser.BinaryExpr) (string, string) {
 }
 
 // emptyAlone reports whether no value meets any of the alternatives.
-func emptyAlone(alts [][]*labels.Matcher) bool {
+func emptyAlone(alts [][]*labels.Matcher, bu matchers.Budgets) bool {
 	for _, x := range alts {
-		if !matchers.DisjointMatchers(x) {
+		if !bu.DisjointMatchers(x) {
 			return false
 		}
 	}

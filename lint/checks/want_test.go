@@ -54,7 +54,7 @@ func TestChecks(t *testing.T) {
 			// A check that needs settings finds them beside its testdata.
 			cfg := engine.DefaultConfig()
 			if cfgPath := filepath.Join("testdata", fileOf(c.ID)+".oomguard.yaml"); fileExists(cfgPath) {
-				file, err := config.Load(cfgPath)
+				file, err := config.Load(cfgPath, 0)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -76,8 +76,8 @@ func (b *Baseline) Marshal() ([]byte, error) {
 
 // LoadBaseline reads a baseline file; errors name the file and, for JSON
 // that does not parse, the line and column.
-func LoadBaseline(path string) (*Baseline, error) {
-	data, err := rules.ReadRegular(path, 0)
+func LoadBaseline(path string, maxSize int64) (*Baseline, error) {
+	data, err := rules.ReadRegular(path, maxSize)
 	if err != nil {
 		return nil, &BaselineError{File: path, Msg: strings.TrimPrefix(err.Error(), path+": ")}
 	}

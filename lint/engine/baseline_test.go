@@ -20,7 +20,7 @@ func TestBaselineCounts(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := LoadBaseline(path)
+	loaded, err := LoadBaseline(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

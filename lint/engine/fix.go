@@ -20,7 +20,7 @@ type ruleRef struct{ doc, group, rule int }
 // expression must read as the fix intends and the file must load with no
 // more errors than before; otherwise ApplyFixes returns an error and no
 // text. Everything outside the edits stays byte for byte.
-func ApplyFixes(f *rules.File, ds []Diagnostic) ([]byte, []Diagnostic, error) {
+func ApplyFixes(f *rules.File, ds []Diagnostic, opts rules.Options) ([]byte, []Diagnostic, error) {
 	refs := map[rules.Pos]ruleRef{}
 	for i, d := range f.Docs {
 		for j, g := range d.Groups {
@@ -74,8 +74,8 @@ func ApplyFixes(f *rules.File, ds []Diagnostic) ([]byte, []Diagnostic, error) {
 		fixed = append(fixed, e.d)
 	}
 
-	_, before := rules.Parse(f.Path, src, rules.Options{})
-	g, after := rules.Parse(f.Path, out, rules.Options{})
+	_, before := rules.Parse(f.Path, src, opts)
+	g, after := rules.Parse(f.Path, out, opts)
 	if len(after) > len(before) {
 		return nil, nil, fmt.Errorf("%s: the fixes would make the file fail to load (%v); nothing was changed", f.Path, after[0])
 	}

@@ -27,6 +27,10 @@ type Options struct {
 	Config *Config
 	// Mixin bounds the evaluation of jsonnet inputs.
 	Mixin jsonnet.MixinOptions
+	// Load bounds what the loader reads: the size of every file, the
+	// expressions, YAML aliases (rules.Options; its zero value is the
+	// loader's defaults). Mixin.Load is set from it.
+	Load rules.Options
 	// Since, a git ref, keeps only the findings on lines changed since
 	// then (in a rule of which a line changed, for a finding in a rule).
 	Since string
@@ -174,7 +178,7 @@ func Inputs(o Options) (*Result, error) {
 				if f.Origin != nil {
 					continue // an evaluated mixin: its jsonnet is not ours to edit
 				}
-				out, done, err := ApplyFixes(f, ds)
+				out, done, err := ApplyFixes(f, ds, o.Load)
 				if err != nil {
 					return nil, err
 				}
@@ -250,7 +254,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 			}
 			return nil, nil, nil, &rules.InputError{Arg: in, Err: err}
 		}
-		f, errs := loadMixin(in, o.Mixin)
+		f, errs := loadMixin(in, o.mixin())
 		linter.Add(n, f, errs)
 		n++
 		if f != nil {
@@ -288,11 +292,11 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 			// A repository holds other YAML than rules: unit-test files are
 			// linted as such, and the rule files a test or a Prometheus
 			// configuration loads make a scope; Helm values are not rules.
-			switch kindOf(p, named[p]) {
+			switch kindOf(p, named[p], o.Load.MaxFileSize) {
 			case kindTest:
 				tests = append(tests, p)
 			case kindPrometheusConf:
-				if rf := ruleFilesOf(p); len(rf) > 0 {
+				if rf := ruleFilesOf(p, o.Load.MaxFileSize); len(rf) > 0 {
 					linter.AddScope(Scope{Name: "rule_files of " + p, Paths: rf})
 				}
 			case kindHelmValues:
@@ -313,7 +317,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 	progress(0)
 	if len(ruleInputs) > 0 {
 		loaded := make([]*rules.File, len(ruleInputs))
-		err := rules.EachFile(ruleInputs, o.Stdin, rules.Options{}, func(i int, f *rules.File, errs rules.ErrorList) {
+		err := rules.EachFile(ruleInputs, o.Stdin, o.Load, func(i int, f *rules.File, errs rules.ErrorList) {
 			nFiles.Add(1)
 			if f != nil {
 				nRules.Add(int64(f.Rules()))
@@ -337,7 +341,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 	// The rule files the tests read, loaded once each.
 	ruleFiles := map[string]*rules.File{}
 	for i, p := range tests {
-		t, errs := readTest(p)
+		t, errs := readTest(p, o.Load.MaxFileSize)
 		if t == nil {
 			linter.Add(n+i, nil, errs)
 			progress(1)
@@ -347,7 +351,7 @@ func lintInputs(o Options, cfg *Config, keep keepFiles, res *Result) ([]Diagnost
 		for _, rf := range t.rules {
 			f, ok := ruleFiles[rf]
 			if !ok {
-				fs, _, err := rules.LoadFiles([]string{rf}, nil, rules.Options{})
+				fs, _, err := rules.LoadFiles([]string{rf}, nil, o.Load)
 				if err == nil && len(fs) == 1 {
 					f = fs[0]
 				}
@@ -382,4 +386,11 @@ func (k keepFiles) of(f *rules.File) *rules.File {
 		return f.SourceOnly()
 	}
 	return f
+}
+
+// mixin is o.Mixin with the loader's bounds of o.Load.
+func (o *Options) mixin() jsonnet.MixinOptions {
+	m := o.Mixin
+	m.Load = o.Load
+	return m
 }

@@ -42,14 +42,14 @@ var topKey = regexp.MustCompile(`^("[^"]*"|'[^']*'|[A-Za-z_][A-Za-z0-9_.-]*)\s*:
 // key that looks like a misspelling of the rules' (PrometheusRules,
 // group:), or a groups: key anywhere (rules in a ConfigMap's data), keeps
 // the file a rule file, so that the loader reports it.
-func kindOf(path string, named bool) inputKind {
+func kindOf(path string, named bool, maxSize int64) inputKind {
 	if path == "-" {
 		return kindRules
 	}
 	if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" {
 		return kindRules
 	}
-	data, err := rules.ReadRegular(path, 0)
+	data, err := rules.ReadRegular(path, maxSize)
 	if err != nil {
 		return kindRules
 	}
@@ -172,8 +172,8 @@ func isHelmValues(name string) bool {
 // ruleFilesOf returns the files the rule_files globs of a Prometheus
 // configuration name, relative to its directory as Prometheus resolves
 // them, as absolute paths.
-func ruleFilesOf(path string) []string {
-	data, err := rules.ReadRegular(path, 0)
+func ruleFilesOf(path string, maxSize int64) []string {
+	data, err := rules.ReadRegular(path, maxSize)
 	if err != nil {
 		return nil
 	}
@@ -214,8 +214,8 @@ type testInput struct {
 
 // readTest reads a unit-test file; errors are load errors at their
 // position.
-func readTest(path string) (*testInput, rules.ErrorList) {
-	data, err := rules.ReadRegular(path, 0)
+func readTest(path string, maxSize int64) (*testInput, rules.ErrorList) {
+	data, err := rules.ReadRegular(path, maxSize)
 	if err != nil {
 		return nil, rules.ErrorList{{File: path, Pos: rules.Pos{Line: 1, Col: 1}, Msg: err.Error()}}
 	}

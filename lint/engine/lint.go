@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/oomguard/oomguard/lint/catalog"
+	"github.com/oomguard/oomguard/lint/matchers"
 	"github.com/oomguard/oomguard/lint/testfile"
 	"github.com/oomguard/oomguard/rules"
 )
@@ -187,6 +188,10 @@ type Config struct {
 	// Metrics is the metric catalog: the built-in one with the entries of
 	// the config file.
 	Metrics *catalog.Catalog
+	// Budgets bound the analyses that can grow faster than a rule (the
+	// config's lint.budgets); past them a check gives up on the rule with
+	// a note. Zero fields are the defaults.
+	Budgets matchers.Budgets
 }
 
 // DefaultConfig is the configuration without a config file.

@@ -35,7 +35,7 @@ func starts(infix string, n int) string {
 // beyond MaxRegexpStates: the comparison gives up and says so.
 func TestRegexpBudget(t *testing.T) {
 	a, b := alternatives("a", 5000), alternatives("b", 5000)
-	if got := regexpsDisjoint(a, b); got != TooComplex {
+	if got := (Budgets{}).regexpsDisjoint(a, b); got != TooComplex {
 		t.Errorf("regexpsDisjoint of two 5,000-alternative regexps = %v, want TooComplex", got)
 	}
 	if RegexpsDisjoint(a, b) {
@@ -44,21 +44,32 @@ func TestRegexpBudget(t *testing.T) {
 	// Alternatives that share no prefix to factor out: 5,000 x 5,000
 	// state pairs from the start (3.7 GiB when they were all made).
 	a, b = starts("a", 5000), starts("b", 5000)
-	if got := regexpsDisjoint(a, b); got != TooComplex {
+	if got := (Budgets{}).regexpsDisjoint(a, b); got != TooComplex {
 		t.Errorf("regexpsDisjoint of .*a0|.*a1|... = %v, want TooComplex", got)
 	}
 	// Within the budget the answer is still found.
 	a, b = alternatives("a", 50), alternatives("b", 50)
-	if got := regexpsDisjoint(a, b); got != Yes {
+	if got := (Budgets{}).regexpsDisjoint(a, b); got != Yes {
 		t.Errorf("regexpsDisjoint of two 50-alternative regexps = %v, want Yes", got)
 	}
-	if got := regexpsDisjoint(alternatives("a", 50), "1.+"); got != No {
+	if got := (Budgets{}).regexpsDisjoint(alternatives("a", 50), "1.+"); got != No {
 		t.Errorf("regexpsDisjoint of overlapping regexps = %v, want No", got)
 	}
 	// A regexp longer than maxRegexpLen is not compiled.
-	long := strings.Repeat("x", maxRegexpLen+1)
-	if got := regexpsDisjoint(long, "y"); got != TooComplex {
+	long := strings.Repeat("x", MaxRegexpBytes+1)
+	if got := (Budgets{}).regexpsDisjoint(long, "y"); got != TooComplex {
 		t.Errorf("regexpsDisjoint of a %d-byte regexp = %v, want TooComplex", len(long), got)
+	}
+	// Raised budgets let the same comparisons through.
+	if got := (Budgets{RegexpBytes: 2 * MaxRegexpBytes}).regexpsDisjoint(long, "y"); got != Yes {
+		t.Errorf("regexpsDisjoint of a %d-byte regexp with RegexpBytes raised = %v, want Yes", len(long), got)
+	}
+	a, b = alternatives("a", 500), alternatives("b", 500)
+	if got := (Budgets{}).regexpsDisjoint(a, b); got != TooComplex {
+		t.Errorf("regexpsDisjoint of two 500-alternative regexps = %v, want TooComplex", got)
+	}
+	if got := (Budgets{RegexpStates: 1_000_000}).regexpsDisjoint(a, b); got != Yes {
+		t.Errorf("regexpsDisjoint of two 500-alternative regexps with RegexpStates raised = %v, want Yes", got)
 	}
 }
 
@@ -68,12 +79,12 @@ func TestRegexpBudget(t *testing.T) {
 func TestDisjointMatchersBudget(t *testing.T) {
 	ma := labels.MustNewMatcher(labels.MatchRegexp, "job", alternatives("a", 5000))
 	mb := labels.MustNewMatcher(labels.MatchRegexp, "job", alternatives("b", 5000))
-	if got := disjointMatchers([]*labels.Matcher{ma, mb}); got != TooComplex {
+	if got := (Budgets{}).disjointMatchers([]*labels.Matcher{ma, mb}); got != TooComplex {
 		t.Errorf("disjointMatchers = %v, want TooComplex", got)
 	}
 	x := labels.MustNewMatcher(labels.MatchEqual, "job", "x")
 	y := labels.MustNewMatcher(labels.MatchEqual, "job", "y")
-	if got := disjointMatchers([]*labels.Matcher{ma, mb, x, y}); got != Yes {
+	if got := (Budgets{}).disjointMatchers([]*labels.Matcher{ma, mb, x, y}); got != Yes {
 		t.Errorf("disjointMatchers with job=x and job=y too = %v, want Yes", got)
 	}
 }
@@ -107,13 +118,27 @@ func TestAlternativesBudget(t *testing.T) {
 	if got := ValueConstraint(e, "l"); len(got) > MaxAlternatives {
 		t.Errorf("ValueConstraint past the budget: %d alternatives, more than %d", len(got), MaxAlternatives)
 	}
-	k := NewKept(intern.New())
+	k := NewKept(intern.New(), Budgets{})
 	oa := k.Of(e, []string{"l"})
 	if !oa.tooComplex {
 		t.Error("Outputs past the budget not marked too complex")
 	}
 	if got := DisjointOutputs(oa, oa, nil); got != TooComplex {
 		t.Errorf("DisjointOutputs past the budget = %v, want TooComplex", got)
+	}
+	// Raised, the budget takes four chains of ten (10,000 alternatives).
+	e4, err := p.ParseExpr(orJoins(4, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k4 := NewKept(intern.New(), Budgets{}); !k4.Of(e4, []string{"l"}).tooComplex {
+		t.Error("four chains of ten within the default budget")
+	}
+	if k4 := NewKept(intern.New(), Budgets{Alternatives: 10_000}); k4.Of(e4, []string{"l"}).tooComplex {
+		t.Error("four chains of ten too complex with Alternatives 10,000")
+	}
+	if got := (Budgets{Alternatives: 10_000}).ValueConstraint(e4, "l"); len(got) != 10_000 {
+		t.Errorf("ValueConstraint with Alternatives 10,000: %d alternatives, want 10,000", len(got))
 	}
 	// Within it: two chains of five on l, one to one, with other values.
 	small, err := p.ParseExpr(orJoins(1, 5))

@@ -121,23 +121,66 @@ func matchersOf(alternatives [][]matcherSpec) [][]*labels.Matcher {
 	return out
 }
 
-// MaxAlternatives bounds the alternatives ValueConstraint enumerates.
+// MaxAlternatives is the default bound of the alternatives
+// ValueConstraint enumerates.
 const MaxAlternatives = 64
 
-// MaxRegexpStates bounds the states of the product of two regular
-// expressions' automata RegexpsDisjoint walks.
+// MaxRegexpStates is the default bound of the states of the product of two
+// regular expressions' automata RegexpsDisjoint walks.
 const MaxRegexpStates = 10000
+
+// MaxRegexpBytes is the default bound of the regular expressions
+// RegexpsDisjoint compiles: compiling is linear, but a program of a
+// megabyte is not worth walking.
+const MaxRegexpBytes = 64 << 10
+
+// Budgets bound the analyses; a field that is 0 is its default
+// (MaxAlternatives, MaxRegexpStates, MaxRegexpBytes). The functions of the
+// package use the defaults; the methods of Budgets their own.
+type Budgets struct {
+	Alternatives int
+	RegexpStates int
+	RegexpBytes  int
+}
+
+// Effective returns b with each zero field set to its default.
+func (b Budgets) Effective() Budgets {
+	return Budgets{b.alternatives(), b.regexpStates(), b.regexpBytes()}
+}
+
+func (b Budgets) alternatives() int {
+	if b.Alternatives > 0 {
+		return b.Alternatives
+	}
+	return MaxAlternatives
+}
+
+func (b Budgets) regexpStates() int {
+	if b.RegexpStates > 0 {
+		return b.RegexpStates
+	}
+	return MaxRegexpStates
+}
+
+func (b Budgets) regexpBytes() int {
+	if b.RegexpBytes > 0 {
+		return b.RegexpBytes
+	}
+	return MaxRegexpBytes
+}
 
 // Kept keeps one copy of the Outputs that are alike, and of their names
 // and values, for the expressions of a file.
 type Kept struct {
 	in      *intern.Interner
+	limits  Budgets
 	outputs map[string]*Outputs
 }
 
-// NewKept returns a Kept that keeps strings with in.
-func NewKept(in *intern.Interner) *Kept {
-	return &Kept{in: in, outputs: map[string]*Outputs{}}
+// NewKept returns a Kept that keeps strings with in, and works out
+// Outputs within the budgets bu.
+func NewKept(in *intern.Interner, bu Budgets) *Kept {
+	return &Kept{in: in, limits: bu, outputs: map[string]*Outputs{}}
 }
 
 // Of returns the Outputs of an expression, whose selectors have matchers of
@@ -151,7 +194,7 @@ func (k *Kept) Of(e parser.Expr, names []string) *Outputs {
 	// The matchers of each selector by name, once for all the names: a
 	// selector of 70,000 matchers, each looked for by name, was 5 billion
 	// comparisons.
-	b := &budget{byName: map[*parser.VectorSelector]map[string][]*labels.Matcher{}}
+	b := &budget{limits: k.limits, byName: map[*parser.VectorSelector]map[string][]*labels.Matcher{}}
 	for _, l := range names {
 		if l == model.MetricNameLabel {
 			continue
@@ -192,8 +235,7 @@ const (
 	No Verdict = iota
 	// Yes: certain.
 	Yes
-	// TooComplex: the analysis went past a budget (MaxAlternatives,
-	// MaxRegexpStates) and gave up.
+	// TooComplex: the analysis went past a budget (Budgets) and gave up.
 	TooComplex
 )
 
@@ -203,6 +245,11 @@ const (
 // values no string has in common (code=~"2.." and code=~"5.."). It says
 // TooComplex when it could not prove it within its budgets.
 func DisjointOutputs(a, b *Outputs, static []string) Verdict {
+	return Budgets{}.DisjointOutputs(a, b, static)
+}
+
+// DisjointOutputs is DisjointOutputs within the budgets bu.
+func (bu Budgets) DisjointOutputs(a, b *Outputs, static []string) Verdict {
 	if a == nil || b == nil {
 		return No
 	}
@@ -221,7 +268,7 @@ func DisjointOutputs(a, b *Outputs, static []string) Verdict {
 		disjoint := true
 		for _, x := range ca {
 			for _, y := range cb {
-				switch disjointMatchers(slices.Concat(x, y)) {
+				switch bu.disjointMatchers(slices.Concat(x, y)) {
 				case No:
 					disjoint = false
 				case TooComplex:
@@ -246,13 +293,19 @@ func DisjointOutputs(a, b *Outputs, static []string) Verdict {
 // An expression whose alternatives would be more than MaxAlternatives (a
 // chain of or, joins on l of such chains) is not known: any value.
 func ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
-	return valueConstraint(e, l, &budget{})
+	return Budgets{}.ValueConstraint(e, l)
+}
+
+// ValueConstraint is ValueConstraint within the budgets bu.
+func (bu Budgets) ValueConstraint(e parser.Expr, l string) [][]*labels.Matcher {
+	return valueConstraint(e, l, &budget{limits: bu})
 }
 
 // budget is the state of a ValueConstraint: whether it went past
 // MaxAlternatives, and the matchers of selectors by name when they are
 // indexed.
 type budget struct {
+	limits   Budgets
 	exceeded bool
 	byName   map[*parser.VectorSelector]map[string][]*labels.Matcher
 }
@@ -344,7 +397,7 @@ func valueConstraint(e parser.Expr, l string, b *budget) [][]*labels.Matcher {
 		switch {
 		case e.Op == parser.LOR:
 			out := append(valueConstraint(e.LHS, l, b), valueConstraint(e.RHS, l, b)...)
-			if len(out) > MaxAlternatives {
+			if len(out) > b.limits.alternatives() {
 				b.exceeded = true
 				return anything
 			}
@@ -359,7 +412,7 @@ func valueConstraint(e parser.Expr, l string, b *budget) [][]*labels.Matcher {
 			}
 			// l is matched on: it has the same value on both sides.
 			lhs, rhs := valueConstraint(e.LHS, l, b), valueConstraint(e.RHS, l, b)
-			if len(lhs)*len(rhs) > MaxAlternatives {
+			if len(lhs)*len(rhs) > b.limits.alternatives() {
 				b.exceeded = true
 				return anything
 			}
@@ -383,10 +436,15 @@ func valueConstraint(e parser.Expr, l string, b *budget) [][]*labels.Matcher {
 // allows (= or =~"a|b|c") that another rejects, or two = and =~ matchers
 // whose regular expressions match no string in common.
 func DisjointMatchers(ms []*labels.Matcher) bool {
-	return disjointMatchers(ms) == Yes
+	return Budgets{}.DisjointMatchers(ms)
 }
 
-func disjointMatchers(ms []*labels.Matcher) Verdict {
+// DisjointMatchers is DisjointMatchers within the budgets bu.
+func (bu Budgets) DisjointMatchers(ms []*labels.Matcher) bool {
+	return bu.disjointMatchers(ms) == Yes
+}
+
+func (bu Budgets) disjointMatchers(ms []*labels.Matcher) Verdict {
 	verdict := No
 	for _, m := range ms {
 		vals, ok := fixedValues(m)
@@ -416,7 +474,7 @@ func disjointMatchers(ms []*labels.Matcher) Verdict {
 			if !positive(m) || !positive(n) {
 				continue
 			}
-			switch regexpsDisjoint(asRegexp(m), asRegexp(n)) {
+			switch bu.regexpsDisjoint(asRegexp(m), asRegexp(n)) {
 			case Yes:
 				return Yes
 			case TooComplex:
@@ -462,15 +520,11 @@ func fixedValues(m *labels.Matcher) ([]string, bool) {
 // does not follow: assertions such as ^ or \b, or more than
 // MaxRegexpStates states.
 func RegexpsDisjoint(a, b string) bool {
-	return regexpsDisjoint(a, b) == Yes
+	return Budgets{}.regexpsDisjoint(a, b) == Yes
 }
 
-// maxRegexpLen bounds the regular expressions RegexpsDisjoint compiles:
-// compiling is linear, but a program of a megabyte is not worth walking.
-const maxRegexpLen = 64 << 10
-
-func regexpsDisjoint(a, b string) Verdict {
-	if len(a) > maxRegexpLen || len(b) > maxRegexpLen {
+func (bu Budgets) regexpsDisjoint(a, b string) Verdict {
+	if len(a) > bu.regexpBytes() || len(b) > bu.regexpBytes() {
 		return TooComplex
 	}
 	pa, ok := compileMatcherRegexp(a)
@@ -488,7 +542,7 @@ func regexpsDisjoint(a, b string) Verdict {
 	// past its budget: the pairs of two closures are a product (5,000
 	// alternatives each were 25 million states, 1.2 GiB, at once).
 	push := func(as, bs []uint32) bool {
-		if len(seen)+len(as)*len(bs) > MaxRegexpStates {
+		if len(seen)+len(as)*len(bs) > bu.regexpStates() {
 			return false
 		}
 		for _, x := range as {

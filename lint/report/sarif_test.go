@@ -202,7 +202,7 @@ func TestSARIFFixes(t *testing.T) {
 			}
 		}
 		g, _ := rules.Parse(d.File, src, rules.Options{})
-		want, _, err := engine.ApplyFixes(g, one)
+		want, _, err := engine.ApplyFixes(g, one, rules.Options{})
 		if err != nil || want == nil {
 			t.Fatalf("%v: lint --fix makes nothing of it: %v", d, err)
 		}
