@@ -249,3 +249,8 @@ func syncDir(dir string) {
 		d.Close()
 	}
 }
+
+// PauseBeforeRename makes every later write call f when its new content is
+// complete and about to take its place. It is for the tests of the
+// commands, which interrupt a write there; a program never calls it.
+func PauseBeforeRename(f func()) { beforeRename = f }
