@@ -28,7 +28,7 @@ var lintKeys = []string{
 }
 
 // budgetKeys are the keys of the lint section's budgets.
-var budgetKeys = []string{"labelAlternatives", "regexpStates", "regexpBytes"}
+var budgetKeys = []string{"labelAlternatives", "regexpStates", "regexpBytes", "duplicateComparisons"}
 
 // scopeKeys are the keys of an entry of the lint section's scopes.
 var scopeKeys = []string{"name", "files"}
@@ -207,6 +207,8 @@ func (r *reader) lint(cfg *engine.Config, n *yaml.Node) error {
 					cfg.Budgets.RegexpStates = n
 				case "regexpBytes":
 					cfg.Budgets.RegexpBytes = n
+				case "duplicateComparisons":
+					cfg.DuplicateComparisons = n
 				}
 			}
 		case "metrics":

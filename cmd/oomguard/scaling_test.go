@@ -39,6 +39,9 @@ func BenchmarkLintScaling(b *testing.B) {
 		// identity/duplicate-rule compares rules of one name: each pins
 		// job to its own value, as a rule per team or per job does.
 		{"same-name/rules", []int{100, 1000, 10_000}, sameNamePinned},
+		// ... and pin nothing that indexes them (regexps): each is
+		// compared with at most DuplicateComparisons rules before it.
+		{"same-name-unpinned/rules", []int{100, 1000, 10_000}, sameNameUnpinned},
 	}
 	all := checks.All()
 	for _, c := range cases {
@@ -75,6 +78,17 @@ func longLineRules(n int) string {
 
 // sameNamePinned is a rule file of n recording rules of one name, each
 // pinning job to a value of its own: no two write the same series.
+// sameNameUnpinned is n rules of one name, each selecting instances by a
+// regexp of its own: no label pinned to values written out.
+func sameNameUnpinned(n int) string {
+	var b strings.Builder
+	b.WriteString("groups:\n- name: g\n  rules:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - record: job:x:sum\n    expr: sum by (job, instance) (rate(x_total{instance=~\"i.*-%d\"}[5m]))\n", i)
+	}
+	return b.String()
+}
+
 func sameNamePinned(n int) string {
 	var b strings.Builder
 	b.WriteString("groups:\n- name: g\n  rules:\n")

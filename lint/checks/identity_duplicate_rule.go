@@ -29,6 +29,10 @@ var IdentityDuplicateRule = &engine.Check{
 	},
 	Files: func(c *engine.FilesContext) {
 		bu := c.Config.Budgets.Effective()
+		maxCompared := c.Config.DuplicateComparisons
+		if maxCompared <= 0 {
+			maxCompared = DefaultDuplicateComparisons
+		}
 		ls := summary.LabelSets(c)
 		parts := summary.Parts[[]identity](c)
 		// Rules of one key (kind, name, static labels) are compared with
@@ -74,7 +78,16 @@ var IdentityDuplicateRule = &engine.Check{
 				if r.Alert {
 					kind = "alert"
 				}
-				for _, j := range b.candidates(id) {
+				cands := b.candidates(id, maxCompared)
+				for k, j := range cands {
+					if k == maxCompared {
+						// More rules of the key to compare with than the
+						// budget: no finding for this one, a note.
+						c.TooComplex(p.Path, p.Groups[r.Group].Name, r.Name, r.NameSpan.Span(),
+							"whether %s %q writes the same series as a rule of its name and static labels before it: more than %d of them to compare with (lint.budgets duplicateComparisons in .oomguard.yaml raises it)",
+							kind, r.Name, maxCompared)
+						break
+					}
 					w := &b.seen[j]
 					if disjointValues(w.id, id) || otherLabels(ls, w.rule, r) {
 						continue // not the same series, whatever the matchers say
@@ -163,24 +176,35 @@ func (b *dupBucket) choosePivot() {
 	}
 }
 
-// candidates returns, in order, the rules before id it may write the
-// same series as: all of them, or without a pivot those that pin it to
-// one of id's values or do not pin it.
-func (b *dupBucket) candidates(id *identity) []int {
+// DefaultDuplicateComparisons is the most earlier rules of its key
+// identity/duplicate-rule compares a rule with (lint.budgets
+// duplicateComparisons); past it the rule gets a note, not a finding.
+const DefaultDuplicateComparisons = 200
+
+// candidates returns, in order, the first rules before id it may write the
+// same series as, at most max+1 of them (one more tells that there are
+// more than max): all of them, or without a pivot those that pin it to one
+// of id's values or do not pin it. Rules of one key that pin no label in
+// common were each compared with all those before: the cap keeps the work
+// linear in the rules.
+func (b *dupBucket) candidates(id *identity, max int) []int {
 	vals, ok := b.pinnedValues(id)
 	if !ok {
-		all := make([]int, len(b.seen))
+		all := make([]int, min(len(b.seen), max+1))
 		for i := range all {
 			all[i] = i
 		}
 		return all
 	}
-	out := slices.Clone(b.open)
+	// Each list is in order: the first max+1 of all are among the first
+	// max+1 of each.
+	first := func(l []int) []int { return l[:min(len(l), max+1)] }
+	out := slices.Clone(first(b.open))
 	for _, v := range vals {
-		out = append(out, b.byValue[v]...)
+		out = append(out, first(b.byValue[v])...)
 	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	return first(slices.Compact(out))
 }
 
 // pinnedValues returns the values id pins the pivot to.

@@ -78,3 +78,53 @@ func TestDuplicateRuleIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateRuleBudget: rules of one name that pin no label in common
+// are compared each with those before it, at most DuplicateComparisons of
+// them; past that a rule gets a note, not a finding, and the work stays
+// linear in the rules. Raised, the budget finds the duplicate again.
+func TestDuplicateRuleBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("groups:\n- name: g\n  rules:\n")
+	for i := range 49 {
+		// Regexps that end in different digits: no fixed values to index
+		// by, and disjoint only through their automata.
+		fmt.Fprintf(&b, "  - record: job:x:sum\n    expr: sum by (job, instance) (x{instance=~\"i.*-%d\"})\n", i)
+	}
+	// The fiftieth is the forty-fifth again: past the first ten before it.
+	b.WriteString("  - record: job:x:sum\n    expr: sum by (job, instance) (x{instance=~\"i.*-44\"})\n")
+	path := filepath.Join(t.TempDir(), "r.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(budget int) (findings, notes []engine.Diagnostic) {
+		cfg := engine.DefaultConfig()
+		cfg.DuplicateComparisons = budget
+		res, err := engine.Inputs(engine.Options{Inputs: []string{path}, Checks: []*engine.Check{IdentityDuplicateRule}, Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range res.Diagnostics {
+			if d.Severity == engine.Note {
+				notes = append(notes, d)
+			} else {
+				findings = append(findings, d)
+			}
+		}
+		return findings, notes
+	}
+	findings, notes := run(10)
+	// Rules 12 to 50 have more than 10 rules before them to compare with.
+	if len(findings) != 0 || len(notes) != 39 {
+		t.Fatalf("budget 10: %d findings, %d notes, want 0 and 39", len(findings), len(notes))
+	}
+	if !strings.Contains(notes[0].Message, "more than 10 of them to compare with (lint.budgets duplicateComparisons in .oomguard.yaml raises it)") {
+		t.Errorf("note %q", notes[0].Message)
+	}
+	for _, budget := range []int{0, 49} {
+		findings, notes = run(budget)
+		if len(notes) != 0 || len(findings) != 1 || !strings.Contains(findings[0].Message, "is already defined at") || findings[0].Pos.Line != 102 {
+			t.Errorf("budget %d: findings %v, notes %v, want the fiftieth rule a duplicate", budget, findings, notes)
+		}
+	}
+}

@@ -192,6 +192,10 @@ type Config struct {
 	// config's lint.budgets); past them a check gives up on the rule with
 	// a note. Zero fields are the defaults.
 	Budgets matchers.Budgets
+	// DuplicateComparisons bounds the earlier rules of its name and static
+	// labels identity/duplicate-rule compares a rule with (0: its
+	// default, 200).
+	DuplicateComparisons int
 }
 
 // DefaultConfig is the configuration without a config file.

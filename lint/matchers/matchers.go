@@ -595,6 +595,35 @@ func (bu Budgets) regexpsDisjoint(a, b string) Verdict {
 // compileMatcherRegexp compiles a regular expression as PromQL reads a
 // matcher's (. matches a newline too).
 func compileMatcherRegexp(re string) (*syntax.Prog, bool) {
+	progs.Lock()
+	prog, ok := progs.m[re]
+	progs.Unlock()
+	if ok {
+		return prog, prog != nil
+	}
+	prog, _ = compileRegexp(re)
+	progs.Lock()
+	defer progs.Unlock()
+	if progs.m == nil || len(progs.m) >= maxProgs {
+		// A new map past the bound: what it keeps stays bounded.
+		progs.m = map[string]*syntax.Prog{}
+	}
+	progs.m[re] = prog
+	return prog, prog != nil
+}
+
+// progs keeps the programs of the regexps compared lately: the rules of
+// one name are compared pairwise, each regexp with many others, and
+// compiling was half the time of a comparison. Programs are only read once
+// made. maxProgs bounds the entries.
+var progs struct {
+	sync.Mutex
+	m map[string]*syntax.Prog
+}
+
+const maxProgs = 4096
+
+func compileRegexp(re string) (*syntax.Prog, bool) {
 	p, err := syntax.Parse(re, syntax.Perl|syntax.DotNL)
 	if err != nil {
 		return nil, false
