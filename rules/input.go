@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -276,8 +277,9 @@ func (e *TooLargeError) Error() string {
 
 // ReadRegular reads the file at path, which must be a regular file (or a
 // symbolic link to one) of at most max bytes (max <= 0: DefaultMaxFileSize).
-// Every file oomguard reads goes through it: rule files, configs,
-// baselines, test files, jsonnet imports, the files --check compares.
+// Every file oomguard reads goes through it (or ReadLines): rule files,
+// configs, baselines, test files, jsonnet imports, the files --check
+// compares.
 //
 // A FIFO, a device, a socket or a directory is refused at once with an
 // *InputError, before it is opened for reading (opening a FIFO would wait
@@ -285,41 +287,17 @@ func (e *TooLargeError) Error() string {
 // max gives a *TooLargeError without being read whole. Any other failure
 // is an *InputError naming path.
 func ReadRegular(path string, max int64) ([]byte, error) {
-	if max <= 0 {
-		max = DefaultMaxFileSize
-	}
-	st, err := os.Stat(path)
+	f, size, max, err := openRegular(path, max)
 	if err != nil {
-		return nil, &InputError{Arg: path, Err: unwrapPathError(err)}
-	}
-	if err := regular(st); err != nil {
-		return nil, &InputError{Arg: path, Err: err}
-	}
-	if st.Size() > max {
-		return nil, &TooLargeError{Path: path, Size: st.Size(), Max: max}
-	}
-	// O_NONBLOCK: should path have become a FIFO since Stat, opening it
-	// returns at once, and Stat on the open file refuses it.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, &InputError{Arg: path, Err: unwrapPathError(err)}
+		return nil, err
 	}
 	defer f.Close()
-	if st, err = f.Stat(); err != nil {
-		return nil, &InputError{Arg: path, Err: unwrapPathError(err)}
-	}
-	if err := regular(st); err != nil {
-		return nil, &InputError{Arg: path, Err: err}
-	}
-	if st.Size() > max {
-		return nil, &TooLargeError{Path: path, Size: st.Size(), Max: max}
-	}
 	// The size can change while the file is read, and files of /proc say
 	// 0: the limit is kept while reading too.
 	// Sized as the file says, as os.ReadFile does, rather than grown
 	// by doubling: the copies were a tenth of a large file's allocations.
 	var buf bytes.Buffer
-	buf.Grow(int(st.Size()) + 512)
+	buf.Grow(int(size) + 512)
 	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
 		return nil, &InputError{Arg: path, Err: unwrapPathError(err)}
 	}
@@ -328,6 +306,86 @@ func ReadRegular(path string, max int64) ([]byte, error) {
 		return nil, &TooLargeError{Path: path, Size: -1, Max: max}
 	}
 	return data, nil
+}
+
+// ReadLines reads the file at path as ReadRegular does, with the same
+// errors, but a line at a time: fn gets each line, without its line
+// break, until it returns false. A reader that decides from the first
+// lines of a file (what kind of YAML it is) reads no more of it.
+func ReadLines(path string, max int64, fn func(line []byte) bool) error {
+	f, _, max, err := openRegular(path, max)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(io.LimitReader(f, max+1), 64<<10)
+	var long []byte // a line longer than the reader's buffer
+	var read int64
+	for {
+		chunk, err := r.ReadSlice('\n')
+		read += int64(len(chunk))
+		if read > max {
+			return &TooLargeError{Path: path, Size: -1, Max: max}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, chunk...)
+			continue
+		}
+		line := chunk
+		if long != nil {
+			line = append(long, chunk...)
+			long = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		if err != nil && !errors.Is(err, io.EOF) {
+			return &InputError{Arg: path, Err: unwrapPathError(err)}
+		}
+		if len(line) > 0 || err == nil {
+			if !fn(line) {
+				return nil
+			}
+		}
+		if err != nil {
+			return nil
+		}
+	}
+}
+
+// openRegular opens path for ReadRegular and ReadLines, and returns it
+// with its size and the limit (max, or DefaultMaxFileSize).
+func openRegular(path string, max int64) (*os.File, int64, int64, error) {
+	if max <= 0 {
+		max = DefaultMaxFileSize
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, max, &InputError{Arg: path, Err: unwrapPathError(err)}
+	}
+	if err := regular(st); err != nil {
+		return nil, 0, max, &InputError{Arg: path, Err: err}
+	}
+	if st.Size() > max {
+		return nil, 0, max, &TooLargeError{Path: path, Size: st.Size(), Max: max}
+	}
+	// O_NONBLOCK: should path have become a FIFO since Stat, opening it
+	// returns at once, and Stat on the open file refuses it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, 0, max, &InputError{Arg: path, Err: unwrapPathError(err)}
+	}
+	if st, err = f.Stat(); err != nil {
+		f.Close()
+		return nil, 0, max, &InputError{Arg: path, Err: unwrapPathError(err)}
+	}
+	if err := regular(st); err != nil {
+		f.Close()
+		return nil, 0, max, &InputError{Arg: path, Err: err}
+	}
+	if st.Size() > max {
+		f.Close()
+		return nil, 0, max, &TooLargeError{Path: path, Size: st.Size(), Max: max}
+	}
+	return f, st.Size(), max, nil
 }
 
 // regular refuses what is not a regular file, saying what it is.

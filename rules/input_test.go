@@ -68,6 +68,48 @@ func TestReadRegular(t *testing.T) {
 	}
 }
 
+// ReadLines gives the lines ReadRegular's text splits into at "\n", the
+// empty ones too but not an empty one after the last line break, stops when
+// told, and refuses what ReadRegular refuses.
+func TestReadLines(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("x", 200<<10) // longer than the reader's buffer
+	for _, text := range []string{"", "a", "a\n", "a\r\n\nb", "\n\n", "groups:\n- x\n" + long + "\nlast", long} {
+		path := filepath.Join(dir, "f.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if err := ReadLines(path, 0, func(line []byte) bool { got = append(got, string(line)); return true }); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for data := text; len(data) > 0; {
+			line, rest, _ := strings.Cut(data, "\n")
+			want, data = append(want, line), rest
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%.20q: %d lines %.40q, want %d %.40q", text, len(got), got, len(want), want)
+		}
+		n := 0
+		if err := ReadLines(path, 0, func([]byte) bool { n++; return false }); err != nil || n > 1 {
+			t.Errorf("%.20q: %d calls after the first said stop (%v)", text, n, err)
+		}
+	}
+	var ie *InputError
+	if err := ReadLines(dir, 0, func([]byte) bool { return true }); !errors.As(err, &ie) {
+		t.Errorf("a directory gives %v, want an *InputError", err)
+	}
+	small := filepath.Join(dir, "small.yaml")
+	if err := os.WriteFile(small, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var big *TooLargeError
+	if err := ReadLines(small, 5, func([]byte) bool { return true }); !errors.As(err, &big) {
+		t.Errorf("a large file gives %v, want a *TooLargeError", err)
+	}
+}
+
 func TestExpandInputs(t *testing.T) {
 	dir := t.TempDir()
 	write := func(p, s string) {

@@ -49,20 +49,13 @@ func kindOf(path string, named bool, maxSize int64) inputKind {
 	if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" {
 		return kindRules
 	}
-	data, err := rules.ReadRegular(path, maxSize)
-	if err != nil {
-		return kindRules
-	}
 	keys := map[string]bool{}
 	var kinds []string
-	sequence, nested := false, false
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
+	sequence, nested, rulesSeen := false, false, false
+	// Read a line at a time: a rule file says so on one of its first lines
+	// (groups:, or a PrometheusRule's apiVersion and kind before its
+	// groups), and is not read further here.
+	err := rules.ReadLines(path, maxSize, func(line []byte) bool {
 		if bytes.HasPrefix(line, []byte("- ")) || bytes.Equal(bytes.TrimRight(line, " \t\r"), []byte("-")) {
 			sequence = true
 		}
@@ -72,18 +65,20 @@ func kindOf(path string, named bool, maxSize int64) inputKind {
 			// them. A Kubernetes object, the common case: no need to read
 			// on.
 			if keys["apiVersion"] || keys["kind"] {
-				return kindRules
+				rulesSeen = true
+				return false
 			}
 			nested = true
 		}
 		m := topKey.FindSubmatch(line)
 		if m == nil {
-			continue
+			return true
 		}
 		k := strings.Trim(string(m[1]), `"'`)
 		if k == "groups" {
 			// A rule file, the common case: no need to read on.
-			return kindRules
+			rulesSeen = true
+			return false
 		}
 		if k == "kind" {
 			v := strings.TrimSpace(string(line[len(m[0]):]))
@@ -93,6 +88,10 @@ func kindOf(path string, named bool, maxSize int64) inputKind {
 			kinds = append(kinds, strings.Trim(strings.TrimSpace(v), `"'`))
 		}
 		keys[k] = true
+		return true
+	})
+	if err != nil || rulesSeen {
+		return kindRules
 	}
 	switch {
 	case keys["apiVersion"] || keys["kind"]:
