@@ -78,6 +78,7 @@ func (t templateRef) what() string {
 func templateRefsOf(c *engine.FileContext) []alertRefs {
 	in := intern.New()
 	flows := labelflow.NewBuilder(in)
+	templates := templatesOf(c.Memo)
 	var out []alertRefs
 	i := int32(-1)
 	for _, g := range c.File.Groups() {
@@ -91,9 +92,14 @@ func templateRefsOf(c *engine.FileContext) []alertRefs {
 				pairs      rules.Map
 				annotation bool
 			}{{r.Labels, false}, {r.Annotations, true}} {
-				for _, p := range m.pairs {
+				for j := range m.pairs {
+					p := &m.pairs[j]
+					read := templates.of(&p.Value).refs
+					if len(read) == 0 {
+						continue
+					}
 					at := c.File.Positions(p.Value)
-					for _, ref := range templateLabelRefs(p.Value.Value) {
+					for _, ref := range read {
 						refs = append(refs, templateRef{annotation: m.annotation, key: in.Str(p.Key.Value), label: in.Str(ref.label),
 							span: summary.SpanOf(c.Span(g, r, engine.Span{Start: at(ref.offset), End: at(ref.end)}))})
 					}
@@ -119,15 +125,11 @@ type labelRef struct {
 	offset, end int
 }
 
-// templateLabelRefs returns the labels a template reads from $labels,
-// with the offset of each first read, leaving out labels tested by an if
-// or a with.
-func templateLabelRefs(text string) []labelRef {
-	if !strings.Contains(text, "$labels") {
-		return nil
-	}
+// labelRefsIn returns the labels a template reads from $labels, with the
+// offset of each first read, leaving out labels tested by an if or a with:
+// of text, parsed as tmpl (rules.ParseTemplate).
+func labelRefsIn(text string, tmpl *rules.Template) []labelRef {
 	const defs = rules.TemplateDefs
-	tmpl := rules.ParseTemplate(text)
 	t := tmpl.Tree
 	if t == nil {
 		return nil // the loader reports templates that do not parse

@@ -27,12 +27,14 @@ var LabelsTemplateFunction = &engine.Check{
 		if !c.Rule.IsAlert() {
 			return
 		}
+		templates := templatesOf(c.Memo)
 		for _, m := range []struct {
 			pairs rules.Map
 			what  string
 		}{{c.Rule.Labels, "label"}, {c.Rule.Annotations, "annotation"}} {
-			for _, p := range m.pairs {
-				for _, call := range badCalls(p.Value.Value) {
+			for i := range m.pairs {
+				p := &m.pairs[i]
+				for _, call := range templates.of(&p.Value).calls {
 					at := c.File.Positions(p.Value)
 					c.ReportSpan(engine.Span{Start: at(call.offset), End: at(call.offset + len(call.name))}, call.hint,
 						"%s %q calls %s with %s: it needs %s, so the %s renders as an error every time", m.what, p.Key.Value, call.name, plural(call.got, "argument"), call.want, m.what)
@@ -96,15 +98,18 @@ func badCalls(text string) []badCall {
 	if !strings.Contains(text, "{{") {
 		return nil
 	}
+	return badCallsIn(rules.ParseTemplate(text))
+}
+
+// badCallsIn is badCalls of a template parsed (rules.ParseTemplate).
+func badCallsIn(tmpl *rules.Template) []badCall {
+	if tmpl.Tree == nil {
+		return nil
+	}
 	funcs := templateFunctions()
 	// As Prometheus parses it: after the definitions of $labels, $value
 	// and the others.
 	const defs = rules.TemplateDefs
-	tmpl := rules.ParseTemplate(text)
-	t := tmpl.Tree
-	if t == nil {
-		return nil
-	}
 	var out []badCall
 	check := func(id *parse.IdentifierNode, got int) {
 		a, ok := funcs[id.Ident]

@@ -232,6 +232,18 @@ type RuleContext struct {
 	Rule   *rules.Rule
 	Config *Config
 	report func(Span, string, string, Fix)
+	memo   *memo
+}
+
+// Memo returns what make returns for key, computing it once per file for
+// all the checks of the file, of its rules and of the file itself (the
+// same as FileContext.Memo): work several checks need of a rule is done
+// once.
+func (c *RuleContext) Memo(key any, make func() any) any {
+	if c.memo == nil {
+		return make()
+	}
+	return c.memo.get(key, make)
 }
 
 // Report records a finding at pos.
@@ -564,7 +576,7 @@ func (l *Linter) check(f *rules.File) ([]Diagnostic, map[*Check]any) {
 		// One context for every check of every rule of the group.
 		g := groups[i-len(l.fileChecks)]
 		var c *Check
-		ctx := &RuleContext{File: f, Group: g, Config: l.cfg}
+		ctx := &RuleContext{File: f, Group: g, Config: l.cfg, memo: m}
 		ctx.report = func(sp Span, hint, msg string, fix Fix) {
 			out = append(out, Diagnostic{File: f.Path, Pos: sp.Start, End: spanEnd(f, g, ctx.Rule, sp), Group: g.Name.Value, Rule: ctx.Rule.Name(),
 				Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint, Fix: fix})
