@@ -2,9 +2,11 @@ package rules
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -113,16 +115,29 @@ func (src *source) alignment(s Str) *alignment {
 	if a, ok := src.aligned.Load(k); ok {
 		return a.(*alignment)
 	}
-	offs := align(src, s)
+	// The offsets are only a step to the runs: lined up in a buffer used
+	// again, rather than in a slice as long as the value each time.
+	buf := alignBufs.Get().(*[]int)
+	offs := alignInto(*buf, src, s)
 	a := &alignment{ok: offs != nil}
 	for i, o := range offs {
 		if i == 0 || o != offs[i-1]+1 {
 			a.runs = append(a.runs, alignRun{val: i, src: o})
 		}
 	}
+	if offs != nil && cap(offs) <= maxAlignBuf {
+		*buf = offs[:0]
+	}
+	alignBufs.Put(buf)
 	src.aligned.Store(k, a)
 	return a
 }
+
+// alignBufs are the buffers alignment lines values up in; one larger than
+// maxAlignBuf offsets is not kept.
+var alignBufs = sync.Pool{New: func() any { return new([]int) }}
+
+const maxAlignBuf = 1 << 16
 
 // at is the offset in the source of byte off of the value (0 <= off <=
 // len(value)).
@@ -135,6 +150,11 @@ func (a *alignment) at(off int) int {
 // decoded from, with one more entry for the end of the value. It returns nil
 // when s cannot be lined up with the source.
 func align(src *source, s Str) []int {
+	return alignInto(nil, src, s)
+}
+
+// alignInto is align, appending to offs[:0] (it may return it, grown).
+func alignInto(offs []int, src *source, s Str) []int {
 	if !s.Pos.IsValid() {
 		return nil
 	}
@@ -144,13 +164,13 @@ func align(src *source, s Str) []int {
 	}
 	switch s.style {
 	case stylePlain:
-		return alignFlow(src.text, start, s.Value, 0)
+		return alignFlow(offs, src.text, start, s.Value, 0)
 	case styleSingle:
-		return alignFlow(src.text, start+1, s.Value, '\'')
+		return alignFlow(offs, src.text, start+1, s.Value, '\'')
 	case styleDouble:
-		return alignFlow(src.text, start+1, s.Value, '"')
+		return alignFlow(offs, src.text, start+1, s.Value, '"')
 	case styleLiteral, styleFolded:
-		return alignBlock(src, s)
+		return alignBlock(offs, src, s)
 	}
 	return nil
 }
@@ -167,8 +187,8 @@ func isBreak(c byte) bool { return c == '\n' || c == '\r' }
 // escapes are decoded and an escaped line break joins lines. It returns nil
 // when value is not what text decodes to, so a wrong mapping is never
 // returned.
-func alignFlow(text []byte, i int, value string, quote byte) []int {
-	offs := make([]int, 0, len(value)+1)
+func alignFlow(offs []int, text []byte, i int, value string, quote byte) []int {
+	offs = slices.Grow(offs[:0], len(value)+1)
 	j := 0
 	emit := func(b []byte, at int) bool {
 		if j+len(b) > len(value) || value[j:j+len(b)] != string(b) {
@@ -297,9 +317,9 @@ func decodeEscape(b []byte) ([]byte, int) {
 // between lines, so each content line is found as the tail of its source
 // line, in order. It returns nil when the value does not line up with the
 // source.
-func alignBlock(src *source, s Str) []int {
+func alignBlock(offs []int, src *source, s Str) []int {
 	value := s.Value
-	offs := make([]int, 0, len(value)+1)
+	offs = slices.Grow(offs[:0], len(value)+1)
 	j := 0
 	// Content starts on the line after the header (| or > with its
 	// indicators and an optional comment).
