@@ -167,6 +167,7 @@ func TestPackTestsStayBounded(t *testing.T) {
 		{"alerts.ContainerOOMKilledRepeatedly.window=10y", "alerts.ContainerOOMKilled.window=10y", "alerts.ContainerProcessOOMKilled.window=10y", "alerts.ContainerProbablyOOMKilled.window=10y"},
 		{"rateWindow=10y"},
 		{"alerts.ContainerMemoryLimitHits.for=10y"},
+		{"alerts.ContainerMemoryAtLimit.for=10y"},
 		{"alerts.ContainerMemoryPressure.for=100y", "alerts.ContainerCPUThrottlingHigh.for=100y"},
 		everything,
 	} {

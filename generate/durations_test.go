@@ -43,9 +43,9 @@ func TestPackRefusesDeadDurations(t *testing.T) {
 		{"alerts.ContainerMemoryLimitPredicted.window=7d", "alerts.ContainerMemoryLimitPredicted: a growth fast enough to reach the limit within the horizon (4h)"},
 		// A short window after a long for: more evaluations than the
 		// tests run under.
-		{"alerts.ContainerMemoryAtLimit.for=10y", `the pack's test "a restart: the old cgroup and the new one" (ContainerMemoryAtLimit, ContainerOOMKilled) cannot run with these durations`},
+		{"alerts.ContainerMemoryLimitPredicted.for=1y alerts.ContainerMemoryLimitPredicted.horizon=2y", `the pack's test "ContainerMemoryLimitPredicted fires for a steady growth" (ContainerMemoryLimitPredicted) cannot run with these durations`},
 	} {
-		_, err := Build(overridesOf(t, []string{c.set}))
+		_, err := Build(overridesOf(t, strings.Fields(c.set)))
 		var ce *ConfigError
 		if !errors.As(err, &ce) {
 			t.Errorf("%s: got %v, want a config error", c.set, err)

@@ -210,13 +210,22 @@ var rows = []row{
 		exit: 0, want: `for: 1y`,
 	},
 	{
-		// A short window checked after a for of ten years needs a fine
-		// step all along it: refused at once, the test named.
+		// The kill scenarios after a for of ten years: the kill at once.
 		name: "generate --set alerts.ContainerMemoryAtLimit.for=10y",
 		setup: func(t *testing.T, dir string) []string {
 			return []string{"generate", "--set", "alerts.ContainerMemoryAtLimit.for=10y"}
 		},
-		exit: 2, want: `^oomguard: the pack's test "[^"]+" \(ContainerMemoryAtLimit, ContainerOOMKilled\) cannot run with these durations: .*make the for shorter or the window longer\n$`,
+		exit: 0, want: `for: 10y`,
+	},
+	{
+		// A prediction over a window of an hour checked along a for of a
+		// year needs evaluations closer than the window all along it:
+		// refused at once, the test named.
+		name: "generate --set alerts.ContainerMemoryLimitPredicted.for=1y",
+		setup: func(t *testing.T, dir string) []string {
+			return []string{"generate", "--set", "alerts.ContainerMemoryLimitPredicted.for=1y", "--set", "alerts.ContainerMemoryLimitPredicted.horizon=2y"}
+		},
+		exit: 2, want: `^oomguard: the pack's test "[^"]+" \(ContainerMemoryLimitPredicted\) cannot run with these durations: .*make the for shorter or the window longer\n$`,
 	},
 	{
 		name: "generate --mixin: std.repeat of a large string",
