@@ -3,10 +3,12 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-# Pinned external tools (tools/NAME/go.mod), built into BIN by tools/build.sh:
+# Pinned external tools (tools/NAME/go.mod; tools/kube for kube-apiserver,
+# kubectl and etcd), built into BIN by tools/build.sh:
 # those the tests run, which make test builds, and staticcheck (make lint)
 # and controller-gen (make crd), which no test runs: a fresh CI machine
 # would compile their own dependency graphs (some 380 packages) for nothing.
+# `make e2e BIN=DIR` builds the tools into DIR and runs the tests with them.
 BIN := $(CURDIR)/.cache/bin
 TEST_TOOLS := promtool prometheus jsonnet etcd kube-apiserver kubectl kube-state-metrics kubelet-cadvisor
 TOOLS := $(TEST_TOOLS) staticcheck controller-gen
@@ -75,11 +77,11 @@ release-check: release ## build the release again from a copy of the tree elsewh
 
 .PHONY: tools
 tools: ## build every pinned tool into .cache/bin (reused while the pinned version holds)
-	tools/build.sh $(TOOLS)
+	BIN=$(BIN) tools/build.sh $(TOOLS)
 
 .PHONY: test-tools
 test-tools: ## build the pinned tools the tests run (make test does)
-	tools/build.sh $(TEST_TOOLS)
+	BIN=$(BIN) tools/build.sh $(TEST_TOOLS)
 
 .PHONY: fmt-check
 fmt-check: ## fail on Go files gofmt would change
@@ -115,7 +117,7 @@ bench: test-tools build ## oomguard against promtool on the same inputs, then th
 
 .PHONY: lint
 lint: fmt-check vet ## go vet, gofmt and staticcheck
-	tools/build.sh staticcheck
+	BIN=$(BIN) tools/build.sh staticcheck
 	$(BIN)/staticcheck ./...
 
 .PHONY: generate
@@ -128,7 +130,7 @@ update-golden: ## rewrite golden files and the expected output of CLI scripts
 
 .PHONY: crd
 crd: ## regenerate the PrometheusRule CRD from the pinned monitoring types
-	tools/build.sh controller-gen
+	BIN=$(BIN) tools/build.sh controller-gen
 	tools/crd.sh
 
 .PHONY: check-generated

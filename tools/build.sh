@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Builds a pinned external tool into .cache/bin/NAME from its module under
-# tools/NAME, whose go.mod pins the version. .cache/bin/NAME.version records
-# the module@version the binary was built from; while it names the pinned
-# version, the binary is reused. kubelet-cadvisor is our own program around
-# a pinned library: its stamp adds a hash of its source, so that a change
-# to the program rebuilds it too.
+# Builds a pinned external tool into .cache/bin/NAME (or $BIN/NAME) from its
+# module under tools/NAME (tools/kube for kube-apiserver, kubectl and etcd),
+# whose go.mod pins the version. BIN/NAME.version records the module@version,
+# the build flags and a hash of the go.mod the binary was built from; while
+# it names them, the binary is reused. kubelet-cadvisor is our own program
+# around a pinned library: its stamp adds a hash of its source, so that a
+# change to the program rebuilds it too.
 #
 #   tools/build.sh NAME...
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/.cache/bin"
+bin=${BIN:-$root/.cache/bin}
 
 build() {
   local name=$1 module pkg
@@ -42,6 +43,10 @@ build() {
   stamp="$module@$version${tags:+ tags:$tags}"
   if [[ "$name" == kubelet-cadvisor ]]; then
     stamp+=" source:$(cd "$dir" && cat go.mod go.sum $(ls *.go | grep -v _test.go | sort) | sha256sum | cut -c1-16)"
+  else
+    # The versions of the dependencies too: tools/kube's go.mod moves
+    # kube-apiserver's when a program added to it needs newer ones.
+    stamp+=" go.mod:$(sha256sum < "$dir/go.mod" | cut -c1-16)"
   fi
 
   if [[ -x "$bin/$name" && "$(cat "$bin/$name.version" 2>/dev/null)" == "$stamp" ]]; then
@@ -82,13 +87,13 @@ build() {
 
   echo "tools: building $name from $stamp" >&2
   mkdir -p "$bin"
-  local start=$SECONDS
   # A temporary name of this process's own: worktrees share .cache/bin and
-  # may build the same tool at once.
-  go build -C "$dir" -trimpath -tags "$tags" -ldflags "$ldflags" -o "$bin/$name.tmp.$$" "$pkg"
+  # may build the same tool at once. The time of the build, wall and CPU
+  # (user and system, of go and the compilers it runs).
+  local TIMEFORMAT="tools: built $name in %0R s (CPU: %1U s user, %1S s sys)"
+  time go build -C "$dir" -trimpath -tags "$tags" -ldflags "$ldflags" -o "$bin/$name.tmp.$$" "$pkg"
   mv "$bin/$name.tmp.$$" "$bin/$name"
   echo "$stamp" > "$bin/$name.version"
-  echo "tools: built $name in $((SECONDS - start))s" >&2
 }
 
 [[ $# -gt 0 ]] || { echo "usage: tools/build.sh NAME..." >&2; exit 2; }
