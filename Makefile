@@ -4,7 +4,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
 # Pinned external tools (tools/NAME/go.mod; tools/kube for kube-apiserver,
-# kubectl and etcd), built into BIN by tools/build.sh:
+# kubectl, etcd and kube-state-metrics), built into BIN by tools/build.sh:
 # those the tests run, which make test builds, and staticcheck (make lint)
 # and controller-gen (make crd), which no test runs: a fresh CI machine
 # would compile their own dependency graphs (some 380 packages) for nothing.

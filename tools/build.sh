@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a pinned external tool into .cache/bin/NAME (or $BIN/NAME) from its
-# module under tools/NAME (tools/kube for kube-apiserver, kubectl and etcd),
+# module under tools/NAME (tools/kube for the Kubernetes programs),
 # whose go.mod pins the version. BIN/NAME.version records the module@version,
 # the build flags and a hash of the go.mod the binary was built from; while
 # it names them, the binary is reused. kubelet-cadvisor is our own program
@@ -29,7 +29,7 @@ build() {
     *) echo "tools/build.sh: unknown tool $name" >&2; return 2 ;;
   esac
   local dir="$root/tools/$name"
-  case "$name" in kube-apiserver|kubectl|etcd) dir="$root/tools/kube" ;; esac
+  case "$name" in kube-apiserver|kubectl|etcd|kube-state-metrics) dir="$root/tools/kube" ;; esac
   local version stamp tags=""
   version=$(go list -C "$dir" -m -f '{{.Version}}' "$module")
   if [[ "$module" == github.com/prometheus/prometheus ]]; then
@@ -78,7 +78,7 @@ build() {
     # As its release Makefile stamps it, minus host and time.
     local v=github.com/prometheus/common/version
     local clientgo
-    clientgo=$(go list -C "$dir" -m -f '{{.Version}}' k8s.io/client-go)
+    clientgo=$(go list -C "$dir" -m -f '{{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}' k8s.io/client-go)
     ldflags="-X $v.Version=$version -X $v.Revision=$version -X $v.Branch=release -X $v.BuildUser=oomguard -X $v.BuildDate=19700101-00:00:00 -X $module/pkg/app.ClientGoVersion=$clientgo"
   fi
   if [[ "$name" == etcd ]]; then
