@@ -69,10 +69,14 @@ release: ## cross-build every platform into dist/, with SHA256SUMS
 	cat $(DIST)/SHA256SUMS
 
 .PHONY: release-check
-release-check: release ## build the release again from a copy of the tree elsewhere; fail unless the bytes are the same
-	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+# The second build has an empty Go build cache of its own: with the first
+# one's, it would reuse the packages the first compiled (with -trimpath their
+# keys do not depend on the directory) and compare two links, not two
+# compilations.
+release-check: release ## build the release again from a copy of the tree elsewhere, compiling everything afresh; fail unless the bytes are the same
+	tmp=$$(mktemp -d); cache=$$(mktemp -d); trap 'rm -rf "$$tmp" "$$cache"' EXIT; \
 	git ls-files -z --cached --others --exclude-standard | tar --null -T - --ignore-failed-read -cf - | tar -xf - -C "$$tmp"; \
-	$(MAKE) -C "$$tmp" --no-print-directory release DIST="$$tmp/dist" VERSION='$(VERSION)' COMMIT='$(COMMIT)' COMMIT_DATE='$(COMMIT_DATE)'; \
+	GOCACHE="$$cache" $(MAKE) -C "$$tmp" --no-print-directory release DIST="$$tmp/dist" VERSION='$(VERSION)' COMMIT='$(COMMIT)' COMMIT_DATE='$(COMMIT_DATE)'; \
 	diff -u $(DIST)/SHA256SUMS "$$tmp/dist/SHA256SUMS" && echo "release-check: the two builds are identical"
 
 .PHONY: tools
