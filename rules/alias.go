@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/oomguard/oomguard/internal/limit"
 )
 
 // What aliases may add to a document: as much as the document holds itself,
@@ -21,19 +23,9 @@ const (
 	DefaultMaxAliasBytes = 4 << 20
 )
 
-func (o Options) maxAliasNodes() int64 {
-	if o.MaxAliasNodes > 0 {
-		return o.MaxAliasNodes
-	}
-	return DefaultMaxAliasNodes
-}
+func (o Options) maxAliasNodes() int64 { return limit.Or(o.MaxAliasNodes, DefaultMaxAliasNodes) }
 
-func (o Options) maxAliasBytes() int64 {
-	if o.MaxAliasBytes > 0 {
-		return o.MaxAliasBytes
-	}
-	return DefaultMaxAliasBytes
-}
+func (o Options) maxAliasBytes() int64 { return limit.Or(o.MaxAliasBytes, DefaultMaxAliasBytes) }
 
 // size is what a part of a document holds: nodes, and bytes of scalar
 // text.

@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/oomguard/oomguard/internal/limit"
+)
 
 // Limits of an expression, checked before it is parsed. Prometheus's
 // parser works out the type of every node by walking the nodes below it,
@@ -19,19 +23,9 @@ const (
 	DefaultMaxExprNesting = 128
 )
 
-func (o Options) maxExprOperators() int {
-	if o.MaxExprOperators > 0 {
-		return o.MaxExprOperators
-	}
-	return DefaultMaxExprOperators
-}
+func (o Options) maxExprOperators() int { return limit.Or(o.MaxExprOperators, DefaultMaxExprOperators) }
 
-func (o Options) maxExprNesting() int {
-	if o.MaxExprNesting > 0 {
-		return o.MaxExprNesting
-	}
-	return DefaultMaxExprNesting
-}
+func (o Options) maxExprNesting() int { return limit.Or(o.MaxExprNesting, DefaultMaxExprNesting) }
 
 // exprTooComplex scans a PromQL expression, without parsing it, for more
 // operators or deeper nesting than the limits allow. It returns the byte

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	yaml "go.yaml.in/yaml/v3"
 	yamlv4 "go.yaml.in/yaml/v4"
+
+	"github.com/oomguard/oomguard/internal/limit"
 )
 
 // DefaultMaxFileSize is the largest file Parse reads unless Options says
@@ -50,12 +52,7 @@ func (o Options) parser() parser.Parser {
 	return defaultParser
 }
 
-func (o Options) maxFileSize() int64 {
-	if o.MaxFileSize > 0 {
-		return o.MaxFileSize
-	}
-	return DefaultMaxFileSize
-}
+func (o Options) maxFileSize() int64 { return limit.Or(o.MaxFileSize, DefaultMaxFileSize) }
 
 var defaultParser = parser.NewParser(parser.Options{})
 

@@ -11,6 +11,8 @@ import (
 	"text/template/parse"
 
 	"github.com/oomguard/oomguard/rules"
+
+	"github.com/oomguard/oomguard/internal/limit"
 )
 
 // A test file can ask for any amount of work in a few bytes: a series of a
@@ -48,19 +50,12 @@ const (
 )
 
 func (l Limits) withDefaults() Limits {
-	if l.InputSamples <= 0 {
-		l.InputSamples = DefaultInputSamples
+	return Limits{
+		InputSamples:  limit.Or(l.InputSamples, DefaultInputSamples),
+		EvalSteps:     limit.Or(l.EvalSteps, DefaultEvalSteps),
+		TemplateSteps: limit.Or(l.TemplateSteps, DefaultTemplateSteps),
+		TemplateBytes: limit.Or(l.TemplateBytes, DefaultTemplateBytes),
 	}
-	if l.EvalSteps <= 0 {
-		l.EvalSteps = DefaultEvalSteps
-	}
-	if l.TemplateSteps <= 0 {
-		l.TemplateSteps = DefaultTemplateSteps
-	}
-	if l.TemplateBytes <= 0 {
-		l.TemplateBytes = DefaultTemplateBytes
-	}
-	return l
 }
 
 // groupLimit checks a test group's input and steps against the limits; it

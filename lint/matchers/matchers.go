@@ -20,6 +20,8 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint/intern"
+
+	"github.com/oomguard/oomguard/internal/limit"
 )
 
 // Outputs is what DisjointOutputs compares of the series an expression
@@ -148,26 +150,11 @@ func (b Budgets) Effective() Budgets {
 	return Budgets{b.alternatives(), b.regexpStates(), b.regexpBytes()}
 }
 
-func (b Budgets) alternatives() int {
-	if b.Alternatives > 0 {
-		return b.Alternatives
-	}
-	return MaxAlternatives
-}
+func (b Budgets) alternatives() int { return limit.Or(b.Alternatives, MaxAlternatives) }
 
-func (b Budgets) regexpStates() int {
-	if b.RegexpStates > 0 {
-		return b.RegexpStates
-	}
-	return MaxRegexpStates
-}
+func (b Budgets) regexpStates() int { return limit.Or(b.RegexpStates, MaxRegexpStates) }
 
-func (b Budgets) regexpBytes() int {
-	if b.RegexpBytes > 0 {
-		return b.RegexpBytes
-	}
-	return MaxRegexpBytes
-}
+func (b Budgets) regexpBytes() int { return limit.Or(b.RegexpBytes, MaxRegexpBytes) }
 
 // Kept keeps one copy of the Outputs that are alike, and of their names
 // and values, for the expressions of a file.
