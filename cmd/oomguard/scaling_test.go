@@ -78,22 +78,23 @@ func longLineRules(n int) string {
 
 // sameNamePinned is a rule file of n recording rules of one name, each
 // pinning job to a value of its own: no two write the same series.
+func sameNamePinned(n int) string {
+	return sameName(n, "sum by (job) (rate(x_total{job=\"j%d\"}[5m]))")
+}
+
 // sameNameUnpinned is n rules of one name, each selecting instances by a
 // regexp of its own: no label pinned to values written out.
 func sameNameUnpinned(n int) string {
-	var b strings.Builder
-	b.WriteString("groups:\n- name: g\n  rules:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  - record: job:x:sum\n    expr: sum by (job, instance) (rate(x_total{instance=~\"i.*-%d\"}[5m]))\n", i)
-	}
-	return b.String()
+	return sameName(n, "sum by (job, instance) (rate(x_total{instance=~\"i.*-%d\"}[5m]))")
 }
 
-func sameNamePinned(n int) string {
+// sameName is n recording rules of one name, the i-th with expr (a format
+// of i).
+func sameName(n int, expr string) string {
 	var b strings.Builder
 	b.WriteString("groups:\n- name: g\n  rules:\n")
 	for i := range n {
-		fmt.Fprintf(&b, "  - record: job:x:sum\n    expr: sum by (job) (rate(x_total{job=\"j%d\"}[5m]))\n", i)
+		fmt.Fprintf(&b, "  - record: job:x:sum\n    expr: "+expr+"\n", i)
 	}
 	return b.String()
 }
