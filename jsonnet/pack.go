@@ -30,6 +30,10 @@ type Pack struct {
 	Tests json.RawMessage
 	// Config is the _config the pack was evaluated with.
 	Config json.RawMessage
+	// Names are the names of the pack's recording rules by role (the
+	// mixin's _names: workingSet, oomScore, ...), for tools that read
+	// what the pack records without restating its names.
+	Names json.RawMessage
 }
 
 // Evaluate evaluates the pack with overrides merged into its _config (as
@@ -52,6 +56,17 @@ func EvaluateRules(overrides map[string]any) (*Pack, error) {
 	return &Pack{Rules: p["rules"], Alerts: p["alerts"]}, nil
 }
 
+// EvaluateRecorded is Evaluate for what a reader of the pack's recording
+// rules needs (oomguard top): the rules, the _config and the names of the
+// recording rules by role; Alerts and Tests stay nil.
+func EvaluateRecorded(overrides map[string]any) (*Pack, error) {
+	p, err := evaluate(overrides, "rules", "config", "names")
+	if err != nil {
+		return nil, err
+	}
+	return &Pack{Rules: p["rules"], Config: p["config"], Names: p["names"]}, nil
+}
+
 // Knobs returns the pack's _config with its defaults, and the schema of its
 // knobs (schema.libsonnet): what each may hold.
 func Knobs() (config, schema json.RawMessage, err error) {
@@ -68,6 +83,7 @@ const parts = `{
   alerts: mixin.prometheusAlerts,
   tests: mixin.prometheusTestFiles,
   config: mixin._config,
+  names: mixin._names,
   schema: (mixin + (import 'schema.libsonnet'))._configSchema,
 }`
 
