@@ -132,6 +132,15 @@ func Check(settings []Setting) (*Config, error) {
 	return c, nil
 }
 
+// Patch is the configuration as a JSON merge patch of the pack's _config
+// (what jsonnet.Evaluate takes), a copy of its own.
+func (c *Config) Patch() map[string]any {
+	data, _ := json.Marshal(c.overrides)
+	var m map[string]any
+	_ = json.Unmarshal(data, &m)
+	return m
+}
+
 // at is where key was set; nothing when it holds its default.
 func (c *Config) at(key string) Origin { return c.set[key].At }
 

@@ -109,6 +109,7 @@ Operator.`),
 		newMixinCmd(s),
 		newLintCmd(s),
 		newChecksCmd(s),
+		newTopCmd(s, nil),
 		newVersionCmd(s),
 		newCompletionCmd(s),
 	)
