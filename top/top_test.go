@@ -2,67 +2,16 @@ package top
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/prometheus/promql/promqltest"
-	"github.com/prometheus/prometheus/storage"
-
+	"github.com/oomguard/oomguard/internal/apitest"
 	"github.com/oomguard/oomguard/promapi"
 )
-
-// engineServer answers instant queries of the Prometheus HTTP API with the
-// real Prometheus engine over the series of a promqltest load command.
-func engineServer(t *testing.T, load string) *httptest.Server {
-	t.Helper()
-	st := promqltest.LoadedStorage(t, load)
-	ng := promqltest.NewTestEngine(t, false, 5*time.Minute, 1_000_000)
-	var mu sync.Mutex // the test storage's queriers are not for concurrent use
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil || r.URL.Path != "/api/v1/query" {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		ts, _ := strconv.ParseFloat(r.Form.Get("time"), 64)
-		mu.Lock()
-		defer mu.Unlock()
-		q, err := ng.NewInstantQuery(r.Context(), storage.Queryable(st), nil, r.Form.Get("query"), time.UnixMilli(int64(ts*1000)))
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"status":"error","errorType":"bad_data","error":%q}`, err.Error())
-			return
-		}
-		defer q.Close()
-		res := q.Exec(r.Context())
-		vec, err := res.Vector()
-		if err != nil {
-			w.WriteHeader(http.StatusUnprocessableEntity)
-			fmt.Fprintf(w, `{"status":"error","errorType":"execution","error":%q}`, err.Error())
-			return
-		}
-		type sample struct {
-			Metric map[string]string `json:"metric"`
-			Value  [2]any            `json:"value"`
-		}
-		out := []sample{}
-		for _, s := range vec {
-			out = append(out, sample{Metric: s.Metric.Map(), Value: [2]any{float64(s.T) / 1000, strconv.FormatFloat(s.F, 'f', -1, 64)}})
-		}
-		data, _ := json.Marshal(out)
-		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":%s}}`, data)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // pod is a pod spec, as the kubelet sees it.
 type pod struct {
@@ -199,7 +148,7 @@ func run(t *testing.T, srv string, o Options) *Report {
 }
 
 func TestKillOrderFollowsTheKubeletFormula(t *testing.T) {
-	srv := engineServer(t, series())
+	srv := apitest.New(t, series())
 	r := run(t, srv.URL, Options{})
 	if r.Source != SourceRaw {
 		t.Errorf("source %s: the server has no recording rules, auto must compute from raw series", r.Source)
@@ -220,7 +169,7 @@ func TestKillOrderFollowsTheKubeletFormula(t *testing.T) {
 }
 
 func TestNearLimitAndTimeToLimit(t *testing.T) {
-	srv := engineServer(t, series())
+	srv := apitest.New(t, series())
 	r := run(t, srv.URL, Options{Source: SourceRaw})
 	var ids []string
 	for _, c := range r.NearLimit {
@@ -265,7 +214,7 @@ func deref(p *float64) any {
 }
 
 func TestFilters(t *testing.T) {
-	srv := engineServer(t, series())
+	srv := apitest.New(t, series())
 	r := run(t, srv.URL, Options{Node: "node-2"})
 	if len(r.Nodes) != 1 || r.Nodes[0].Node != "node-2" || len(r.Nodes[0].Containers) != 3 {
 		t.Fatalf("--node node-2: %+v", r.Nodes)
@@ -277,7 +226,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestRulesSourceWithoutRules(t *testing.T) {
-	srv := engineServer(t, series())
+	srv := apitest.New(t, series())
 	pack, err := LoadPack(nil)
 	if err != nil {
 		t.Fatal(err)
