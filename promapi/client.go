@@ -123,7 +123,16 @@ func (c *Client) QueryRange(ctx context.Context, expr string, start, end time.Ti
 // Series lists the series matching any of the selectors between start and
 // end, at most MaxSeries of them; truncated says the server had more.
 func (c *Client) Series(ctx context.Context, selectors []string, start, end time.Time) (series []model.LabelSet, truncated bool, err error) {
-	form := url.Values{"match[]": selectors, "start": {formatTime(start)}, "end": {formatTime(end)}, "limit": {strconv.Itoa(c.cfg.MaxSeries + 1)}}
+	return c.SeriesLimit(ctx, selectors, start, end, c.cfg.MaxSeries)
+}
+
+// SeriesLimit is Series with a limit of its own, at most MaxSeries: limit
+// 1 asks whether a selector matches anything, at the least cost.
+func (c *Client) SeriesLimit(ctx context.Context, selectors []string, start, end time.Time, limit int) (series []model.LabelSet, truncated bool, err error) {
+	if limit <= 0 || limit > c.cfg.MaxSeries {
+		limit = c.cfg.MaxSeries
+	}
+	form := url.Values{"match[]": selectors, "start": {formatTime(start)}, "end": {formatTime(end)}, "limit": {strconv.Itoa(limit + 1)}}
 	data, _, err := c.do(ctx, "/api/v1/series", form)
 	if err != nil {
 		return nil, false, err
@@ -131,8 +140,8 @@ func (c *Client) Series(ctx context.Context, selectors []string, start, end time
 	if err := json.Unmarshal(data, &series); err != nil {
 		return nil, false, c.fail(&Error{Server: c.Name(), Kind: KindBadAnswer, Err: err})
 	}
-	if len(series) > c.cfg.MaxSeries {
-		return series[:c.cfg.MaxSeries], true, nil
+	if len(series) > limit {
+		return series[:limit], true, nil
 	}
 	return series, false, nil
 }
