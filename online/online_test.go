@@ -202,3 +202,16 @@ func TestRecord(t *testing.T) {
 		t.Errorf("the rules were asked for %d times, want once", n)
 	}
 }
+
+// A series younger than two windows is not measured: it would look
+// sparse.
+func TestIntervalOfANewSeries(t *testing.T) {
+	srv := apitest.New(t, "load 1m\n  young{job=\"a\"} _x355 1x5\n  old{job=\"a\"} 1x360\n")
+	p := newProber(t, srv)
+	for sel, want := range map[string]time.Duration{"young": 0, "old": time.Minute} {
+		d, err := p.Interval(context.Background(), vs(t, sel))
+		if err != nil || d != want {
+			t.Errorf("interval of %s: %v %v, want %v", sel, d, err, want)
+		}
+	}
+}

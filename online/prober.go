@@ -24,6 +24,8 @@ import (
 const (
 	DefaultRecent   = time.Hour
 	DefaultLookback = 7 * 24 * time.Hour
+	// DefaultIntervalWindow suits scrape intervals up to a few minutes.
+	DefaultIntervalWindow = 10 * time.Minute
 )
 
 // Options of a Prober.
@@ -35,6 +37,8 @@ type Options struct {
 	// Lookback is how far back a selector that matches nothing now is
 	// looked for, to say when it disappeared.
 	Lookback time.Duration
+	// IntervalWindow is the range the scrape interval is measured over.
+	IntervalWindow time.Duration
 }
 
 // Prober answers questions about series on one server.
@@ -62,6 +66,9 @@ func NewProber(c *promapi.Client, o Options) *Prober {
 	}
 	if o.Lookback <= 0 {
 		o.Lookback = DefaultLookback
+	}
+	if o.IntervalWindow <= 0 {
+		o.IntervalWindow = DefaultIntervalWindow
 	}
 	return &Prober{c: c, opts: o, cache: map[string]*entry{}}
 }
@@ -214,16 +221,17 @@ func (p *Prober) HasLabel(ctx context.Context, vs *parser.VectorSelector, label 
 }
 
 // Interval is the scrape interval of the series of a selector, measured:
-// the median over its series of ten minutes divided by the samples in the
-// last ten minutes (a range that is open on the left holds one sample an
-// interval). Zero when the selector has no series. One instant query.
+// over the series that had samples in the window before the last one too
+// (so that a series that started within the window does not look sparse),
+// the median of the window divided by the samples in it (a range open on
+// the left holds one sample an interval). Zero when no series qualifies.
+// One instant query, reading two windows of the selector's series.
 func (p *Prober) Interval(ctx context.Context, vs *parser.VectorSelector) (time.Duration, error) {
 	sel := selectorString(vs.LabelMatchers)
 	v, err := p.once("interval "+sel, func() (any, error) {
-		const window = 10 * time.Minute
-		// Series that started or stopped within the window would make
-		// the interval look longer: the median keeps them out.
-		q := fmt.Sprintf("quantile(0.5, %g / count_over_time(%s[%s]))", window.Seconds(), sel, model.Duration(window))
+		w := p.opts.IntervalWindow
+		q := fmt.Sprintf("quantile(0.5, %g / (count_over_time(%s[%s]) and count_over_time(%s[%s] offset %s)))",
+			w.Seconds(), sel, model.Duration(w), sel, model.Duration(w), model.Duration(w))
 		res, _, err := p.c.Query(ctx, q, p.opts.Now)
 		if err != nil {
 			return time.Duration(0), err
