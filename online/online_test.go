@@ -215,3 +215,84 @@ func TestIntervalOfANewSeries(t *testing.T) {
 		}
 	}
 }
+
+func parse(t *testing.T, q string) parser.Expr {
+	t.Helper()
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestMissingSelectors(t *testing.T) {
+	srv := apitest.New(t, load)
+	p := newProber(t, srv)
+	recorded := func(m string) bool { return m == "job:new:sum" }
+	for _, tc := range []struct {
+		expr string
+		want []string
+	}{
+		{`sum by (job) (rate(http_requests_total{job="a"}[5m]))`, nil},
+		{`sum(rate(http_requests_totl[5m]))`, []string{`http_requests_totl: no series named http_requests_totl on SERVER in the last 1h (nor in the last 6h)`}},
+		{`up{job="b"} == 0`, []string{`up{job="b"}: up exists on SERVER, but no series of it has job="b" (job has "a") (nor in the last 6h)`}},
+		{`old_metric > 0`, []string{`old_metric: no series named old_metric on SERVER in the last 1h; it matched until 3h ago (1970-01-01 03:00 UTC)`}},
+		// Meant to be missing: absent, unless, one side of or.
+		{`absent(nope)`, nil},
+		{`up unless on (job) nope`, nil},
+		{`nope or up`, nil},
+		{`nope or nada`, []string{"nope: no series named nope", "nada: no series named nada"}},
+		// Recorded by the rules being linted.
+		{`job:new:sum > 0`, nil},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			fs, err := p.MissingSelectors(context.Background(), parse(t, tc.expr), recorded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fs) != len(tc.want) {
+				t.Fatalf("findings %v, want %d", fs, len(tc.want))
+			}
+			for i, f := range fs {
+				want := strings.ReplaceAll(tc.want[i], "SERVER", srv.URL)
+				if !strings.HasPrefix(f.Msg, want) {
+					t.Errorf("got  %s\nwant %s", f.Msg, want)
+				}
+			}
+		})
+	}
+}
+
+func TestMissingLabels(t *testing.T) {
+	srv := apitest.New(t, load)
+	p := newProber(t, srv)
+	for _, tc := range []struct {
+		expr string
+		want []string
+	}{
+		{`sum by (job, code) (rate(http_requests_total[5m]))`, nil},
+		{`sum by (pod) (rate(http_requests_total[5m]))`, []string{`by (pod) reads label "pod", which no series of http_requests_total carries`}},
+		// Made by label_replace: nothing to read.
+		{`sum by (pod) (label_replace(up, "pod", "$1", "instance", "(.*)"))`, nil},
+		{`up * on (job, pod) group_left () sum by (job) (http_requests_total)`, []string{`on (job, pod) reads label "pod", which no series of up carries`}},
+		// Aggregated away on the right: the offline checks' business.
+		{`up * on (job) group_left (instance) sum by (job) (http_requests_total)`, nil},
+		{`up * on (job) group_left (code) max by (job, code) (http_requests_total)`, nil},
+		{`up * on (job) group_left (pod) max by (job, pod) (http_requests_total)`, []string{`group_left (pod) reads label "pod"`, `by (job, pod) reads label "pod"`}},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			fs, err := p.MissingLabels(context.Background(), LabelUses(parse(t, tc.expr)), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fs) != len(tc.want) {
+				t.Fatalf("findings %v, want %d", fs, len(tc.want))
+			}
+			for i, f := range fs {
+				if !strings.HasPrefix(f.Msg, tc.want[i]) {
+					t.Errorf("got  %s\nwant %s", f.Msg, tc.want[i])
+				}
+			}
+		})
+	}
+}

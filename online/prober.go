@@ -256,3 +256,5 @@ func selectorString(ms []*labels.Matcher) string {
 	sort.Strings(parts)
 	return "{" + strings.Join(parts, ", ") + "}"
 }
+
+func modelDuration(d time.Duration) string { return model.Duration(d).String() }
