@@ -180,15 +180,25 @@ func limit(r *http.Request) int {
 	return n
 }
 
-func series(w http.ResponseWriter, r *http.Request, st storage.Queryable) {
+// listing reads the matchers and opens a querier of the request's range;
+// on failure it has answered with the error.
+func listing(w http.ResponseWriter, r *http.Request, st storage.Queryable) ([][]*labels.Matcher, storage.Querier, bool) {
 	sets, err := matchers(r)
 	if err != nil {
 		apiError(w, http.StatusBadRequest, "bad_data", err)
-		return
+		return nil, nil, false
 	}
 	q, err := st.Querier(formTime(r, "start").UnixMilli(), formTime(r, "end").UnixMilli())
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "internal", err)
+		return nil, nil, false
+	}
+	return sets, q, true
+}
+
+func series(w http.ResponseWriter, r *http.Request, st storage.Queryable) {
+	sets, q, ok := listing(w, r, st)
+	if !ok {
 		return
 	}
 	defer q.Close()
@@ -215,14 +225,8 @@ func series(w http.ResponseWriter, r *http.Request, st storage.Queryable) {
 }
 
 func labelValues(w http.ResponseWriter, r *http.Request, st storage.Queryable, name string) {
-	sets, err := matchers(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "bad_data", err)
-		return
-	}
-	q, err := st.Querier(formTime(r, "start").UnixMilli(), formTime(r, "end").UnixMilli())
-	if err != nil {
-		apiError(w, http.StatusInternalServerError, "internal", err)
+	sets, q, ok := listing(w, r, st)
+	if !ok {
 		return
 	}
 	defer q.Close()
