@@ -63,8 +63,9 @@ func (p *Prober) Backtest(ctx context.Context, expr string, o BacktestOptions) (
 	if o.MaxSeries <= 0 {
 		o.MaxSeries = DefaultMaxSeries
 	}
-	end := p.opts.Now.Truncate(o.Step)
-	start := end.Add(-o.Range)
+	// Whole steps, in the milliseconds the API speaks.
+	end := p.opts.Now.Truncate(o.Step).Truncate(time.Millisecond)
+	start := end.Add(-o.Range).Truncate(o.Step)
 	b := &Backtest{Start: start, End: end, Step: o.Step}
 	// Each series' active instants, in order.
 	active := map[model.Fingerprint][]time.Time{}
@@ -136,10 +137,11 @@ func Replay(active []time.Time, start, end time.Time, step, forDur, keepFiringFo
 	var activeAt, firedAt, keepSince time.Time
 	i := 0
 	for t := start; !t.After(end); t = t.Add(step) {
-		for i < len(active) && active[i].Before(t) {
+		ms := t.UnixMilli()
+		for i < len(active) && active[i].UnixMilli() < ms {
 			i++
 		}
-		isActive := i < len(active) && active[i].Equal(t)
+		isActive := i < len(active) && active[i].UnixMilli() == ms
 		switch {
 		case isActive:
 			keepSince = time.Time{}

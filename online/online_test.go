@@ -128,7 +128,9 @@ func TestBacktest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewProber(c, Options{Now: time.Unix(0, 0).Add(119 * time.Minute)})
+	// Now within a minute, in nanoseconds, as time.Now gives it: the
+	// range is still whole steps, and instants compare in milliseconds.
+	p := NewProber(c, Options{Now: time.Unix(0, 0).Add(119*time.Minute + 13*time.Second + 320328506)})
 	for _, tc := range []struct {
 		name               string
 		forDur, keepFiring time.Duration
