@@ -10,7 +10,7 @@ SHELL := bash
 # would compile their own dependency graphs (some 380 packages) for nothing.
 # `make e2e BIN=DIR` builds the tools into DIR and runs the tests with them.
 BIN := $(CURDIR)/.cache/bin
-TEST_TOOLS := promtool prometheus jsonnet etcd kube-apiserver kubectl kube-state-metrics kubelet-cadvisor
+TEST_TOOLS := promtool prometheus jsonnet etcd kube-apiserver kubectl kube-state-metrics kubelet-cadvisor thanos
 TOOLS := $(TEST_TOOLS) staticcheck controller-gen
 # Tests find the tools on PATH; tests comparing with promtool also read
 # OOMGUARD_PROMTOOL.
@@ -23,6 +23,7 @@ export OOMGUARD_KUBE_APISERVER := $(BIN)/kube-apiserver
 export OOMGUARD_KUBECTL := $(BIN)/kubectl
 export OOMGUARD_KUBE_STATE_METRICS := $(BIN)/kube-state-metrics
 export OOMGUARD_KUBELET_CADVISOR := $(BIN)/kubelet-cadvisor
+export OOMGUARD_THANOS := $(BIN)/thanos
 
 # Go files of the repository, tracked or new, but not ignored.
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')

@@ -26,6 +26,7 @@ build() {
     etcd)           module=go.etcd.io/etcd/server/v3;        pkg=./etcd ;;
     kube-state-metrics) module=k8s.io/kube-state-metrics/v2;  pkg=$module ;;
     kubelet-cadvisor)   module=github.com/google/cadvisor/lib; pkg=. ;;
+    thanos)         module=github.com/thanos-io/thanos;      pkg=$module/cmd/thanos ;;
     *) echo "tools/build.sh: unknown tool $name" >&2; return 2 ;;
   esac
   local dir="$root/tools/$name"
@@ -85,6 +86,9 @@ build() {
     local clientgo
     clientgo=$(go list -C "$dir" -m -f '{{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}' k8s.io/client-go)
     ldflags="-X $v.Version=$version -X $v.Revision=$version -X $v.Branch=release -X $v.BuildUser=oomguard -X $v.BuildDate=19700101-00:00:00 -X $module/pkg/app.ClientGoVersion=$clientgo"
+  elif [[ "$module" == github.com/thanos-io/thanos ]]; then
+    local v=github.com/prometheus/common/version
+    ldflags="-X $v.Version=${version#v} -X $v.Revision=$version -X $v.Branch=release -X $v.BuildUser=oomguard -X $v.BuildDate=19700101-00:00:00"
   fi
   if [[ "$name" == etcd ]]; then
     ldflags="-X go.etcd.io/etcd/api/v3/version.GitSHA=$version"
