@@ -3,6 +3,7 @@ package online
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -238,7 +239,7 @@ func Feeds(e parser.Node, label string) (feeds []*parser.VectorSelector, made bo
 		case n.Op == parser.TOPK || n.Op == parser.BOTTOMK || n.Op == parser.LIMITK || n.Op == parser.LIMIT_RATIO:
 			return Feeds(n.Expr, label)
 		}
-		if n.Without != contains(n.Grouping, label) {
+		if n.Without != slices.Contains(n.Grouping, label) {
 			return Feeds(n.Expr, label)
 		}
 		return nil, false // aggregated away: the offline checks say so
@@ -256,25 +257,16 @@ func Feeds(e parser.Node, label string) (feeds []*parser.VectorSelector, made bo
 			r, rm := Feeds(n.RHS, label)
 			return append(l, r...), lm || rm
 		case m != nil && m.Card == parser.CardOneToMany:
-			if contains(m.Include, label) {
+			if slices.Contains(m.Include, label) {
 				return Feeds(n.LHS, label)
 			}
 			return Feeds(n.RHS, label)
-		case m != nil && m.Card == parser.CardManyToOne && contains(m.Include, label):
+		case m != nil && m.Card == parser.CardManyToOne && slices.Contains(m.Include, label):
 			return Feeds(n.RHS, label)
 		}
 		return Feeds(n.LHS, label)
 	}
 	return nil, false
-}
-
-func contains(ls []string, l string) bool {
-	for _, x := range ls {
-		if x == l {
-			return true
-		}
-	}
-	return false
 }
 
 // MissingLabels reports the label uses whose selectors all match series on
