@@ -30,6 +30,11 @@ type (
 	TextEdit     = engine.TextEdit
 	SinceError   = engine.SinceError
 	NoRulesError = engine.NoRulesError
+	// The online mode: the servers of a run, the files each evaluates.
+	Online         = engine.Online
+	Server         = engine.Server
+	Glob           = engine.Glob
+	BacktestConfig = engine.BacktestConfig
 )
 
 // Severities of findings.

@@ -196,6 +196,11 @@ type Config struct {
 	// labels identity/duplicate-rule compares a rule with (0: its
 	// default, 200).
 	DuplicateComparisons int
+	// Online are the servers of the online checks; nil offline.
+	Online *Online
+	// Backtest, when its Range is above 0, replays each alert over the
+	// range on the servers (online/backtest).
+	Backtest BacktestConfig
 }
 
 // DefaultConfig is the configuration without a config file.
@@ -362,8 +367,16 @@ type FilesContext struct {
 	Kept   []any
 	Config *Config
 	report func(file, group, rule string, sp Span, hint, msg string)
+	raise  func(sev Severity, file, group, rule string, sp Span, hint, msg string)
 	note   func(file, group, rule string, sp Span, msg string)
 	memo   *memo
+}
+
+// ReportSeverity records a finding as ReportSpan does, at severity sev
+// when sev is above the check's (as configured): a check whose finding
+// is worse past a threshold (an alert that fires too often).
+func (c *FilesContext) ReportSeverity(sev Severity, file, group, rule string, sp Span, hint, format string, args ...any) {
+	c.raise(sev, file, group, rule, sp, hint, fmt.Sprintf(format, args...))
 }
 
 // Memo returns what make returns for key, computing it once for all the
@@ -640,13 +653,16 @@ func (l *Linter) Finish() []Diagnostic {
 				for _, i := range scope {
 					ctx.Kept = append(ctx.Kept, l.added[i].kept[c])
 				}
-				ctx.report = func(file, group, rule string, sp Span, hint, msg string) {
+				ctx.raise = func(sev Severity, file, group, rule string, sp Span, hint, msg string) {
 					end := sp.End
 					if !end.IsValid() {
 						end = sp.Start
 					}
 					*r = append(*r, Diagnostic{File: file, Pos: sp.Start, End: end, Group: group, Rule: rule,
-						Check: c.ID, Severity: l.severity(c), Message: msg, Hint: hint})
+						Check: c.ID, Severity: max(sev, l.severity(c)), Message: msg, Hint: hint})
+				}
+				ctx.report = func(file, group, rule string, sp Span, hint, msg string) {
+					ctx.raise(0, file, group, rule, sp, hint, msg)
 				}
 				ctx.note = func(file, group, rule string, sp Span, msg string) {
 					end := sp.End
