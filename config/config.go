@@ -32,6 +32,9 @@ type File struct {
 	Lint *engine.Config
 	// Generate is the generate section: changes to the pack's _config.
 	Generate generate.Overrides
+	// Servers is the servers section: the servers lint's online checks
+	// ask.
+	Servers []Server
 }
 
 // Error is a config that cannot be used, at the position of what is wrong
@@ -51,7 +54,7 @@ func (e *Error) Error() string {
 
 // sections are the sections of the file, a command each, in the order
 // messages list them.
-var sections = []string{"generate", "lint", "test", "convert"}
+var sections = []string{"generate", "lint", "test", "convert", "servers"}
 
 // Load reads the config file at path; with path "" the default file, or the
 // defaults when it does not exist. A file larger than maxSize bytes is
@@ -112,6 +115,8 @@ func Parse(name string, data []byte) (*File, error) {
 			err = r.lint(f.Lint, v)
 		case "test", "convert":
 			err = r.empty(k.Value, v)
+		case "servers":
+			f.Servers, err = r.servers(v)
 		default:
 			err = r.errorf(k, "unknown section %q (known: %s)", k.Value, strings.Join(sections, ", "))
 		}

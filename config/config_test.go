@@ -17,7 +17,7 @@ func TestErrors(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"yaml", "lint:\n  disable: [\n", "cfg.yaml:3:1: yaml:"},
 		{"not a mapping", "- lint\n", "cfg.yaml:1:1: the config must be a mapping of sections"},
-		{"unknown section", "lint: {}\ngenerat:\n  x: 1\n", `cfg.yaml:2:1: unknown section "generat" (known: generate, lint, test, convert)`},
+		{"unknown section", "lint: {}\ngenerat:\n  x: 1\n", `cfg.yaml:2:1: unknown section "generat" (known: generate, lint, test, convert, servers)`},
 		{"section twice", "lint: {}\nlint: {}\n", `cfg.yaml:2:1: section "lint" is set twice`},
 		{"lint not a mapping", "lint: [1]\n", "cfg.yaml:1:7: lint: want a mapping, not a list"},
 		{"lint unknown key", "lint:\n  disable: []\n  disabel: []\n", `cfg.yaml:3:3: lint: unknown key "disabel" (known: disable, enable, policy, severity,`},
@@ -35,6 +35,26 @@ func TestErrors(t *testing.T) {
 		{"lint ruleSelector", "lint:\n  ruleSelector: [a]\n", "cfg.yaml:2:17: lint: ruleSelector: want a label selector string"},
 		{"test takes nothing", "test:\n  timeout: 1m\n", `cfg.yaml:2:3: test: unknown key "timeout" (oomguard test takes no settings from the config)`},
 		{"convert not a mapping", "convert: 1\n", `cfg.yaml:1:10: convert: want a mapping of settings, not "1"`},
+		{"servers not a list", "servers:\n  url: http://p:9090\n", "cfg.yaml:2:3: servers: want a list of servers ({name, url, paths, ...}), not a mapping"},
+		{"servers unknown key", "servers:\n  - url: http://p:9090\n    pathz: [a]\n", `cfg.yaml:3:5: servers: unknown key "pathz" (known: name, url, headers,`},
+		{"servers no url", "servers:\n  - name: prod\n", "cfg.yaml:2:5: servers: a server needs a url"},
+		{"servers bad url", "servers:\n  - url: prometheus:9090\n", "cfg.yaml:2:10: servers: url: want http:// or https:// with a host"},
+		{"servers credentials in url", "servers:\n  - url: http://u:secret@p:9090\n", "cfg.yaml:2:10: servers: url: put credentials in basicAuth"},
+		{"servers named twice", "servers:\n  - {name: a, url: http://p:9090}\n  - {name: a, url: http://q:9090}\n", `cfg.yaml:3:5: servers: "a" is named twice`},
+		{"servers timeout", "servers:\n  - url: http://p:9090\n    timeout: soon\n", `cfg.yaml:3:14: servers: timeout: want a duration above 0 such as 30s, not "soon"`},
+		{"servers concurrency", "servers:\n  - url: http://p:9090\n    concurrency: 0\n", `cfg.yaml:3:18: servers: concurrency: want a whole number above 0, not "0"`},
+		{"servers rate", "servers:\n  - url: http://p:9090\n    rate: fast\n", `cfg.yaml:3:11: servers: rate: want a number of requests a second above 0, not "fast"`},
+		{"servers basicAuth key", "servers:\n  - url: http://p:9090\n    basicAuth: {user: ci}\n", `cfg.yaml:3:17: servers: basicAuth: unknown key "user" (known: username, password, passwordFile)`},
+		{"servers basicAuth without username", "servers:\n  - url: http://p:9090\n    basicAuth: {password: '${PW}'}\n", `cfg.yaml:3:16: servers: basicAuth: needs a username`},
+		{"servers tls key", "servers:\n  - url: https://p:9090\n    tls: {ca: ca.pem}\n", `cfg.yaml:3:11: servers: tls: unknown key "ca" (known: caFile, certFile, keyFile, serverName, insecureSkipVerify)`},
+		{"servers tls half a certificate", "servers:\n  - url: https://p:9090\n    tls: {certFile: c.pem}\n", `cfg.yaml:3:10: servers: tls: a client certificate needs both certFile and keyFile`},
+		{"servers tls bool", "servers:\n  - url: https://p:9090\n    tls: {insecureSkipVerify: maybe}\n", `cfg.yaml:3:31: servers: tls: insecureSkipVerify: want true or false, not "maybe"`},
+		{"servers token and basic auth", "servers:\n  - url: http://p:9090\n    bearerTokenFile: t\n    basicAuth: {username: u}\n", `cfg.yaml:2:5: servers: a bearer token and basicAuth do not go together`},
+		{"servers paths glob", "servers:\n  - url: http://p:9090\n    paths: ['rules/[a']\n", `cfg.yaml:3:13: servers: paths: "rules/[a": not a well-formed glob`},
+		{"servers header value", "servers:\n  - url: http://p:9090\n    headers: {X-Scope-OrgID: [a]}\n", `cfg.yaml:3:30: servers: headers: X-Scope-OrgID: want a string, not a list`},
+		{"lint backtest key", "lint:\n  backtest: {range: 7d, max: 3}\n", `cfg.yaml:2:25: lint: backtest: unknown key "max" (known: range, maxFirings, maxSeries)`},
+		{"lint backtest range", "lint:\n  backtest: {range: a week}\n", `cfg.yaml:2:21: lint: backtest: range: want a duration above 0 such as 7d, not "a week"`},
+		{"lint backtest maxFirings", "lint:\n  backtest: {range: 7d, maxFirings: -1}\n", `cfg.yaml:2:37: lint: backtest: maxFirings: want a whole number, not "-1"`},
 		{"generate unknown key", "generate:\n  showMulticluster: true\n", "cfg.yaml:2:3: unknown key showMulticluster"},
 		{"generate wrong type", "generate:\n  showMultiCluster: [1]\n", "cfg.yaml:2:21: showMultiCluster must be a boolean"},
 		// Values, checked against the pack's schema whichever command reads the file.
@@ -50,6 +70,49 @@ func TestErrors(t *testing.T) {
 				t.Fatalf("got %v, want an *Error starting %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestServers reads every key of a server, secrets left as written for
+// the command to expand, and file names relative to the config's
+// directory.
+func TestServers(t *testing.T) {
+	f, err := Parse(filepath.Join("conf", "cfg.yaml"), []byte(`servers:
+  - name: prod
+    url: https://prom.example:9090/prefix
+    headers: {X-Scope-OrgID: team-a}
+    basicAuth: {username: ci, password: "${PROM_PASSWORD}"}
+    tls: {caFile: ca.pem, certFile: /abs/c.pem, keyFile: k.pem, serverName: prom, insecureSkipVerify: false}
+    timeout: 10s
+    concurrency: 2
+    rate: 5.5
+    paths: ["prod/**"]
+  - url: http://thanos:10902
+    bearerTokenFile: token
+lint:
+  backtest: {range: 7d, maxFirings: 10, maxSeries: 50}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Servers) != 2 {
+		t.Fatalf("servers: %+v", f.Servers)
+	}
+	p := f.Servers[0].Config
+	if p.Name != "prod" || p.URL != "https://prom.example:9090/prefix" || p.Headers["X-Scope-OrgID"] != "team-a" ||
+		p.BasicAuth == nil || p.BasicAuth.Username != "ci" || p.BasicAuth.Password != "${PROM_PASSWORD}" ||
+		p.TLS.CAFile != filepath.Join("conf", "ca.pem") || p.TLS.CertFile != "/abs/c.pem" || p.TLS.KeyFile != filepath.Join("conf", "k.pem") || p.TLS.ServerName != "prom" ||
+		p.Timeout != 10*time.Second || p.Concurrency != 2 || p.Rate != 5.5 {
+		t.Errorf("prod: %+v", p)
+	}
+	if g := f.Servers[0].Paths; len(g) != 1 || !g[0].Match("deploy/prod/a/rules.yaml") || g[0].Match("deploy/staging/rules.yaml") {
+		t.Errorf("prod paths: %v", g)
+	}
+	if s := f.Servers[1]; s.Config.BearerTokenFile != filepath.Join("conf", "token") || len(s.Paths) != 0 || s.Line != 11 || s.Col != 5 {
+		t.Errorf("second: %+v", s)
+	}
+	if b := f.Lint.Backtest; b.Range != 7*24*time.Hour || b.MaxFirings != 10 || b.MaxSeries != 50 {
+		t.Errorf("backtest: %+v", b)
 	}
 }
 

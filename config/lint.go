@@ -25,7 +25,11 @@ import (
 var lintKeys = []string{
 	"disable", "enable", "policy", "severity", "severityLabelValues", "requiredAnnotations", "alertNamePattern", "recordNamePattern", "ruleSelector",
 	"scrapeInterval", "minScrapesPerWindow", "minFor", "evaluationInterval", "metrics", "ignore", "include", "exclude", "scopes", "budgets",
+	"backtest",
 }
+
+// backtestKeys are the keys of the lint section's backtest.
+var backtestKeys = []string{"range", "maxFirings", "maxSeries"}
 
 // budgetKeys are the keys of the lint section's budgets.
 var budgetKeys = []string{"labelAlternatives", "regexpStates", "regexpBytes", "duplicateComparisons"}
@@ -238,6 +242,33 @@ func (r *reader) lint(cfg *engine.Config, n *yaml.Node) error {
 					cfg.Include = append(cfg.Include, glob)
 				} else {
 					cfg.Exclude = append(cfg.Exclude, glob)
+				}
+			}
+		case "backtest":
+			if isNull(v) {
+				continue
+			}
+			bs, err := r.mapping(v, "lint: backtest", backtestKeys)
+			if err != nil {
+				return err
+			}
+			for _, b := range bs {
+				if b.key.Value == "range" {
+					d, err := model.ParseDuration(b.value.Value)
+					if b.value.Kind != yaml.ScalarNode || err != nil || d <= 0 {
+						return r.errorf(b.value, "lint: backtest: range: want a duration above 0 such as 7d, not %s", kindName(b.value))
+					}
+					cfg.Backtest.Range = time.Duration(d)
+					continue
+				}
+				n, err := strconv.Atoi(b.value.Value)
+				if b.value.Kind != yaml.ScalarNode || err != nil || n < 0 {
+					return r.errorf(b.value, "lint: backtest: %s: want a whole number, not %s", b.key.Value, kindName(b.value))
+				}
+				if b.key.Value == "maxFirings" {
+					cfg.Backtest.MaxFirings = n
+				} else {
+					cfg.Backtest.MaxSeries = n
 				}
 			}
 		case "ignore":
