@@ -18,8 +18,7 @@ var PromqlShortWindow = &engine.Check{
 	Severity: engine.Warning,
 	Doc:      doc("promql/short-window"),
 	Rule: func(c *engine.RuleContext) {
-		iv, n := c.Config.ScrapeInterval, c.Config.MinScrapesPerWindow
-		least := time.Duration(n) * iv
+		probers := c.Config.Online.Probers(c.File.Path)
 		inspectCalls(c.Rule.Parsed, func(call *parser.Call) {
 			name := call.Func.Name
 			if !windowFunctions[name] && !(strings.HasSuffix(name, "_over_time") && !oneSampleFunctions[name]) {
@@ -27,7 +26,26 @@ var PromqlShortWindow = &engine.Check{
 			}
 			for _, a := range call.Args {
 				ms, ok := unparen(a).(*parser.MatrixSelector)
-				if !ok || ms.Range <= 0 || ms.Range >= least {
+				if !ok || ms.Range <= 0 {
+					continue
+				}
+				iv, n := c.Config.ScrapeInterval, c.Config.MinScrapesPerWindow
+				interval := "the configured scrapeInterval " + model.Duration(iv).String()
+				if !c.Config.ScrapeIntervalSet {
+					interval = "an assumed scrape interval of " + model.Duration(iv).String() + " (kube-prometheus's; set yours as scrapeInterval in .oomguard.yaml)"
+				}
+				// Online, the interval the servers measure, the longest
+				// of them, over the configured one.
+				if vs, ok := ms.VectorSelector.(*parser.VectorSelector); ok {
+					for _, p := range probers {
+						if m, err := p.Interval(c.Config.Online.Ctx(), vs); err == nil && m > 0 && (m > iv || !strings.HasPrefix(interval, "the scrape interval measured")) {
+							iv = m
+							interval = "the scrape interval measured on " + p.Client().Name() + ", " + model.Duration(m).String()
+						}
+					}
+				}
+				least := time.Duration(n) * iv
+				if ms.Range >= least {
 					continue
 				}
 				covers := strconv.FormatFloat(float64(ms.Range)/float64(iv), 'g', 3, 64) + " scrape intervals"
@@ -35,10 +53,6 @@ var PromqlShortWindow = &engine.Check{
 					covers = "1 scrape interval"
 				}
 				want := model.Duration(least).String()
-				interval := "the configured scrapeInterval " + model.Duration(iv).String()
-				if !c.Config.ScrapeIntervalSet {
-					interval = "an assumed scrape interval of " + model.Duration(iv).String() + " (kube-prometheus's; set yours as scrapeInterval in .oomguard.yaml)"
-				}
 				c.ReportSpan(exprSpan(c.File, c.Rule, ms), "use ["+want+"] or longer",
 					"%s() over [%s] covers %s at %s: one missed scrape leaves it too few samples; use at least [%s] (%d intervals)",
 					name, model.Duration(ms.Range), covers, interval, want, n)

@@ -9,11 +9,37 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oomguard/oomguard/config"
+	"github.com/oomguard/oomguard/internal/apitest"
 	"github.com/oomguard/oomguard/lint/checks"
 	"github.com/oomguard/oomguard/lint/engine"
+	"github.com/oomguard/oomguard/online"
+	"github.com/oomguard/oomguard/promapi"
 )
+
+// onlineNow is the time the online checks' testdata is seen from: the end
+// of its six hours of series.
+var onlineNow = time.Unix(0, 0).Add(6 * time.Hour)
+
+// onlineServer serves the series of load, and the rules of rulesPath
+// when it exists, as the one server of every file.
+func onlineServer(t *testing.T, load, rulesPath string) *engine.Online {
+	t.Helper()
+	srv := apitest.New(t, load)
+	if data, err := os.ReadFile(rulesPath); err == nil {
+		srv.SetRules(string(data))
+	} else {
+		srv.SetRules(`{"groups": []}`)
+	}
+	c, err := promapi.New(promapi.Config{URL: srv.URL, Name: "test-server", Rate: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := online.NewProber(c, online.Options{Now: onlineNow, Recent: time.Hour, Lookback: 6 * time.Hour})
+	return &engine.Online{Servers: []engine.Server{{Prober: p}}}
+}
 
 // The checks are tested from outside the package, with the config as
 // package config reads it.
@@ -65,6 +91,13 @@ func TestChecks(t *testing.T) {
 				cfg.Enabled = map[string]bool{}
 			}
 			cfg.Enabled[c.ID] = true
+			// An online check asks a server of the series beside its
+			// testdata (promqltest's load format, six hours from the
+			// epoch, now at their end), and its rules API answers what
+			// <id>.rules.json holds.
+			if load, err := os.ReadFile(filepath.Join("testdata", fileOf(c.ID)+".series")); err == nil {
+				cfg.Online = onlineServer(t, string(load), filepath.Join("testdata", fileOf(c.ID)+".rules.json"))
+			}
 			// Through the whole pipeline, as lint runs: rule files and
 			// unit-test files alike.
 			res, err := engine.Inputs(engine.Options{Inputs: []string{path}, Checks: checks.All(), Config: cfg})
