@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/oomguard/oomguard/config"
 	"github.com/oomguard/oomguard/internal/atomicfile"
@@ -36,6 +37,7 @@ type lintOptions struct {
 	Progress      string
 	Inputs        []string
 	Limits        loaderLimits
+	Online        lintServerOptions
 }
 
 func newLintCmd(s Streams) *cobra.Command {
@@ -50,8 +52,13 @@ finding names its file:line:col and its check; oomguard checks lists the
 checks and oomguard checks ID explains one. docs/lint.md describes the
 config, suppressions, baselines, fixes and output formats.
 
+With --prometheus URL, or the servers of the config, the online checks ask
+the server about the series the rules read (docs/lint.md, "Online checks").
+
 Exit codes: 0 no finding at or above --fail-on (default warning); 1 there is
-one; 2 bad flags, a bad config or a path that cannot be read.`),
+one, or a server failed some answers (at --fail-on warning or info); 2 bad
+flags, a bad config, a path that cannot be read, or a server that cannot be
+reached or refuses the credentials (after the findings are printed).`),
 		Example: examples(`
   # Lint a directory of rules
   oomguard lint rules/
@@ -63,10 +70,13 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
   oomguard lint --format sarif rules/ > oomguard.sarif
 
   # Without one check
-  oomguard lint --disable promql/static-regexp rules.yaml`),
+  oomguard lint --disable promql/static-regexp rules.yaml
+
+  # Online: which selectors match nothing, and a week's backtest of each alert
+  oomguard lint --prometheus http://prometheus:9090 --backtest 7d rules/`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Inputs = args
-			return runLint(s, o)
+			return runLint(s, o, cmd.Flags())
 		},
 	}
 	f := cmd.Flags()
@@ -86,6 +96,7 @@ one; 2 bad flags, a bad config or a path that cannot be read.`),
 	f.StringVar(&o.Since, "since", "", "report only findings on lines changed since the git `REF` (all rules are still read, for checks across rules)")
 	addProgressFlag(cmd, &o.Progress)
 	addLoaderFlags(f, &o.Limits)
+	o.Online.register(f)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(lint.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"info", "warning", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
@@ -105,7 +116,7 @@ func completeCheckIDs(_ *cobra.Command, _ []string, prefix string) ([]cobra.Comp
 	return ids, cobra.ShellCompDirectiveNoFileComp
 }
 
-func runLint(s Streams, o *lintOptions) error {
+func runLint(s Streams, o *lintOptions, flags *pflag.FlagSet) error {
 	if len(o.Inputs) == 0 {
 		return usagef("no input: give rule files, directories, globs or - for standard input")
 	}
@@ -136,6 +147,10 @@ func runLint(s Streams, o *lintOptions) error {
 	if err := lint.Select(cfg, o.Enable, o.Disable); errors.As(err, &unknown) {
 		return usagef("%v", err)
 	} else if err != nil {
+		return err
+	}
+	servers, err := o.Online.online(flags, file, cfg, lintNow())
+	if err != nil {
 		return err
 	}
 	if !slices.Contains([]string{"auto", "always", "never"}, o.Source) {
@@ -212,7 +227,8 @@ func runLint(s Streams, o *lintOptions) error {
 			return err
 		}
 		fmt.Fprintf(s.ErrOut, "oomguard lint: wrote %s to %s\n", plural(len(b.Findings), "finding"), o.WriteBaseline)
-		return nil
+		_, err = reportServers(s.ErrOut, servers)
+		return err
 	}
 	if res.Accepted > 0 {
 		fmt.Fprintf(s.ErrOut, "oomguard lint: %s in the baseline not shown\n", plural(res.Accepted, "finding"))
@@ -227,6 +243,12 @@ func runLint(s Streams, o *lintOptions) error {
 	if err := lint.Write(s.Out, o.Format, res, currentVersion()); err != nil {
 		return err
 	}
+	// The servers' failures once the findings are out: the offline
+	// checks' findings stand whatever a server did.
+	failed, err := reportServers(s.ErrOut, servers)
+	if err != nil {
+		return err
+	}
 	worst := 0
 	for _, d := range ds {
 		if d.Severity >= failOn {
@@ -235,6 +257,10 @@ func runLint(s Streams, o *lintOptions) error {
 	}
 	if worst > 0 {
 		return &findingsError{fmt.Sprintf("oomguard lint: %s at or above %s", plural(worst, "finding"), failOn)}
+	}
+	if failed > 0 && failOn <= lint.Warning {
+		// Rules the online checks could not check have not passed.
+		return &findingsError{fmt.Sprintf("oomguard lint: %s of the servers' answers, a warning each", plural(failed, "kind of failure"))}
 	}
 	return nil
 }
