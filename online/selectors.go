@@ -124,10 +124,15 @@ func quoteAll(vs []string) []string {
 	return out
 }
 
-// short writes a duration as Prometheus does (7d, 1h30m).
+// short writes a duration as Prometheus does (1h30m), but whole days in
+// days (7d, 14d), as people say them, not in weeks.
 func short(d time.Duration) string {
-	if d <= 0 {
+	const day = 24 * time.Hour
+	switch {
+	case d <= 0:
 		return "0s"
+	case d%day == 0:
+		return fmt.Sprintf("%dd", d/day)
 	}
 	return modelDuration(d)
 }

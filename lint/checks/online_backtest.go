@@ -49,7 +49,7 @@ var OnlineBacktest = &engine.Check{
 				return
 			}
 			var msg strings.Builder
-			fmt.Fprintf(&msg, "backtest on %s over the last %s at a %s step: ", j.p.Client().Name(), model.Duration(bt.Range), model.Duration(step))
+			fmt.Fprintf(&msg, "backtest on %s over the last %s at a %s step: ", j.p.Client().Name(), short(bt.Range), short(step))
 			switch b.Firings {
 			case 0:
 				msg.WriteString("it would not have fired")
@@ -92,10 +92,15 @@ func count(n int, thing string) string {
 	return fmt.Sprintf("%d %ss", n, thing)
 }
 
-// short writes a duration as Prometheus does (1h30m), 0s for none.
+// short writes a duration as Prometheus does (1h30m), 0s for none, but
+// whole days in days (7d), not weeks.
 func short(d time.Duration) string {
-	if d <= 0 {
+	const day = 24 * time.Hour
+	switch {
+	case d <= 0:
 		return "0s"
+	case d%day == 0:
+		return fmt.Sprintf("%dd", d/day)
 	}
 	return model.Duration(d).String()
 }
