@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint/engine"
 	"github.com/oomguard/oomguard/online"
@@ -29,10 +30,27 @@ var OnlineBacktest = &engine.Check{
 		if c.Config.Online == nil || bt.Range <= 0 {
 			return
 		}
-		files, _ := onlineFiles(c)
+		files, skip := onlineFiles(c)
+		ctx := c.Config.Online.Ctx()
 		eachOnline(c, files, func(j onlineJob, report func(engine.Span, engine.Severity, string, string)) {
 			r := j.rule
 			if !r.alert {
+				return
+			}
+			// A name the rules linted record and the server does not have
+			// yet: the history cannot say how the alert would behave.
+			var missing string
+			parser.Inspect(r.expr, func(n parser.Node, _ []parser.Node) error {
+				if vs, ok := n.(*parser.VectorSelector); ok && missing == "" && vs.Name != "" && skip(vs.Name) {
+					if st, err := j.p.Selector(ctx, vs); err == nil && !st.Matches {
+						missing = vs.Name
+					}
+				}
+				return nil
+			})
+			if missing != "" {
+				report(r.nameSpan, 0, "", fmt.Sprintf("no backtest on %s: it reads %s, which the rules linted record and the server has no series of yet",
+					j.p.Client().Name(), missing))
 				return
 			}
 			step := r.interval
@@ -42,7 +60,7 @@ var OnlineBacktest = &engine.Check{
 			if step <= 0 {
 				step = DefaultEvaluationInterval
 			}
-			b, err := j.p.Backtest(c.Config.Online.Ctx(), r.expr.String(), online.BacktestOptions{
+			b, err := j.p.Backtest(ctx, r.expr.String(), online.BacktestOptions{
 				Range: bt.Range, Step: step, For: r.forDur, KeepFiringFor: r.keepFiring, MaxSeries: bt.MaxSeries,
 			})
 			if err != nil {
