@@ -35,6 +35,7 @@ type Client struct {
 	requests int
 	failures map[Kind]*Failure
 	fatal    *Error
+	timeouts int // answers that took longer than the timeout
 }
 
 type call struct {
@@ -270,6 +271,11 @@ func (c *Client) send(ctx context.Context, path string, form url.Values) (json.R
 		c.mu.Unlock()
 		return nil, nil, c.fatal
 	}
+	if c.timeouts >= c.cfg.MaxTimeouts {
+		n := c.timeouts
+		c.mu.Unlock()
+		return nil, nil, c.fail(&Error{Server: c.Name(), Kind: KindTimeout, Err: fmt.Errorf("not sent: %d answers took longer than %v", n, c.cfg.Timeout)})
+	}
 	c.requests++
 	c.mu.Unlock()
 
@@ -308,6 +314,7 @@ func (c *Client) send(ctx context.Context, path string, form url.Values) (json.R
 		kind := KindUnreachable
 		if connected && isTimeout(err) {
 			kind = KindTimeout
+			c.slow()
 		}
 		return nil, nil, c.fail(&Error{Server: c.Name(), Kind: kind, Err: cleanURLError(err)})
 	}
@@ -317,6 +324,7 @@ func (c *Client) send(ctx context.Context, path string, form url.Values) (json.R
 		kind := KindBadAnswer
 		if isTimeout(err) {
 			kind = KindTimeout
+			c.slow()
 		}
 		return nil, nil, c.fail(&Error{Server: c.Name(), Kind: kind, Status: resp.StatusCode, Err: cleanURLError(err)})
 	}
@@ -345,10 +353,18 @@ func (c *Client) send(ctx context.Context, path string, form url.Values) (json.R
 		kind := KindRejected
 		if r.ErrorType == "timeout" || r.ErrorType == "canceled" {
 			kind = KindTimeout
+			c.slow()
 		}
 		return nil, nil, c.fail(&Error{Server: c.Name(), Kind: kind, Status: resp.StatusCode, Err: fmt.Errorf("%s: %s", r.ErrorType, r.Error)})
 	}
 	return r.Data, r.Warnings, nil
+}
+
+// slow counts an answer that took longer than the timeout.
+func (c *Client) slow() {
+	c.mu.Lock()
+	c.timeouts++
+	c.mu.Unlock()
 }
 
 func (c *Client) fail(e *Error) *Error {

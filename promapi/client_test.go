@@ -113,6 +113,45 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
+// TestTimeoutsStop: past MaxTimeouts, a hanging server is asked nothing
+// more; each later request fails at once, counted with the timeouts.
+func TestTimeoutsStop(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	got := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got++
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := newClient(t, Config{URL: srv.URL, Timeout: 100 * time.Millisecond, Concurrency: 1, MaxTimeouts: 2})
+	start := time.Now()
+	for i := range 10 {
+		_, _, err := c.Query(context.Background(), fmt.Sprintf("up%d", i), time.Unix(0, 0))
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != KindTimeout {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got != 2 || c.Requests() != 2 {
+		t.Errorf("the server got %d requests, the client counts %d, want 2", got, c.Requests())
+	}
+	if fs := c.Failures(); len(fs) != 1 || fs[0].Count != 10 || !strings.Contains(fs[0].String(), "(and 9 more timeout failures)") {
+		t.Errorf("failures %v", fs)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("10 requests to a hanging server took %v", d)
+	}
+}
+
 func TestTooLarge(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[`+strings.Repeat(" ", 4096)+`]}}`)

@@ -24,6 +24,9 @@ const (
 	DefaultRate        = 20 // requests a second
 	DefaultMaxBytes    = 16 << 20
 	DefaultMaxSeries   = 1000
+	// DefaultMaxTimeouts: after this many answers that took longer than
+	// the timeout, a server is too slow to wait for again.
+	DefaultMaxTimeouts = 3
 )
 
 // Config says how to reach one server. Secrets (Password, BearerToken,
@@ -52,6 +55,11 @@ type Config struct {
 	// MaxSeries caps the series a listing (series, label values) returns,
 	// through the API's limit parameter.
 	MaxSeries int
+	// MaxTimeouts is the number of timeouts after which the client sends
+	// nothing more and fails each request at once, as a timeout: a run
+	// against a server that hangs takes a few timeouts, not one for each
+	// question.
+	MaxTimeouts int
 }
 
 // BasicAuth is HTTP basic authentication.
@@ -146,6 +154,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxSeries <= 0 {
 		c.MaxSeries = DefaultMaxSeries
+	}
+	if c.MaxTimeouts <= 0 {
+		c.MaxTimeouts = DefaultMaxTimeouts
 	}
 }
 
