@@ -53,7 +53,7 @@ rules as you deployed them.
 Output: a table on a terminal, JSON otherwise; -o chooses (table, json,
 csv). Exit codes: 0 shown; 2 the server cannot be reached or has none of the
 series top needs.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   # The whole cluster
   oomguard top --prometheus http://prometheus:9090
 
