@@ -268,3 +268,27 @@ func TestLintOnlineUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestLintBacktest: --backtest replays the alerts; --backtest-max-firings
+// makes more firings a warning.
+func TestLintBacktest(t *testing.T) {
+	srv := apitest.New(t, onlineLoad)
+	srv.SetRules(`{"groups": []}`)
+	path := writeRules(t)
+	_, out, errOut := runOnline(t, nil, "lint", "--source", "never", "--prometheus", srv.URL, "--backtest", "6h", path)
+	// Active from the start, firing from 5m on (for: 5m) to the end.
+	want := path + ":9:16: info: backtest on " + srv.URL + " over the last 6h at a 1m step: it would have fired once, the longest for 5h55m; 1 firing now; 1 instance, 1 range query (online/backtest)"
+	if !strings.Contains(out, want) {
+		t.Errorf("no %q in\n%s%s", want, out, errOut)
+	}
+	_, out, _ = runOnline(t, nil, "lint", "--source", "never", "--prometheus", srv.URL, "--backtest", "6h", "--backtest-max-firings", "0", path)
+	if !strings.Contains(out, ":9:16: info: backtest") {
+		t.Errorf("0 is no limit:\n%s", out)
+	}
+	// Without --backtest, no replay.
+	before := srv.Requests("/api/v1/query_range")
+	_, out, _ = runOnline(t, nil, "lint", "--source", "never", "--prometheus", srv.URL, path)
+	if strings.Contains(out, "online/backtest") || srv.Requests("/api/v1/query_range") != before {
+		t.Errorf("a backtest without --backtest:\n%s", out)
+	}
+}
