@@ -260,7 +260,7 @@ func runLint(s Streams, o *lintOptions, flags *pflag.FlagSet) error {
 	}
 	if failed > 0 && failOn <= lint.Warning {
 		// Rules the online checks could not check have not passed.
-		return &findingsError{fmt.Sprintf("oomguard lint: %s of the servers' answers, a warning each", plural(failed, "kind of failure"))}
+		return &findingsError{fmt.Sprintf("oomguard lint: %s of the online checks failed: a warning (--fail-on error lets it pass)", plural(failed, "request"))}
 	}
 	return nil
 }

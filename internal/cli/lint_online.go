@@ -119,8 +119,8 @@ func displayURL(raw string) string {
 
 // reportServers prints, once the findings are out, one line for each
 // server's requests, and one for each kind of failure it had. It returns
-// the number of those failures that cost answers, and the error of the
-// servers that could not be used at all (nil when each could).
+// the number of answers those failures cost, and the error of the servers
+// that could not be used at all (nil when each could).
 func reportServers(w io.Writer, servers []lintServer) (int, error) {
 	failed := 0
 	var fatal []string
@@ -131,7 +131,7 @@ func reportServers(w io.Writer, servers []lintServer) (int, error) {
 			if f.Kind.Fatal() {
 				continue
 			}
-			failed++
+			failed += f.Count
 			fmt.Fprintf(w, "oomguard lint: warning: %s: the online checks that needed those answers did not run\n", f)
 		}
 		if e := c.Unreachable(); e != nil {

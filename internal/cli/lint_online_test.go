@@ -292,3 +292,30 @@ func TestLintBacktest(t *testing.T) {
 		t.Errorf("a backtest without --backtest:\n%s", out)
 	}
 }
+
+// TestLintFailuresAlone: rules without findings against a server that
+// fails every answer have not passed: exit 1, and the summary says why.
+func TestLintFailuresAlone(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 503) }))
+	defer s.Close()
+	path := filepath.Join(t.TempDir(), "clean.yaml")
+	if err := os.WriteFile(path, []byte("groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runOnline(t, nil, "lint", "--prometheus", s.URL, path)
+	if code != ExitFindings || out != "" {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"oomguard lint: 1 file, 1 rule: no findings\n",
+		"oomguard lint: warning: server " + s.URL + ": server error: 503 Service Unavailable",
+		"oomguard lint: 2 requests of the online checks failed: a warning (--fail-on error lets it pass)\n",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("no %q in\n%s", want, errOut)
+		}
+	}
+	if code, _, _ := runOnline(t, nil, "lint", "--fail-on", "error", "--prometheus", s.URL, path); code != ExitOK {
+		t.Errorf("--fail-on error: exit %d", code)
+	}
+}
