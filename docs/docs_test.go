@@ -30,6 +30,10 @@ var exempt = map[string]string{
 	"make release-check": "two releases, see make release",
 	"pre-commit run --all-files": "fetches the hooks' repository, which is not published yet; " +
 		"TestPreCommitHooks runs the same hooks with the real pre-commit from a local clone",
+	"oomguard lint --prometheus http://prometheus:9090 deploy/": "needs a Prometheus server; internal/cli's TestLintOnline runs lint " +
+		"--prometheus against the real Prometheus engine over series it loads",
+	"oomguard lint --prometheus https://thanos-query:10902 --ca-file ca.pem --backtest 7d --backtest-max-firings 10 deploy/": "needs a Thanos Query " +
+		"behind TLS with history; lint/checks' online/backtest testdata replays alerts over the real engine",
 	"oomguard generate | kubectl apply -f -": "needs a cluster; e2e's TestKubernetes applies the same bytes " +
 		"(generate/testdata/default.prometheusrule.yaml, which generate's tests keep equal to this output) to a real kube-apiserver",
 }
