@@ -281,6 +281,8 @@ func TestMissingLabels(t *testing.T) {
 		{`up * on (job) group_left (instance) sum by (job) (http_requests_total)`, nil},
 		{`up * on (job) group_left (code) max by (job, code) (http_requests_total)`, nil},
 		{`up * on (job) group_left (pod) max by (job, pod) (http_requests_total)`, []string{`group_left (pod) reads label "pod"`, `by (job, pod) reads label "pod"`}},
+		// Both sides of an on without the label: one finding, both named.
+		{`up * on (pod) http_requests_total`, []string{`on (pod) reads label "pod", which no series of up, http_requests_total carries`}},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			fs, err := p.MissingLabels(context.Background(), LabelUses(parse(t, tc.expr)), nil)

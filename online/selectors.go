@@ -14,7 +14,9 @@ import (
 // of its nodes.
 type Finding struct {
 	Node parser.Node
-	Msg  string
+	// Label is the label a finding of MissingLabels is about.
+	Label string
+	Msg   string
 }
 
 // Skip says which metric names not to ask about: names the rules being
@@ -277,40 +279,58 @@ func Feeds(e parser.Node, label string) (feeds []*parser.VectorSelector, made bo
 // MissingLabels reports the label uses whose selectors all match series on
 // the server, none of which carries the label. Selectors that match
 // nothing, or that skip names, say nothing here (MissingSelectors reports
-// them).
+// them). The uses of one label at one node (both sides of an on) that
+// lack it are one finding, naming the selectors of each.
 func (p *Prober) MissingLabels(ctx context.Context, uses []LabelUse, skip Skip) ([]Finding, error) {
 	var out []Finding
-	for _, u := range uses {
-		carried, matched := false, 0
-		var names []string
-		for _, vs := range u.Feeds {
-			if skip != nil && vs.Name != "" && skip(vs.Name) {
-				carried = true
-				break
-			}
-			st, err := p.Selector(ctx, vs)
-			if err != nil {
-				return nil, err
-			}
-			if !st.Matches {
-				continue
-			}
-			matched++
-			has, err := p.HasLabel(ctx, vs, u.Label)
-			if err != nil {
-				return nil, err
-			}
-			if has {
-				carried = true
-				break
-			}
-			names = append(names, vs.String())
+	var names []string // of the finding being built: the selectors without the label
+	for i, u := range uses {
+		missing, err := p.missingLabel(ctx, u, skip)
+		if err != nil {
+			return nil, err
 		}
-		if carried || matched == 0 {
+		names = append(names, missing...)
+		if next := i + 1; next < len(uses) && uses[next].Node == u.Node && uses[next].Label == u.Label && uses[next].Clause == u.Clause {
 			continue
 		}
-		out = append(out, Finding{Node: u.Node, Msg: fmt.Sprintf("%s reads label %q, which no series of %s carries on %s",
-			u.Clause, u.Label, strings.Join(names, ", "), p.c.Name())})
+		if len(names) > 0 {
+			out = append(out, Finding{Node: u.Node, Label: u.Label, Msg: fmt.Sprintf("%s reads label %q, which no series of %s carries on %s",
+				u.Clause, u.Label, strings.Join(names, ", "), p.c.Name())})
+		}
+		names = nil
 	}
 	return out, nil
+}
+
+// missingLabel returns the selectors of u, when they match series on the
+// server and none of those carries u's label; nil when some carries it, or
+// none matches.
+func (p *Prober) missingLabel(ctx context.Context, u LabelUse, skip Skip) ([]string, error) {
+	matched := 0
+	var names []string
+	for _, vs := range u.Feeds {
+		if skip != nil && vs.Name != "" && skip(vs.Name) {
+			return nil, nil
+		}
+		st, err := p.Selector(ctx, vs)
+		if err != nil {
+			return nil, err
+		}
+		if !st.Matches {
+			continue
+		}
+		matched++
+		has, err := p.HasLabel(ctx, vs, u.Label)
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			return nil, nil
+		}
+		names = append(names, vs.String())
+	}
+	if matched == 0 {
+		return nil, nil
+	}
+	return names, nil
 }

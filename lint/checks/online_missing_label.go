@@ -20,15 +20,13 @@ var OnlineMissingLabel = &engine.Check{
 		ctx := c.Config.Online.Ctx()
 		eachOnline(c, files, func(j onlineJob, report func(engine.Span, engine.Severity, string, string)) {
 			r := j.rule
-			for _, u := range online.LabelUses(r.expr) {
-				fs, _ := j.p.MissingLabels(ctx, []online.LabelUse{u}, skip)
-				for _, f := range fs {
-					sp, ok := r.labelSpans[labelAt{u.Node, u.Label}]
-					if !ok {
-						sp = r.spanOf(u.Node)
-					}
-					report(sp, 0, "", f.Msg)
+			fs, _ := j.p.MissingLabels(ctx, online.LabelUses(r.expr), skip)
+			for _, f := range fs {
+				sp, ok := r.labelSpans[labelAt{f.Node, f.Label}]
+				if !ok {
+					sp = r.spanOf(f.Node)
 				}
+				report(sp, 0, "", f.Msg)
 			}
 			for _, t := range r.templates {
 				feeds, made := online.Feeds(r.expr, t.label)
