@@ -46,6 +46,8 @@ func TestOnlinePositions(t *testing.T) {
 		{"online/missing-label", "testdata/online_missing_label.yaml:11:56: warning: on (uid) reads label \"uid\", which no series of container_memory_working_set_bytes, kube_pod_info carries"},
 		{"online/missing-label", "testdata/online_missing_label.yaml:13:84: warning: group_left (host) reads label \"host\""},
 		{"online/missing-label", "testdata/online_missing_label.yaml:17:45: warning: the template of \"summary\" reads label \"node\""},
+		// The clause after the operand, and not the inner one.
+		{"online/missing-label", "testdata/online_missing_label.yaml:19:59: warning: by (node) reads label \"node\""},
 		{"online/record-exists", "testdata/online_record_exists.yaml:7:17: warning: job:up:sum is already recorded"},
 		{"online/backtest", "testdata/online_backtest.yaml:8:16: warning: backtest on test-server"},
 		{"online/backtest", "testdata/online_backtest.yaml:11:16: info: backtest on test-server"},
