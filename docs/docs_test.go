@@ -34,6 +34,8 @@ var exempt = map[string]string{
 		"--prometheus against the real Prometheus engine over series it loads",
 	"oomguard lint --prometheus https://thanos-query:10902 --ca-file ca.pem --backtest 7d --backtest-max-firings 10 deploy/": "needs a Thanos Query " +
 		"behind TLS with history; lint/checks' online/backtest testdata replays alerts over the real engine",
+	"oomguard top --prometheus http://prometheus:9090": "needs a Prometheus server with a cluster's series; " +
+		"e2e/online_test.go runs top against real Prometheus and Thanos Query servers",
 	"oomguard generate | kubectl apply -f -": "needs a cluster; e2e's TestKubernetes applies the same bytes " +
 		"(generate/testdata/default.prometheusrule.yaml, which generate's tests keep equal to this output) to a real kube-apiserver",
 }
