@@ -31,22 +31,30 @@ build() {
   esac
   local dir="$root/tools/$name"
   case "$name" in kube-apiserver|kubectl|etcd|kube-state-metrics) dir="$root/tools/kube" ;; esac
-  local version stamp tags=""
+  local version stamp
   version=$(go list -C "$dir" -m -f '{{.Version}}' "$module")
+  # The go build flags besides -o and -ldflags, named in the stamp. No
+  # -trimpath: without it a package of the module cache is compiled with the
+  # same cache key as when oomguard's own go vet, go test and go build
+  # compile it, so the ~800 packages promtool shares with oomguard's tests
+  # (Prometheus, client_golang, apimachinery, std...) are compiled once on a
+  # new machine, not twice. The binaries are not released, so the paths
+  # they hold do not matter.
+  local flags=()
   if [[ "$module" == github.com/prometheus/prometheus ]]; then
     # Prometheus's own build tag for a server without service discovery
     # plugins (only static and file discovery stay). The tests read rules,
     # run rule tests and scrape static targets; the cloud SDKs the plugins
     # pull in were over half of the source a fresh machine compiled for
     # the tools (go list -deps: 261 MB of Go source, 181 MB without them).
-    tags=remove_all_sd
+    flags+=(-tags=remove_all_sd)
   fi
   # The programs make bench does not time (it runs oomguard beside promtool
   # and the jsonnet CLI) are linked without the symbol table and DWARF,
   # which no test reads and which the linker spends time writing.
   local strip=""
   case "$name" in promtool|prometheus|jsonnet) ;; *) strip="-s -w" ;; esac
-  stamp="$module@$version${tags:+ tags:$tags}${strip:+ ldflags:$strip}"
+  stamp="$module@$version${flags[*]:+ flags:${flags[*]}}${strip:+ ldflags:$strip}"
   if [[ "$name" == kubelet-cadvisor ]]; then
     stamp+=" source:$(cd "$dir" && cat go.mod go.sum $(ls *.go | grep -v _test.go | sort) | sha256sum | cut -c1-16)"
   else
@@ -100,7 +108,7 @@ build() {
   # may build the same tool at once. The time of the build, wall and CPU
   # (user and system, of go and the compilers it runs).
   local TIMEFORMAT="tools: built $name in %0R s (CPU: %1U s user, %1S s sys)"
-  time go build -C "$dir" -trimpath -tags "$tags" -ldflags "$strip${strip:+ }$ldflags" -o "$bin/$name.tmp.$$" "$pkg"
+  time go build -C "$dir" "${flags[@]}" -ldflags "$strip${strip:+ }$ldflags" -o "$bin/$name.tmp.$$" "$pkg"
   mv "$bin/$name.tmp.$$" "$bin/$name"
   echo "$stamp" > "$bin/$name.version"
 }
