@@ -128,15 +128,20 @@ func Run(ctx context.Context, c *promapi.Client, o Options) (*Report, error) {
 		return nil, fmt.Errorf("%w: %s has no series of %s%s", ErrNoData, c.Name(), o.Pack.OOMScore, noDataHint(r.Source))
 	}
 	raw := r.Source == SourceRaw
-	adj, err := query(ctx, c, o, raw, o.Pack.OOMScoreAdj)
+	// Of the pack's series only the OOM score carries the node: the
+	// others are per container, filtered by cluster and namespace only,
+	// and joined to the scores' containers below.
+	perContainer := o
+	perContainer.Node = ""
+	adj, err := query(ctx, c, perContainer, raw, o.Pack.OOMScoreAdj)
 	if err != nil {
 		return nil, err
 	}
-	mem, err := query(ctx, c, o, raw, o.Pack.Memory)
+	mem, err := query(ctx, c, perContainer, raw, o.Pack.Memory)
 	if err != nil {
 		return nil, err
 	}
-	limit, err := query(ctx, c, o, raw, o.Pack.MemoryLimit)
+	limit, err := query(ctx, c, perContainer, raw, o.Pack.MemoryLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +149,7 @@ func Run(ctx context.Context, c *promapi.Client, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	growth, err := queryExpr(ctx, c, o, growthExpr)
+	growth, err := queryExpr(ctx, c, perContainer, growthExpr)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package top
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -215,9 +216,19 @@ func deref(p *float64) any {
 
 func TestFilters(t *testing.T) {
 	srv := apitest.New(t, series())
-	r := run(t, srv.URL, Options{Node: "node-2"})
+	all := run(t, srv.URL, Options{Source: SourceRaw})
+	r := run(t, srv.URL, Options{Source: SourceRaw, Node: "node-2"})
 	if len(r.Nodes) != 1 || r.Nodes[0].Node != "node-2" || len(r.Nodes[0].Containers) != 3 {
 		t.Fatalf("--node node-2: %+v", r.Nodes)
+	}
+	// A node's containers have the figures they have unfiltered: the
+	// series other than the score carry no node label.
+	for _, n := range all.Nodes {
+		got, _ := json.Marshal(r.Nodes[0])
+		want, _ := json.Marshal(n)
+		if n.Node == "node-2" && string(got) != string(want) {
+			t.Errorf("--node node-2:\n got  %s\n want %s", got, want)
+		}
 	}
 	r = run(t, srv.URL, Options{Namespace: "other"})
 	if len(r.Nodes) != 0 {

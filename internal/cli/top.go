@@ -140,14 +140,16 @@ func runTop(ctx context.Context, s Streams, o *topOptions) error {
 	r, err := top.Run(ctx, client, top.Options{
 		Pack: pack, Source: o.Source, Cluster: o.Cluster, Node: o.Node, Namespace: o.Namespace, Window: o.Window, Time: at,
 	})
-	reportFailures(s, client)
 	if err != nil {
+		// Top needs every answer: the failure that stopped it is the one
+		// message, not a warning before it too.
 		var pe *promapi.Error
 		if errors.As(err, &pe) || errors.Is(err, top.ErrNoData) {
 			return fmt.Errorf("top: %w", err)
 		}
 		return err
 	}
+	reportFailures(s, client)
 	r.Truncate(o.Top)
 	switch {
 	case o.Output == "csv":
