@@ -407,15 +407,27 @@ func backfill(t *testing.T, dir string, now time.Time) {
 	}
 }
 
-// expectedFirings is what an alert on oomguard_e2e_errors > 0 with this for
-// does over the history, from the runs alone: a run of n samples a minute
-// is pending from its first and fires at its first sample at least for
-// later, until the sample after its last.
-func expectedFirings(forMinutes int) (count int, longest time.Duration) {
-	for _, n := range historyRuns {
-		if n-1 >= forMinutes {
+// expectedFirings is what an alert on oomguard_e2e_errors > 0 with this
+// for and keep_firing_for (in minutes) does over the history, from the
+// runs and pauses alone. A run of n samples a minute is active from its
+// first sample to the minute after its last; it fires once it has been
+// active for the for (n - 1 >= for), and resolves at the minute after its
+// last sample, or keep_firing_for later, unless the next run is active by
+// then (its pause is at most keep_firing_for), which keeps the same
+// firing going.
+func expectedFirings(forMinutes, keepMinutes int) (count int, longest time.Duration) {
+	firing := false
+	var firedAt, t int // minutes from the first run's start
+	for i, n := range historyRuns {
+		if !firing && n-1 >= forMinutes {
+			firing, firedAt = true, t+forMinutes
 			count++
-			longest = max(longest, time.Duration(n-forMinutes)*time.Minute)
+		}
+		end := t + n
+		t = end + historyPauses[i]
+		if firing && (i == len(historyRuns)-1 || historyPauses[i] > keepMinutes) {
+			longest = max(longest, time.Duration(end+keepMinutes-firedAt)*time.Minute)
+			firing = false
 		}
 	}
 	return count, longest
@@ -595,20 +607,51 @@ func TestOnline(t *testing.T) {
 			}
 		}
 
-		// The backtest, on the history backfilled into cluster a's
-		// Prometheus, through Thanos.
-		p := online.NewProber(thanos, online.Options{})
-		for _, forMinutes := range []int{0, 5, 10} {
-			wantCount, wantLongest := expectedFirings(forMinutes)
-			b, err := p.Backtest(ctx, `oomguard_e2e_errors{cluster="a"} > 0`, online.BacktestOptions{
-				Range: time.Since(historyStart(s.exporterStart)) + time.Minute, Step: time.Minute, For: time.Duration(forMinutes) * time.Minute,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b.Firings != wantCount || b.Longest != wantLongest || b.Instances != 1 {
-				t.Errorf("backtest with for %dm: %d firings, longest %v, %d instances; want %d, %v, 1",
-					forMinutes, b.Firings, b.Longest, b.Instances, wantCount, wantLongest)
+	})
+
+	t.Run("backtest on the backfilled history", func(t *testing.T) {
+		ctx := context.Background()
+		plain, err := promapi.New(promapi.Config{URL: s.promA})
+		if err != nil {
+			t.Fatal(err)
+		}
+		thanos, err := promapi.New(promapi.Config{URL: s.query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := time.Since(historyStart(s.exporterStart)) + time.Minute
+		for _, server := range []struct {
+			name string
+			c    *promapi.Client
+			expr string
+		}{
+			{"Prometheus", plain, `oomguard_e2e_errors > 0`},
+			// Through Thanos, the history is cluster a's alone.
+			{"Thanos Query", thanos, `oomguard_e2e_errors{cluster="a"} > 0`},
+		} {
+			// A step of a minute evaluates at each sample; a step of a
+			// second evaluates 60 times a sample, over more points than
+			// one range query may have, in several queries.
+			for _, step := range []time.Duration{time.Minute, time.Second} {
+				p := online.NewProber(server.c, online.Options{})
+				for _, c := range [][2]int{{0, 0}, {5, 0}, {10, 0}, {0, 5}, {5, 10}} {
+					forMinutes, keepMinutes := c[0], c[1]
+					wantCount, wantLongest := expectedFirings(forMinutes, keepMinutes)
+					b, err := p.Backtest(ctx, server.expr, online.BacktestOptions{
+						Range: rng, Step: step, For: time.Duration(forMinutes) * time.Minute, KeepFiringFor: time.Duration(keepMinutes) * time.Minute,
+					})
+					if err != nil {
+						t.Fatalf("%s, step %v: %v", server.name, step, err)
+					}
+					if b.Firings != wantCount || b.Longest != wantLongest || b.Instances != 1 || b.FiringAtEnd != 0 {
+						t.Errorf("%s, step %v, for %dm, keep_firing_for %dm: %d firings, longest %v, %d instances, %d firing at the end; want %d, %v, 1, 0",
+							server.name, step, forMinutes, keepMinutes, b.Firings, b.Longest, b.Instances, b.FiringAtEnd, wantCount, wantLongest)
+					}
+					points := int(b.End.Sub(b.Start)/step) + 1
+					if want := (points + online.MaxPointsPerSeries - 1) / online.MaxPointsPerSeries; b.Queries != want || step == time.Second && b.Queries < 2 {
+						t.Errorf("%s, step %v: %d range queries for %d points, want %d", server.name, step, b.Queries, points, want)
+					}
+				}
 			}
 		}
 	})
