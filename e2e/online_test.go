@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 	"golang.org/x/crypto/bcrypt"
 
@@ -112,6 +113,11 @@ func (e *podExporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		each(func(_ onlinePod, c onlineContainer, l string) {
 			fmt.Fprintf(&b, "container_memory_swap{%s%s} %d\n", l, cad, c.swap)
 		})
+	case "/metrics/window":
+		// Scraped every windowInterval, after the same series backfilled
+		// at that interval.
+		typ("oomguard_e2e_window_total", "counter")
+		fmt.Fprintf(&b, "oomguard_e2e_window_total %d\n", windowSamples+int64(elapsed))
 	case "/metrics":
 		typ("kube_node_status_capacity", "gauge")
 		for node, c := range e.capacity {
@@ -276,10 +282,22 @@ scrape_configs:
   - job_name: kube-state-metrics
     static_configs: [{targets: [%q]}]
 `, cluster, target, target))
+		if cluster == "a" {
+			f, err := os.OpenFile(filepath.Join(pdir, "prometheus.yml"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(f, `  - job_name: window
+    scrape_interval: %s
+    metrics_path: /metrics/window
+    static_configs: [{targets: [%q]}]
+`, model.Duration(windowInterval), target)
+			f.Close()
+		}
 
 		var promURL, httpClientConfig string
 		if cluster == "a" {
-			backfill(t, pdir, s.exporterStart)
+			backfill(t, pdir, s.exporterStart, target)
 			p := startPrometheus(t, promBin, pdir)
 			promURL = p.url
 			s.promA = promURL
@@ -374,13 +392,28 @@ func historyStart(now time.Time) time.Time {
 	return now.Truncate(time.Minute).Add(-2*time.Hour - time.Duration(total)*time.Minute)
 }
 
+// The window series, oomguard_e2e_window_total{job="window"}: backfilled
+// every windowInterval for windowSamples samples up to the exporter's
+// start, then scraped at that interval. The scrape interval a server
+// measures is that of series that were there a measuring window (10m)
+// before: the backfill makes it so from the start.
+const (
+	windowInterval = 15 * time.Second
+	windowSamples  = 160 // 40 minutes
+)
+
 // backfill writes the history as OpenMetrics and turns it into TSDB blocks
 // in dir/data with promtool tsdb create-blocks-from openmetrics, as a user
-// backfills.
-func backfill(t *testing.T, dir string, now time.Time) {
+// backfills. target is the exporter the window job scrapes.
+func backfill(t *testing.T, dir string, now time.Time, target string) {
 	t.Helper()
 	promtool := tool(t, "OOMGUARD_PROMTOOL", "promtool")
 	var b strings.Builder
+	b.WriteString("# HELP oomguard_e2e_window Samples, backfilled then scraped.\n# TYPE oomguard_e2e_window counter\n")
+	for i := range windowSamples {
+		at := now.Add(-time.Duration(windowSamples-i) * windowInterval)
+		fmt.Fprintf(&b, "oomguard_e2e_window_total{job=\"window\",instance=%q} %d %d.%03d\n", target, i, at.Unix(), at.Nanosecond()/1e6)
+	}
 	b.WriteString("# HELP oomguard_e2e_errors Errors, backfilled.\n# TYPE oomguard_e2e_errors gauge\n")
 	ts := historyStart(now)
 	sample := func(v int) {
@@ -656,6 +689,8 @@ func TestOnline(t *testing.T) {
 		}
 	})
 
+	t.Run("lint", func(t *testing.T) { testLint(t, s) })
+
 	t.Run("TLS and basic auth", func(t *testing.T) {
 		// Prometheus's own web config: good credentials and CA.
 		t.Setenv(cli.PasswordEnv, s.password)
@@ -702,7 +737,7 @@ func TestOnline(t *testing.T) {
 			{"timeout", func(w http.ResponseWriter, r *http.Request) bool {
 				select {
 				case <-r.Context().Done():
-				case <-time.After(10 * time.Second):
+				case <-time.After(4 * time.Second):
 				}
 				return true
 			}, []string{"--timeout", "1s"}, "timeout"},
