@@ -414,3 +414,68 @@ func linesOf(out, path string) []string {
 	}
 	return ls
 }
+
+// testLintCost prints what an online lint of the pack and of
+// kubernetes-mixin's rules costs against the servers: requests and wall
+// time, with and without a week's backtest, unbounded and, with
+// OOMGUARD_E2E_LINT_COST set, at the default request rate. Figures, not assertions (docs/benchmarks.md quotes
+// them); what it asserts is that the online run keeps every offline
+// finding.
+func testLintCost(t *testing.T, s *onlineSetup) {
+	dir := t.TempDir()
+	pack := filepath.Join(dir, "pack.yaml")
+	if code, _, errOut := oomguard("generate", "--format", "rules", "-o", pack); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, errOut)
+	}
+	mixin := filepath.Join("..", "testdata", "realworld", "kubernetes-mixin")
+	inputs := []struct {
+		name  string
+		files []string
+	}{
+		{"the pack", []string{pack}},
+		{"kubernetes-mixin", []string{filepath.Join(mixin, "prometheus_rules.yaml"), filepath.Join(mixin, "prometheus_alerts.yaml")}},
+	}
+	// offline keeps the findings of the offline checks: the online
+	// checks' and the window check's (which reads the measured interval)
+	// are not.
+	offline := func(out string) string {
+		var keep []string
+		for _, l := range strings.Split(out, "\n") {
+			if !strings.Contains(l, "(online/") && !strings.Contains(l, "(promql/short-window)") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	for _, in := range inputs {
+		start := time.Now()
+		_, offOut, _ := oomguard(append([]string{"lint", "--source", "never"}, in.files...)...)
+		t.Logf("%s offline: %v, %d findings", in.name, time.Since(start).Round(time.Millisecond), strings.Count(offOut, "\n"))
+		for _, srv := range []struct{ name, url string }{{"Prometheus", s.promA}, {"Thanos Query", s.query}} {
+			runs := [][]string{{"--rate", "1000"}, {"--rate", "1000", "--backtest", "7d"}}
+			// At the default rate, the time is the number of requests
+			// over 20 a second: a minute of waiting, on request.
+			if os.Getenv("OOMGUARD_E2E_LINT_COST") != "" {
+				runs = append([][]string{nil}, runs...)
+			}
+			for _, extra := range runs {
+				args := append(append([]string{"lint", "--source", "never", "--prometheus", srv.url}, extra...), in.files...)
+				start := time.Now()
+				code, out, errOut := oomguard(args...)
+				took := time.Since(start)
+				if code > 1 {
+					t.Errorf("%s on %s %v: exit %d\n%s", in.name, srv.name, extra, code, errOut)
+					continue
+				}
+				if offline(out) != offline(offOut) {
+					t.Errorf("%s on %s %v: the offline findings differ from an offline run's", in.name, srv.name, extra)
+				}
+				requests := "?"
+				if i := strings.Index(errOut, srv.url+": "); i >= 0 {
+					requests = strings.Fields(errOut[i+len(srv.url)+2:])[0]
+				}
+				t.Logf("%s on %s, %v: %s requests, %v, %d online findings", in.name, srv.name, extra, requests, took.Round(time.Millisecond), strings.Count(out, "(online/"))
+			}
+		}
+	}
+}

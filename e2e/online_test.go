@@ -690,6 +690,7 @@ func TestOnline(t *testing.T) {
 	})
 
 	t.Run("lint", func(t *testing.T) { testLint(t, s) })
+	t.Run("lint cost", func(t *testing.T) { testLintCost(t, s) })
 
 	t.Run("TLS and basic auth", func(t *testing.T) {
 		// Prometheus's own web config: good credentials and CA.
