@@ -421,6 +421,49 @@ func TestKernel(t *testing.T) {
 			t.Errorf("ContainerProcessOOMKilled fired for pods %v, want only %s", got, p.name)
 		}
 	})
+	// 8. oomguard top over the real exporters: oom_score_adj as the
+	// kubelet's formula gives it from the pods' QoS class and memory
+	// request and the node's capacity, the held container first in kill
+	// order with the score its RSS in the kernel gives, the Guaranteed
+	// ones last.
+	t.Run("8-top", func(t *testing.T) {
+		capacity := (memTotalBytes(t) / 1024) * 1024 // registered in Ki
+		for _, source := range []string{"raw", "rules"} {
+			r := runTop(t, "--prometheus", prom.url, "--source", source)
+			if len(r.Nodes) != 1 || r.Nodes[0].Node != kernelNode {
+				t.Fatalf("--source %s: nodes %+v, want only %s", source, r.Nodes, kernelNode)
+			}
+			cs := r.Nodes[0].Containers
+			var order []string
+			for _, c := range cs {
+				order = append(order, fmt.Sprintf("%s adj=%d", c.Pod, c.OOMScoreAdj))
+				p := pod[c.Pod]
+				if p == nil || c.Namespace != kernelNamespace || c.Container != "app" {
+					t.Errorf("--source %s: a container of no scenario: %+v", source, c)
+					continue
+				}
+				if want := kubeletOOMScoreAdj(p.qos, p.memRequest, capacity); c.OOMScoreAdj != want {
+					t.Errorf("--source %s: %s: oom_score_adj %d, the kubelet's %d (%s, request %d, capacity %d)", source, p.name, c.OOMScoreAdj, want, p.qos, p.memRequest, capacity)
+				}
+			}
+			t.Logf("--source %s: kill order %v", source, order)
+			if len(cs) != len(pods) {
+				t.Errorf("--source %s: %d containers, want %d", source, len(cs), len(pods))
+				continue
+			}
+			held := pod["near-limit"]
+			rss := readStat(t, s.h.memory, held.cgroup, "memory.stat", "total_rss") + readStat(t, s.h.memory, held.cgroup, "memory.stat", "total_swap")
+			want := 1000*float64(rss)/float64(capacity) + float64(kubeletOOMScoreAdj(held.qos, held.memRequest, capacity))
+			if cs[0].Pod != held.name || math.Abs(cs[0].OOMScore-want) > 0.2 {
+				t.Errorf("--source %s: first in kill order %s with score %.1f; want %s, whose RSS and swap in the kernel (%d) give %.1f", source, cs[0].Pod, cs[0].OOMScore, held.name, rss, want)
+			}
+			last := []string{cs[len(cs)-2].Pod, cs[len(cs)-1].Pod}
+			slices.Sort(last)
+			if fmt.Sprint(last) != "[syscalls throttled]" {
+				t.Errorf("--source %s: last in kill order %v, want the Guaranteed syscalls and throttled", source, last)
+			}
+		}
+	})
 	t.Logf("kernel test done in %v", time.Since(start).Round(time.Second))
 }
 

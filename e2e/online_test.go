@@ -486,6 +486,7 @@ type topJSON struct {
 		Containers []struct {
 			Namespace, Pod, Container string
 			OOMScoreAdj               int      `json:"oomScoreAdj"`
+			OOMScore                  float64  `json:"oomScore"`
 			MemoryBytes               float64  `json:"memoryBytes"`
 			LimitBytes                float64  `json:"limitBytes"`
 			GrowthBytesPerSecond      float64  `json:"growthBytesPerSecond"`
