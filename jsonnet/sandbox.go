@@ -149,7 +149,7 @@ func evaluateInChild(req request, timeout time.Duration) (*Mixin, error) {
 		case err = <-done:
 			return answer(req, err, stdout, stderr)
 		case <-deadline.C:
-			stopped = fmt.Sprintf("evaluation took longer than %v: stopped", timeout)
+			stopped = fmt.Sprintf("evaluation took longer than %v: stopped (--mixin-timeout raises it)", timeout)
 		case <-tick.C:
 			if rss := residentSize(cmd.Process.Pid); rss > req.MaxMemory {
 				stopped = overMemory(req.MaxMemory)
@@ -162,7 +162,7 @@ func evaluateInChild(req request, timeout time.Duration) (*Mixin, error) {
 }
 
 func overMemory(max int64) string {
-	return fmt.Sprintf("evaluation used more than %d MiB of memory: stopped", max>>20)
+	return fmt.Sprintf("evaluation used more than %d MiB of memory: stopped (--mixin-memory raises it)", max>>20)
 }
 
 // answer reads how the child ended.
@@ -174,7 +174,7 @@ func answer(req request, waitErr error, stdout, stderr *limitedBuffer) (*Mixin, 
 		case ee.ExitCode() == exitOverMemory || strings.Contains(msg, "out of memory"):
 			return nil, limitError(req.Path, overMemory(req.MaxMemory))
 		case strings.Contains(msg, "stack exceeds") || strings.Contains(msg, "stack overflow"):
-			return nil, limitError(req.Path, fmt.Sprintf("evaluation recursed too deeply: its stack went over %d MiB (deep recursion through the standard library, such as std.foldl over a very long array)", goStackLimit(req.MaxMemory)>>20))
+			return nil, limitError(req.Path, fmt.Sprintf("evaluation recursed too deeply: its stack went over %d MiB (deep recursion through the standard library, such as std.foldl over a very long array; the stack may use a quarter of --mixin-memory, at most 256 MiB)", goStackLimit(req.MaxMemory)>>20))
 		}
 		first, _, _ := strings.Cut(msg, "\n")
 		return nil, fmt.Errorf("the jsonnet sandbox failed (%v): %s", waitErr, first)
@@ -183,7 +183,7 @@ func answer(req request, waitErr error, stdout, stderr *limitedBuffer) (*Mixin, 
 		return nil, fmt.Errorf("the jsonnet sandbox failed: %w", waitErr)
 	}
 	if stdout.over {
-		return nil, limitError(req.Path, fmt.Sprintf("the evaluated rules are larger than %d MiB", req.MaxMemory>>20))
+		return nil, limitError(req.Path, fmt.Sprintf("the evaluated rules are larger than %d MiB (--mixin-memory raises it)", req.MaxMemory>>20))
 	}
 	var resp response
 	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {

@@ -235,7 +235,7 @@ var rows = []row{
 			// about: on a loaded machine 512 MiB can take over 30 s.
 			return []string{"generate", "--mixin", "m/mixin.libsonnet", "--mixin-timeout", "10m"}
 		},
-		exit: 1, want: `m/mixin.libsonnet:1:1: error: jsonnet: evaluation used more than 512 MiB of memory: stopped`,
+		exit: 1, want: `m/mixin.libsonnet:1:1: error: jsonnet: evaluation used more than 512 MiB of memory: stopped \(--mixin-memory raises it\)`,
 	},
 	{
 		name: "generate --mixin: a string doubled 40 times",
@@ -243,7 +243,7 @@ var rows = []row{
 			write(t, dir, "m/mixin.libsonnet", "local d(s, n) = if n == 0 then s else d(s + s, n - 1);\n"+mixinOf("d('a', 40)"))
 			return []string{"generate", "--mixin", "m/mixin.libsonnet", "--mixin-memory", "256Mi"}
 		},
-		exit: 1, want: `jsonnet: evaluation used more than 256 MiB of memory: stopped`,
+		exit: 1, want: `jsonnet: evaluation used more than 256 MiB of memory: stopped \(--mixin-memory raises it\)`,
 	},
 	{
 		name: "generate --mixin: an endless tail recursion",
@@ -259,7 +259,7 @@ var rows = []row{
 			write(t, dir, "m/mixin.libsonnet", "local slow(n) = if n == 0 then 1 else slow(n - 1) + slow(n - 1);\n"+mixinOf("std.toString(slow(60))"))
 			return []string{"lint", "--mixin-timeout", "1s", "m/mixin.libsonnet"}
 		},
-		exit: 1, want: `evaluation took longer than 1s: stopped`,
+		exit: 1, want: `evaluation took longer than 1s: stopped \(--mixin-timeout raises it\)`,
 	},
 	{
 		name: "generate -o /dev/zero --check",
