@@ -25,7 +25,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 )
 
 // ReadOnlyError is a target that exists but may not be written.
@@ -106,17 +105,10 @@ func writable(path string, st fs.FileInfo) error {
 	if !st.Mode().IsRegular() {
 		return fmt.Errorf("%s: not a regular file", path)
 	}
-	if st.Mode().Perm()&0o222 == 0 || syscall.Access(path, 2 /* W_OK */) != nil {
+	if st.Mode().Perm()&0o222 == 0 || !mayWrite(path) {
 		return &ReadOnlyError{Path: path, Mode: st.Mode()}
 	}
 	return nil
-}
-
-func links(st fs.FileInfo) uint64 {
-	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		return uint64(s.Nlink)
-	}
-	return 1
 }
 
 // replace writes data to a temporary file beside target and renames it
@@ -197,18 +189,6 @@ func fill(f *os.File, data []byte, old fs.FileInfo) error {
 		return err
 	}
 	return f.Close()
-}
-
-// keepOwner gives f the owner and group of old, as far as the process may:
-// root may give any owner, others may at most keep a group they are in.
-func keepOwner(f *os.File, old fs.FileInfo) {
-	s, ok := old.Sys().(*syscall.Stat_t)
-	if !ok {
-		return
-	}
-	if f.Chown(int(s.Uid), int(s.Gid)) != nil {
-		_ = f.Chown(-1, int(s.Gid))
-	}
 }
 
 // rewriteInPlace writes data into the file itself, for a file with
