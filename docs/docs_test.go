@@ -36,6 +36,8 @@ var exempt = map[string]string{
 		"behind TLS with history; lint/checks' online/backtest testdata replays alerts over the real engine",
 	"oomguard top --prometheus http://prometheus:9090": "needs a Prometheus server with a cluster's series; " +
 		"e2e/online_test.go runs top against real Prometheus and Thanos Query servers",
+	"oomguard top --prometheus http://thanos-query:10902 --cluster prod --node node-7 -o csv": "needs Thanos Query over " +
+		"clusters; e2e/online_test.go runs top with --cluster and --node through a real Thanos Query",
 	"oomguard generate | kubectl apply -f -": "needs a cluster; e2e's TestKubernetes applies the same bytes " +
 		"(generate/testdata/default.prometheusrule.yaml, which generate's tests keep equal to this output) to a real kube-apiserver",
 }
