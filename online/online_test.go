@@ -305,8 +305,8 @@ func TestShort(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0: "0s", 90 * time.Minute: "1h30m", 24 * time.Hour: "1d", 7 * 24 * time.Hour: "7d", 36 * time.Hour: "1d12h",
 	} {
-		if got := short(d); got != want {
-			t.Errorf("short(%v) = %s, want %s", d, got, want)
+		if got := Short(d); got != want {
+			t.Errorf("Short(%v) = %s, want %s", d, got, want)
 		}
 	}
 }

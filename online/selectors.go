@@ -96,7 +96,7 @@ func (p *Prober) describe(vs *parser.VectorSelector, st *Status) string {
 	var msg string
 	switch {
 	case st.NoMetric:
-		msg = fmt.Sprintf("%s: no series named %s on %s in the last %s", vs, name, p.c.Name(), short(p.opts.Recent))
+		msg = fmt.Sprintf("%s: no series named %s on %s in the last %s", vs, name, p.c.Name(), Short(p.opts.Recent))
 	case st.Failing != nil && vs.Name == "":
 		msg = fmt.Sprintf("%s: no series on %s has %s", vs, p.c.Name(), st.Failing)
 	case st.Failing != nil:
@@ -113,9 +113,9 @@ func (p *Prober) describe(vs *parser.VectorSelector, st *Status) string {
 		msg = fmt.Sprintf("%s: %s exists on %s, and each matcher matches some of its series, but no series matches them all", vs, name, p.c.Name())
 	}
 	if st.LastSeen.IsZero() {
-		return msg + fmt.Sprintf(" (nor in the last %s)", short(p.opts.Lookback))
+		return msg + fmt.Sprintf(" (nor in the last %s)", Short(p.opts.Lookback))
 	}
-	return msg + fmt.Sprintf("; it matched until %s ago (%s)", short(p.opts.Now.Sub(st.LastSeen).Truncate(time.Hour)), st.LastSeen.UTC().Format("2006-01-02 15:04 MST"))
+	return msg + fmt.Sprintf("; it matched until %s ago (%s)", Short(p.opts.Now.Sub(st.LastSeen).Truncate(time.Hour)), st.LastSeen.UTC().Format("2006-01-02 15:04 MST"))
 }
 
 func quoteAll(vs []string) []string {
@@ -126,9 +126,10 @@ func quoteAll(vs []string) []string {
 	return out
 }
 
-// short writes a duration as Prometheus does (1h30m), but whole days in
-// days (7d, 14d), as people say them, not in weeks.
-func short(d time.Duration) string {
+// Short writes a duration as Prometheus does (1h30m), 0s for none, but
+// whole days in days (7d, 14d), as people say them, not in weeks: the form
+// of every duration in the online checks' messages.
+func Short(d time.Duration) string {
 	const day = 24 * time.Hour
 	switch {
 	case d <= 0:

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/oomguard/oomguard/lint/engine"
@@ -67,7 +66,7 @@ var OnlineBacktest = &engine.Check{
 				return
 			}
 			var msg strings.Builder
-			fmt.Fprintf(&msg, "backtest on %s over the last %s at a %s step: ", j.p.Client().Name(), short(bt.Range), short(step))
+			fmt.Fprintf(&msg, "backtest on %s over the last %s at a %s step: ", j.p.Client().Name(), online.Short(bt.Range), online.Short(step))
 			switch b.Firings {
 			case 0:
 				msg.WriteString("it would not have fired")
@@ -77,7 +76,7 @@ var OnlineBacktest = &engine.Check{
 				fmt.Fprintf(&msg, "it would have fired %d times", b.Firings)
 			}
 			if b.Firings > 0 {
-				fmt.Fprintf(&msg, ", the longest for %s", short(b.Longest))
+				fmt.Fprintf(&msg, ", the longest for %s", online.Short(b.Longest))
 				if len(b.LongestLabels) > 0 {
 					fmt.Fprintf(&msg, " (%s)", b.LongestLabels)
 				}
@@ -108,17 +107,4 @@ func count(n int, thing string) string {
 		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(thing, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, thing)
-}
-
-// short writes a duration as Prometheus does (1h30m), 0s for none, but
-// whole days in days (7d), not weeks.
-func short(d time.Duration) string {
-	const day = 24 * time.Hour
-	switch {
-	case d <= 0:
-		return "0s"
-	case d%day == 0:
-		return fmt.Sprintf("%dd", d/day)
-	}
-	return model.Duration(d).String()
 }
