@@ -56,11 +56,11 @@ func TestEvaluateMixinLimits(t *testing.T) {
 		pos  string // file:line:col of the error, relative to the mixin
 	}{
 		{"runs out of time", "local slow(n) = if n == 0 then 1 else slow(n - 1) + slow(n - 1);\n" + mixinWith("std.toString(slow(40))"),
-			MixinOptions{Timeout: 300 * time.Millisecond}, "evaluation took longer than 300ms: stopped", "1:1"},
+			MixinOptions{Timeout: 300 * time.Millisecond}, "evaluation took longer than 300ms: stopped (--mixin-timeout raises it)", "1:1"},
 		{"runs out of memory", mixinWith("std.repeat('abcdefgh', 100000000)"),
-			MixinOptions{MaxMemory: 128 << 20}, "evaluation used more than 128 MiB of memory: stopped", "1:1"},
+			MixinOptions{MaxMemory: 128 << 20}, "evaluation used more than 128 MiB of memory: stopped (--mixin-memory raises it)", "1:1"},
 		{"doubles a string", "local d(s, n) = if n == 0 then s else d(s + s, n - 1);\n" + mixinWith("d('a', 40)"),
-			MixinOptions{MaxMemory: 128 << 20}, "evaluation used more than 128 MiB of memory: stopped", "1:1"},
+			MixinOptions{MaxMemory: 128 << 20}, "evaluation used more than 128 MiB of memory: stopped (--mixin-memory raises it)", "1:1"},
 		{"endless tail recursion", "local f(n) = f(n + 1) tailstrict;\n" + mixinWith("std.toString(f(0))"),
 			MixinOptions{}, "max stack frames exceeded.", "1:14"},
 		{"deep tail recursion", "local f(n, acc) = if n == 0 then acc else f(n - 1, acc + 1) /* why */ tailstrict;\n" + mixinWith("std.toString(f(10000000, 0))"),
