@@ -7,6 +7,7 @@ package online
 import (
 	"context"
 	"fmt"
+	"github.com/oomguard/oomguard/internal/limit"
 	"math"
 	"sort"
 	"strings"
@@ -61,15 +62,9 @@ func NewProber(c *promapi.Client, o Options) *Prober {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	if o.Recent <= 0 {
-		o.Recent = DefaultRecent
-	}
-	if o.Lookback <= 0 {
-		o.Lookback = DefaultLookback
-	}
-	if o.IntervalWindow <= 0 {
-		o.IntervalWindow = DefaultIntervalWindow
-	}
+	o.Recent = limit.Or(o.Recent, DefaultRecent)
+	o.Lookback = limit.Or(o.Lookback, DefaultLookback)
+	o.IntervalWindow = limit.Or(o.IntervalWindow, DefaultIntervalWindow)
 	return &Prober{c: c, opts: o, cache: map[string]*entry{}}
 }
 

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/oomguard/oomguard/internal/limit"
 	"net/http"
 	"net/url"
 	"os"
@@ -140,24 +141,12 @@ func redactURL(raw string) string {
 }
 
 func (c *Config) setDefaults() {
-	if c.Timeout <= 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = DefaultConcurrency
-	}
-	if c.Rate <= 0 {
-		c.Rate = DefaultRate
-	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = DefaultMaxBytes
-	}
-	if c.MaxSeries <= 0 {
-		c.MaxSeries = DefaultMaxSeries
-	}
-	if c.MaxTimeouts <= 0 {
-		c.MaxTimeouts = DefaultMaxTimeouts
-	}
+	c.Timeout = limit.Or(c.Timeout, DefaultTimeout)
+	c.Concurrency = limit.Or(c.Concurrency, DefaultConcurrency)
+	c.Rate = limit.Or(c.Rate, DefaultRate)
+	c.MaxBytes = limit.Or(c.MaxBytes, DefaultMaxBytes)
+	c.MaxSeries = limit.Or(c.MaxSeries, DefaultMaxSeries)
+	c.MaxTimeouts = limit.Or(c.MaxTimeouts, DefaultMaxTimeouts)
 }
 
 func (c *Config) validate() (*url.URL, error) {

@@ -3,7 +3,7 @@
 package limit
 
 // Or returns v if it is set (above zero), def otherwise.
-func Or[T ~int | ~int64](v, def T) T {
+func Or[T ~int | ~int64 | ~float64](v, def T) T {
 	if v > 0 {
 		return v
 	}
