@@ -44,15 +44,19 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo deve
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 COMMIT_DATE ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
 VERSION_PKG := github.com/oomguard/oomguard/internal/cli
-# Reproducible: no cgo, no paths of this machine, no VCS stamp of the go
-# command (the identity above says it), no symbol tables; the same source and
-# identity give the same bytes wherever they are built.
-GO_BUILD = CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-	-ldflags '-s -w -X $(VERSION_PKG).version=$(VERSION) -X $(VERSION_PKG).commit=$(COMMIT) -X $(VERSION_PKG).commitDate=$(COMMIT_DATE)'
+STAMP = -X $(VERSION_PKG).version=$(VERSION) -X $(VERSION_PKG).commit=$(COMMIT) -X $(VERSION_PKG).commitDate=$(COMMIT_DATE)
+# Reproducible, for releases: no cgo, no paths of this machine, no VCS stamp
+# of the go command (the identity above says it), no symbol tables; the same
+# source and identity give the same bytes wherever they are built.
+GO_BUILD = CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags '-s -w $(STAMP)'
 
 .PHONY: build
+# The local build compiles with go's default settings, those of go vet, go
+# test and the tools make test builds, and so reuses the packages they have
+# compiled (with -trimpath and without cgo, every package would be compiled
+# once more); the identity is stamped the same way.
 build: ## build bin/oomguard, stamped with its version, commit and commit date
-	$(GO_BUILD) -o bin/oomguard ./cmd/oomguard
+	go build -buildvcs=false -ldflags '-s -w $(STAMP)' -o bin/oomguard ./cmd/oomguard
 
 # Release platforms, GOOS/GOARCH.
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
