@@ -65,7 +65,14 @@ func TestMain(m *testing.M) {
 //	              or TERM), and require that it ends by that signal
 //	bigfile PATH N  write a rule file of N bytes (one rule, the rest a
 //	              comment), for the file size limit
+//
+// The scripts share one pack cache (OOMGUARD_CACHE_DIR), as a user's
+// commands share theirs: each configuration's pack is built and tested once
+// in the run, by whichever script asks first, and the cache gives the same
+// output as a build (the generate package's tests check that). A script
+// that sets the variable itself keeps its own.
 func TestScripts(t *testing.T) {
+	cache := t.TempDir()
 	testscript.Run(t, testscript.Params{
 		Dir:           "../../testdata/script",
 		UpdateScripts: *update,
@@ -74,6 +81,7 @@ func TestScripts(t *testing.T) {
 			// modes on every machine.
 			syscall.Umask(0o022)
 			env.Setenv("NO_COLOR", "1")
+			env.Setenv("OOMGUARD_CACHE_DIR", cache)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
