@@ -182,6 +182,7 @@ func TestPackTestsStayBounded(t *testing.T) {
 // TestRunbooks checks that every alert of the pack has its runbook, where
 // the default runbook_url points.
 func TestRunbooks(t *testing.T) {
+	slowUnderRace(t)
 	p, err := jsonnet.Evaluate(nil)
 	if err != nil {
 		t.Fatal(err)

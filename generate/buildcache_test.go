@@ -71,6 +71,7 @@ func buildEntries(t *testing.T, dir string) []string {
 // through), gives what the first gave, and an entry that does not decode
 // is a miss that is rebuilt.
 func TestBuildCache(t *testing.T) {
+	slowUnderRace(t)
 	dir := t.TempDir()
 	t.Setenv(CacheDirEnv, dir)
 	sets := []string{`cadvisorSelector=job="kubelet"`, "alerts.ContainerMemoryNearLimit.for=30m"}
@@ -145,6 +146,7 @@ func TestBuildCache(t *testing.T) {
 // TestBuildCacheKeepsNoFailure checks that a configuration the build
 // refuses leaves no entry, and fails again the same way.
 func TestBuildCacheKeepsNoFailure(t *testing.T) {
+	slowUnderRace(t)
 	dir := t.TempDir()
 	t.Setenv(CacheDirEnv, dir)
 	set := `kubeStateMetricsSelector=job="kube-state-metrics", container!=""`

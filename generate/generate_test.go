@@ -209,6 +209,7 @@ func promtoolPasses(t *testing.T, pack *Pack) {
 // TestInvalidPackIsRefused gives the pack, past Check, a selector that
 // breaks every expression: Build must refuse it with positioned errors.
 func TestInvalidPackIsRefused(t *testing.T) {
+	slowUnderRace(t)
 	c := &Config{overrides: map[string]any{"cadvisorSelector": `job="kubelet`}}
 	_, err := c.Build()
 	var ie *InvalidError

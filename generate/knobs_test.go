@@ -143,6 +143,7 @@ func TestSchemaCoversKnobs(t *testing.T) {
 // TestSchemaValuesEvaluate evaluates the pack's rules with every value an
 // enumeration allows: the schema must not allow what the pack refuses.
 func TestSchemaValuesEvaluate(t *testing.T) {
+	slowUnderRace(t)
 	k, err := knobs()
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestBuildMixin(t *testing.T) {
+	slowUnderRace(t)
 	groups, err := BuildMixin("testdata/mixins/small/mixin.libsonnet", jsonnet.MixinOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +45,7 @@ func TestBuildMixin(t *testing.T) {
 }
 
 func TestBuildMixinRefuses(t *testing.T) {
+	slowUnderRace(t)
 	tests := []struct {
 		name string
 		path string

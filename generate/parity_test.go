@@ -29,6 +29,7 @@ local mixin = (import 'mixin.libsonnet') + {
 // CLI the way kube-prometheus builds do, and requires the same rules as
 // generate with the same configuration.
 func TestJsonnetCLIParity(t *testing.T) {
+	slowUnderRace(t)
 	bin := os.Getenv("OOMGUARD_JSONNET")
 	if bin == "" {
 		bin = "../.cache/bin/jsonnet"

@@ -131,6 +131,7 @@ func TestTestLabelsRefused(t *testing.T) {
 // TestTestSeriesRefused gives a selector that refuses a label the pack's
 // tests set themselves: Build stops before running a test, at the selector.
 func TestTestSeriesRefused(t *testing.T) {
+	slowUnderRace(t)
 	set := `kubeStateMetricsSelector=job="kube-state-metrics", container!=""`
 	want := `kubeStateMetricsSelector: container!="" refuses the pack's test series kube_pod_info (test group "oom_score_adj by QoS class, and the OOM score estimate"), which has no container label: the pack cannot test this selector`
 	_, err := Build(overridesOf(t, []string{set}))

@@ -84,8 +84,14 @@ func TestPromtoolCompat(t *testing.T) {
 // passes (whose group names say the verdict they must get), and the pack's
 // own unit tests as oomguard generate --tests writes them (the same report
 // fast and with --exhaustive). TestPromtoolRealworldVerdicts does the same
-// for the public suites.
+// for the public suites. It compares verdicts, not concurrency, and took 97
+// s under the race detector (the pack's tests, and promtool's corpus, run
+// by oomguard several times slower): make test runs it on the line of its
+// own with TestPromtoolRealworldVerdicts, without the detector.
 func TestPromtoolGroupVerdicts(t *testing.T) {
+	if raceDetector {
+		t.Skip("run without the race detector: go test -run TestPromtoolGroupVerdicts ./internal/cli/")
+	}
 	bin := promtoolBinary(t)
 	var files []testFile
 	corpus := prometheusTestdata(t)
