@@ -99,12 +99,18 @@ fmt-check: ## fail on Go files gofmt would change
 
 .PHONY: vet
 vet: ## go vet, here and in the tool modules with code of our own
-	go vet ./...
-	for m in $(TOOL_MODULES); do (cd $$m && go vet ./...); done
+	$(COMPILE_ENV) go vet ./...
+	for m in $(TOOL_MODULES); do (cd $$m && $(COMPILE_ENV) go vet ./...); done
 	# internal/atomicfile has code for Unix and for other systems, and only
 	# the standard library below it: checked for Windows here, where
 	# compiling its dependencies costs seconds, not the whole release.
 	GOOS=windows GOARCH=amd64 go vet ./internal/atomicfile
+
+# For commands that compile and run nothing else: the compiler collects
+# garbage less often, which costs it some 13% less CPU (tools/build.sh
+# says more). Not for the tests, some of which bound the memory of what
+# they run.
+COMPILE_ENV := GOGC=400
 
 # Tool modules with code of our own, vetted and tested like the rest.
 TOOL_MODULES := tools/kubelet-cadvisor
@@ -122,6 +128,10 @@ TOOL_MODULES := tools/kubelet-cadvisor
 RACE_TEST = GORACE=atexit_sleep_ms=0 go test -race -vet=off -gcflags=all=-dwarf=false
 .PHONY: test
 test: test-tools fmt-check vet ## what CI runs: formatting, vet, then every test with the race detector
+	# the race build of the packages with code besides tests, programs
+	# aside (go build would link them for nothing), under COMPILE_ENV;
+	# go test below reuses every package it compiles
+	$(COMPILE_ENV) go build -race -gcflags=all=-dwarf=false $$(go list -f '{{if and (ne .Name "main") .GoFiles}}{{.ImportPath}}{{end}}' ./...)
 	$(RACE_TEST) -count=1 -timeout 30m ./...
 	# the real-world suites and the comparisons with promtool: promtool's
 	# time, and oomguard's on long ranges, that the race detector multiplies

@@ -126,7 +126,10 @@ build() {
   # may build the same tool at once. The time of the build, wall and CPU
   # (user and system, of go and the compilers it runs).
   local TIMEFORMAT="tools: built $name in %0R s (CPU: %1U s user, %1S s sys)"
-  time go build -C "$dir" "${flags[@]}" -ldflags "$strip${strip:+ }$ldflags" -o "$bin/$name.tmp.$$" "$pkg"
+  # The compiler collects garbage less often (GOGC=400; not part of any
+  # cache key): a cold build of etcd took 127 s of CPU instead of 147 s,
+  # its largest compile 507 MB instead of 484 MB.
+  time GOGC=400 go build -C "$dir" "${flags[@]}" -ldflags "$strip${strip:+ }$ldflags" -o "$bin/$name.tmp.$$" "$pkg"
   mv "$bin/$name.tmp.$$" "$bin/$name"
   echo "$stamp" > "$bin/$name.version"
 }
