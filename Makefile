@@ -133,12 +133,16 @@ test: test-tools fmt-check vet ## what CI runs: formatting, vet, then every test
 	# go test below reuses every package it compiles
 	$(COMPILE_ENV) go build -race -gcflags=all=-dwarf=false $$(go list -f '{{if and (ne .Name "main") .GoFiles}}{{.ImportPath}}{{end}}' ./...)
 	$(RACE_TEST) -count=1 -timeout 30m ./...
-	# the real-world suites and the comparisons with promtool: promtool's
-	# time, and oomguard's on long ranges, that the race detector multiplies
-	go test -vet=off -count=1 -run '^(TestRealworldBothWays|TestPruneKeepsVerdicts)$$' ./ruletest/
-	go test -vet=off -count=1 -run '^(TestPromtoolRealworldVerdicts|TestPromtoolGroupVerdicts)$$' ./internal/cli/
-	# the pack built in every configuration, which the race run leaves out (see generate/helpers_test.go)
-	go test -vet=off -count=1 -timeout 30m ./generate/
+	# Without the race detector, at once (neither keeps both cores busy
+	# alone): the pack built in every configuration, which the race run
+	# leaves out (see generate/helpers_test.go); the real-world suites and
+	# the comparisons with promtool, whose time (promtool's, and oomguard's
+	# on long ranges) the race detector multiplies.
+	go test -vet=off -count=1 -timeout 30m ./generate/ & gen=$$!; \
+	rc=0; \
+	go test -vet=off -count=1 -run '^(TestRealworldBothWays|TestPruneKeepsVerdicts|TestPromtoolRealworldVerdicts|TestPromtoolGroupVerdicts)$$' ./ruletest/ ./internal/cli/ || rc=$$?; \
+	wait $$gen || rc=$$?; \
+	exit $$rc
 	for m in $(TOOL_MODULES); do (cd $$m && $(RACE_TEST) -count=1 ./...); done
 
 .PHONY: e2e
